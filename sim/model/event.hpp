@@ -1,0 +1,59 @@
+#pragma once
+// The closed sets of events (engine → policy) and decisions (policy → engine). Handled with
+// std::visit, so adding a kind breaks the build wherever it is not handled.
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace dcsim {
+
+// ---- events ---------------------------------------------------------------------------------
+struct JobSubmitted { JobId job; };
+struct JobStarted { JobId job; };
+struct JobFinished { JobId job; };
+struct JobPreempted { JobId job; };
+struct NodeBooted { NodeId node; };
+struct NodeShutDown { NodeId node; };
+// A timer the policy asked for (WakeAt) or the periodic policy tick.
+struct Timer { Seconds at; };
+// A time-series input (carbon intensity, price, weather, generation) stepped to a new value.
+struct TraceStep { };
+
+using Event = std::variant<JobSubmitted, JobStarted, JobFinished, JobPreempted, NodeBooted,
+                           NodeShutDown, Timer, TraceStep>;
+
+// ---- decisions ------------------------------------------------------------------------------
+// GPUs of one node given to a job.
+struct Slice {
+  NodeId node;
+  int gpus;
+};
+using Allocation = std::vector<Slice>;
+
+struct StartJob {
+  JobId job;
+  Allocation allocation;
+  int gpus = 0;  // for elastic jobs: the count chosen (0 = as requested)
+};
+struct PreemptJob { JobId job; };   // checkpoint and requeue
+struct RejectJob { JobId job; std::string reason; };
+struct SetPState { NodeId node; int pstate; };  // 0 = fastest
+enum class CapScope { device, node, rack, site };
+struct SetPowerCap {
+  CapScope scope;
+  std::uint32_t id;   // node or rack id; ignored for site
+  Watts cap_w;        // <= 0 removes the cap
+};
+struct PowerOff { NodeId node; };
+struct PowerOn { NodeId node; };
+struct WakeAt { Seconds at; };      // call decide() again at this time
+// Battery set-point: > 0 charge from grid/surplus, < 0 discharge to the site, 0 idle/auto.
+struct SetBatteryMode { int mode; };  // -1 discharge, 0 auto (self-consumption), +1 charge
+
+using Decision = std::variant<StartJob, PreemptJob, RejectJob, SetPState, SetPowerCap, PowerOff,
+                              PowerOn, WakeAt, SetBatteryMode>;
+
+}  // namespace dcsim

@@ -1,0 +1,60 @@
+#pragma once
+// Plain platform data: accelerator and node specifications, as loaded from platforms/*.yaml.
+// Units are in the field names. Behaviour (power as a function of state) is in sim/physics.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace dcsim {
+
+// One DVFS operating point. Index 0 of a table is the fastest state.
+struct PState {
+  Megahertz freq_mhz = 0;
+  double rel_voltage = 0;      // V / V_max, 0 if unknown
+  // Power of the whole device at this state running a kernel of intensity 1 at full
+  // utilisation, with no power limit applied (W). Idle power is AcceleratorSpec::idle_power_w.
+  Watts full_power_w = 0;
+};
+
+struct AcceleratorSpec {
+  std::string name;                         // catalogue key, e.g. "H200-SXM"
+  std::string kind = "gpu";                 // "gpu" | "tpu"
+  std::map<std::string, double> peak_tflops;  // dense, per precision: fp64, fp32, tf32, bf16, fp16, fp8, int8
+  double memory_gb = 0;
+  double memory_bandwidth_tbps = 0;         // TB/s
+  Watts tdp_w = 0;
+  Watts idle_power_w = 0;
+  Watts power_limit_min_w = 0;
+  Watts power_limit_max_w = 0;              // default power limit = max unless set
+  std::vector<PState> pstates;              // descending frequency
+  Seconds pstate_transition_s = 0;          // latency of one p-state switch
+  Joules pstate_transition_j = 0;           // energy of one p-state switch
+  std::string source;                       // citation of the numbers
+
+  Megahertz max_freq_mhz() const { return pstates.empty() ? 0 : pstates.front().freq_mhz; }
+  double peak_flops(const std::string& precision) const {
+    auto it = peak_tflops.find(precision);
+    return it == peak_tflops.end() ? 0.0 : it->second * 1e12;
+  }
+};
+
+struct NodeSpec {
+  std::string name;                // catalogue key, e.g. "dgx-h200"
+  std::string accelerator;         // key into the accelerator catalogue
+  int accelerators_per_node = 8;
+  Watts host_idle_w = 0;           // CPUs + memory + disks at idle
+  Watts host_busy_w = 0;           // CPUs + memory at full host load (data loading, preprocessing)
+  Watts nic_w = 0;                 // network interfaces (constant while on)
+  Watts fan_idle_w = 0;            // fans at idle; fan power rises with the cube of speed
+  Watts fan_max_w = 0;
+  Watts off_power_w = 0;           // BMC and standby when powered off
+  Seconds boot_s = 0;              // power-on to ready
+  Watts boot_power_w = 0;          // average draw while booting
+  Seconds shutdown_s = 0;
+  Watts shutdown_power_w = 0;
+  std::string source;
+};
+
+}  // namespace dcsim

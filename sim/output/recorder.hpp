@@ -1,0 +1,115 @@
+#pragma once
+// The Recorder: what the engine writes as a run goes. The HDF5 implementation (hdf5_writer)
+// streams series and tables to disk in chunks, so memory does not grow with simulated time.
+// Schema: analysis/SCHEMA.md (schema_version below). Variable names carry their unit.
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace dcsim {
+
+inline constexpr const char* kSchemaVersion = "1.0";
+
+struct SeriesSpec {
+  std::string name;       // e.g. "facility_power_w"
+  std::string units;      // CF/UDUNITS units string, e.g. "W", "1", "gCO2e/kWh"
+  std::string long_name;  // human description
+};
+
+struct RunMetadata {
+  std::string scenario_name;
+  std::string scenario_yaml;      // resolved scenario, for provenance
+  std::uint64_t seed = 0;
+  std::string time_units;         // CF: "seconds since 2024-01-01T00:00:00Z"
+  Seconds sample_s = 900;
+  std::map<std::string, std::string> input_checksums;  // path → sha256 hex
+  std::map<std::string, std::string> attributes;       // extra string attributes
+  std::string simgrid_version;
+};
+
+// One row of the job table.
+struct JobRecord {
+  JobId id = 0;
+  std::string profile;
+  int year = 0;
+  Seconds submit_s = 0, start_s = -1, end_s = -1;   // -1: never started / never ended
+  int gpus = 0;
+  Joules energy_j = 0;         // IT energy attributed to the job (accelerators + host share)
+  double emissions_g = 0;      // location-based, facility overhead included
+  double mean_freq_mhz = 0;
+  Seconds delay_s = 0;         // start − submit
+  std::string optimisation;
+  double quality_cost = 0;
+  std::string outcome;         // completed | killed | rejected | unfinished
+  std::string reason;          // why, for killed / rejected
+};
+
+struct EventRecord {
+  Seconds time_s = 0;
+  std::string kind;   // pstate | power_on | power_off | booted | shut_down | cap | preempt | ...
+  std::int64_t target = -1;  // node or rack id, -1 = site
+  double value = 0;
+};
+
+// The run summary, written as root attributes (`summary_*`) and printed by the CLI.
+struct RunSummary {
+  std::map<std::string, double> values;   // name (with unit in the name) → value
+  std::map<std::string, std::string> text;
+};
+
+class Recorder {
+ public:
+  virtual ~Recorder() = default;
+  // Declare the site series (in order) and optional per-entity series before the first sample.
+  virtual void begin(const RunMetadata& meta, const std::vector<SeriesSpec>& site_series) = 0;
+  // One row of interval averages: time is the interval's start; values in begin()'s order.
+  virtual void append_sample(Seconds t, std::span<const double> values) = 0;
+  virtual void add_job(const JobRecord& job) = 0;
+  virtual void add_event(const EventRecord& ev) = 0;
+  // Write the summary, mark the file complete and make it visible under its final name.
+  virtual void finish(const RunSummary& summary) = 0;
+  // Abandon the run: remove partial output.
+  virtual void abort() noexcept = 0;
+};
+
+// A recorder that keeps everything in memory (tests, benchmarks without output).
+class MemoryRecorder final : public Recorder {
+ public:
+  void begin(const RunMetadata& meta, const std::vector<SeriesSpec>& site_series) override {
+    meta_ = meta;
+    series = site_series;
+  }
+  void append_sample(Seconds t, std::span<const double> values) override {
+    times.push_back(t);
+    rows.emplace_back(values.begin(), values.end());
+  }
+  void add_job(const JobRecord& job) override { jobs.push_back(job); }
+  void add_event(const EventRecord& ev) override { events.push_back(ev); }
+  void finish(const RunSummary& s) override {
+    summary = s;
+    finished = true;
+  }
+  void abort() noexcept override { aborted = true; }
+
+  std::size_t column(const std::string& name) const {
+    for (std::size_t i = 0; i < series.size(); ++i)
+      if (series[i].name == name) return i;
+    return static_cast<std::size_t>(-1);
+  }
+
+  RunMetadata meta_;
+  std::vector<SeriesSpec> series;
+  std::vector<Seconds> times;
+  std::vector<std::vector<double>> rows;
+  std::vector<JobRecord> jobs;
+  std::vector<EventRecord> events;
+  RunSummary summary;
+  bool finished = false;
+  bool aborted = false;
+};
+
+}  // namespace dcsim
