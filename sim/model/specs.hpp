@@ -1,0 +1,174 @@
+#pragma once
+// Plain specification structs of a site, its supply, its workload and its policies, as a
+// scenario file gives them (defaults below are the documented defaults). Pure data: the
+// behaviour lives in physics/, workload/, policy/; the YAML loading in config/.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+#include "model/job.hpp"
+#include "model/platform.hpp"
+
+namespace dcsim {
+
+// ---- platform ---------------------------------------------------------------------------------
+struct NodeGroup {
+  std::string node_type;  // key into the node catalogue
+  int count = 0;          // nodes of this type
+};
+
+struct NetworkSpec {
+  std::string topology = "leaf-spine";  // "leaf-spine" | "fat-tree" | "none"
+  double node_link_gbps = 400;          // node ↔ leaf (ToR)
+  double uplink_gbps = 1600;            // leaf ↔ spine
+  Seconds link_latency_s = 1e-6;
+  int nodes_per_rack = 4;
+  int racks_per_row = 10;
+  int rows_per_room = 10;
+  int racks_per_power_domain = 1;       // a PDU / busway feeds this many racks
+  int racks_per_cooling_domain = 10;    // a CRAH / CDU serves this many racks
+};
+
+struct PlatformSpec {
+  std::string name;
+  std::string file;                                  // where it came from
+  std::map<std::string, AcceleratorSpec> accelerators;  // catalogue entries used
+  std::map<std::string, NodeSpec> node_types;
+  std::vector<NodeGroup> nodes;
+  NetworkSpec network;
+};
+
+// ---- facility ---------------------------------------------------------------------------------
+struct LossSpec {       // Rasmussen (APC WP 113): loss = a·P_rated + b·P + c·P²/P_rated
+  double no_load = 0;      // a, fraction of rated power
+  double proportional = 0; // b
+  double square = 0;       // c
+  Watts rated_w = 0;       // 0 = sized to the site's peak IT power
+};
+
+struct CoolingSpec {
+  std::string model = "constant-pue";  // constant-pue | chiller | chiller-economiser | liquid
+  double pue = 1.2;                    // constant-pue only
+  std::string weather;                 // outdoor temperature trace (EPW, NSRDB, PVGIS)
+  Celsius supply_temp_c = 18;          // chilled-air supply temperature (Moore et al. CoP)
+  Celsius economiser_below_c = 15;     // free cooling when outdoor temperature is below this
+  double fan_power_fraction = 0.05;    // air-moving power at design flow, fraction of IT power
+  double pump_power_fraction = 0.02;   // liquid loop pumps, fraction of IT heat
+  double dry_cooler_fraction = 0.02;   // dry-cooler fans at design, fraction of IT heat
+  double liquid_capture = 0.8;         // share of IT heat removed by the liquid loop
+  Celsius approach_c = 5;              // condenser approach over outdoor temperature
+  double misc_fraction = 0.02;         // lighting, offices, fixed loads, fraction of design IT
+};
+
+struct GridSpec {
+  std::optional<double> carbon_gco2_per_kwh;  // constant intensity, or:
+  std::string carbon_file;                    // a trace (EIA / Electricity Maps CSV)
+  std::string carbon_column;                  // column to use (default by format)
+  std::optional<double> price_usd_per_kwh;    // constant price, or:
+  std::string price_file;
+  std::string gap_rule = "interpolate";       // interpolate | hold | error
+  std::string wrap_rule = "wrap";             // wrap | hold | error (trace shorter than the run)
+  double export_allowed = 1;                  // 1: surplus exported, 0: curtailed
+  double contracted_renewable_fraction = 0;   // market-based accounting
+};
+
+struct SolarSpec {
+  double peak_mw = 0;             // DC nameplate at STC (1000 W/m², 25 °C)
+  std::string weather;            // GHI + temperature (EPW / NSRDB / PVGIS); or:
+  std::string profile_file;       // EIA SUN column, scaled to peak_mw
+  double efficiency_derate = 0.86;  // inverter, wiring, soiling
+  double temp_coeff_per_c = -0.004;
+};
+
+struct WindSpec {
+  double rated_mw = 0;
+  std::string weather;            // wind speed; or:
+  std::string profile_file;       // EIA WND column, scaled to rated_mw
+  double hub_height_m = 100;
+  double cut_in_ms = 3, rated_ms = 12, cut_out_ms = 25;
+};
+
+struct BatterySpec {
+  double capacity_mwh = 0;
+  double power_mw = 0;
+  double charge_efficiency = 0.94;
+  double discharge_efficiency = 0.94;
+  double soc_min = 0.1, soc_max = 0.9, soc_initial = 0.5;
+  double cycles_to_80pct = 5000;     // capacity fade: 20 % over this many full cycles
+  double calendar_fade_per_year = 0.01;
+};
+
+struct SupplySpec {
+  GridSpec grid;
+  SolarSpec solar;
+  WindSpec wind;
+  BatterySpec battery;
+};
+
+struct EmbodiedSpec {
+  double kgco2_per_gpu = 150;        // manufacturing footprint per accelerator
+  double kgco2_per_node_host = 2500; // host server excluding accelerators
+  double kgco2_per_battery_kwh = 75;
+  double lifetime_years = 5;
+  double battery_lifetime_years = 10;
+};
+
+struct SiteSpec {
+  PlatformSpec platform;
+  CoolingSpec cooling;
+  LossSpec ups;
+  LossSpec pdu;
+  SupplySpec supply;
+  EmbodiedSpec embodied;
+};
+
+// ---- workload ---------------------------------------------------------------------------------
+struct TraceImportSpec {
+  std::string format;       // swf | alibaba-gpu-2023 | helios | dcsim-csv | azure-llm
+  std::string file;
+  std::string profile_rule = "by-gpus";  // how jobs are mapped to profiles
+  std::string default_profile = "image_classification";
+  double time_scale = 1.0;
+  std::optional<int> limit;
+};
+
+struct WorkloadSpec {
+  std::string generator = "research-lab";  // research-lab | fixed | trace | none
+  std::vector<std::string> catalogue_files;  // profile catalogues (default workloads/profiles.yaml)
+  int jobs = 0;                   // fixed generator: number of jobs
+  double jobs_per_year = 0;       // research-lab: jobs in the first year
+  double jobs_growth_per_year = 1.0;
+  double model_size_growth_per_year = 1.0;   // extrapolation past the calibrated years
+  std::map<std::string, double> mix;         // profile → share
+  int gpus_per_job = 8;           // fixed generator
+  int max_gpus_per_job = 64;
+  double work_scale = 1.0;        // multiply every job's work
+  double deferrable_fraction = 0;
+  Seconds deadline_slack_s = 0;   // deadline = submit + slack + estimate (0 = none)
+  double daily_cycle = 0.3;       // arrival-rate modulation amplitude
+  double weekly_cycle = 0.2;
+  std::map<std::string, double> optimisations;  // technique → share of jobs
+  std::vector<TraceImportSpec> traces;
+  double sweep_fraction = 0;      // share of submissions that are hyperparameter sweeps
+  int sweep_variants = 8;
+  double chain_fraction = 0;      // share that are pretrain → fine-tune → evaluate chains
+};
+
+// ---- policies ---------------------------------------------------------------------------------
+struct PolicyConfig {
+  std::string name;
+  std::map<std::string, double> numbers;
+  std::map<std::string, std::string> strings;
+  std::string key_path;  // where it was written, for error messages
+};
+
+struct PoliciesSpec {
+  PolicyConfig scheduler{"fcfs", {}, {}, "policies.scheduler"};
+  std::vector<PolicyConfig> energy;
+  Seconds tick_s = 900;  // periodic policy tick
+  double forecast_error = 0;  // relative sd of forecast errors
+};
+
+}  // namespace dcsim
