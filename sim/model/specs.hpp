@@ -29,6 +29,7 @@ struct NetworkSpec {
   int rows_per_room = 10;
   int racks_per_power_domain = 1;       // a PDU / busway feeds this many racks
   int racks_per_cooling_domain = 10;    // a CRAH / CDU serves this many racks
+  int spine_switches = 2;               // spines (leaf-spine) or core switches (fat-tree)
 };
 
 struct PlatformSpec {
