@@ -33,6 +33,7 @@ struct NodeView {
   int gpus_total = 8;
   int gpus_free = 8;
   int pstate = 0;
+  int pstate_count = 1;       // p-states of this node's accelerators (0 = fastest .. count-1)
   Seconds state_since_s = 0;  // when the state last changed (idle-since when gpus_free == total)
   Seconds idle_since_s = 0;   // when the node last became fully idle
 };

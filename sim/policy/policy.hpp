@@ -17,6 +17,17 @@
 
 namespace dcsim {
 
+// A filter an energy policy puts in front of the scheduler (carbon-aware shifting, carbon
+// threshold, follow-generation, suspend/resume). Each decide round the composite calls plan()
+// on every gate with the unmodified view and the round's events, then runs the scheduler, which
+// leaves in the queue every job some gate does not admit. See sim/policy/README.md.
+class JobGate {
+ public:
+  virtual ~JobGate() = default;
+  virtual void plan(const ClusterView& view, std::span<const Event> events) = 0;
+  virtual bool admits(const JobRequest& job) const = 0;
+};
+
 class Policy {
  public:
   virtual ~Policy() = default;
@@ -29,6 +40,11 @@ class Policy {
     decide(view, events, out);
     return out;
   }
+  // The gate this policy puts in front of the scheduler, if any (energy policies that hold jobs).
+  virtual JobGate* job_gate() { return nullptr; }
+  // Schedulers honour these gates (ignored by other policies). The pointers must outlive the
+  // scheduler's use; CompositePolicy owns both sides.
+  virtual void set_job_gates(std::span<JobGate* const> gates) { (void)gates; }
 };
 
 }  // namespace dcsim
