@@ -31,6 +31,9 @@ struct AcceleratorSpec {
   std::vector<PState> pstates;              // descending frequency
   Seconds pstate_transition_s = 0;          // latency of one p-state switch
   Joules pstate_transition_j = 0;           // energy of one p-state switch
+  // P = idle + u^α·intensity·(full − idle): α = 1 is linear in utilisation; α < 1 reproduces
+  // the measured concave power-vs-duty curve of the H200 (physics/accelerator_power.hpp).
+  double utilisation_exponent = 1.0;
   std::string source;                       // citation of the numbers
 
   Megahertz max_freq_mhz() const { return pstates.empty() ? 0 : pstates.front().freq_mhz; }

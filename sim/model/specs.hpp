@@ -61,6 +61,12 @@ struct CoolingSpec {
   double liquid_capture = 0.8;         // share of IT heat removed by the liquid loop
   Celsius approach_c = 5;              // condenser approach over outdoor temperature
   double misc_fraction = 0.02;         // lighting, offices, fixed loads, fraction of design IT
+  // Added by physics/facility.hpp (see its header comment for the laws):
+  Celsius rating_outdoor_c = 25;       // outdoor temperature at which Moore's CoP curve and the
+                                       // dry cooler's design flow hold
+  Celsius evaporator_approach_c = 13;  // refrigerant evaporates this far below the supply air
+  Celsius air_delta_t_c = 12;          // return − supply air temperature at design flow
+  Celsius liquid_supply_temp_c = 40;   // direct-to-chip coolant supply (ASHRAE W40)
 };
 
 struct GridSpec {
@@ -81,6 +87,7 @@ struct SolarSpec {
   std::string profile_file;       // EIA SUN column, scaled to peak_mw
   double efficiency_derate = 0.86;  // inverter, wiring, soiling
   double temp_coeff_per_c = -0.004;
+  Celsius noct_c = 45;            // nominal operating cell temperature (800 W/m², 20 °C air)
 };
 
 struct WindSpec {
@@ -89,6 +96,7 @@ struct WindSpec {
   std::string profile_file;       // EIA WND column, scaled to rated_mw
   double hub_height_m = 100;
   double cut_in_ms = 3, rated_ms = 12, cut_out_ms = 25;
+  double shear_exponent = 1.0 / 7.0;  // wind profile power law v_hub = v_10·(h/10)^α
 };
 
 struct BatterySpec {
