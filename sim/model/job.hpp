@@ -48,6 +48,9 @@ struct JobProfile {
   double model_params = 0;
   std::string optimisation;        // "", "quantisation", "pruning", ... (comma-separated)
   double quality_cost = 0;         // accuracy points lost to the optimisation
+  // Run time of a job that uses no accelerator (JobRequest::gpus == 0, e.g. CPU-only pods of a
+  // cluster trace): it occupies host resources only, independent of any accelerator. 0 otherwise.
+  Seconds cpu_runtime_s = 0;
 };
 
 struct Job {
