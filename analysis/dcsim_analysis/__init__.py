@@ -1,0 +1,56 @@
+"""dcsim_analysis: read and plot dcsim result files (HDF5, netCDF4-compatible).
+
+The package depends only on the documented output schema (analysis/SCHEMA.md) and on
+Debian's h5py, xarray, pandas, matplotlib (and PyYAML for the provenance).
+
+    import dcsim_analysis as da
+    ds = da.load_run("results/quickstart.h5")      # xarray.Dataset of the site series
+    da.jobs("results/quickstart.h5")               # pandas.DataFrame, one row per job
+    da.plot_standard_set("results/quickstart.h5", "plots/")
+"""
+from .io import (
+    IncompleteResultError,
+    SchemaError,
+    events,
+    is_complete,
+    jobs,
+    load_entities,
+    load_run,
+    load_sweep,
+    provenance,
+    summary,
+)
+from .metrics import compare, energy_kwh
+from .plots import (
+    plot_battery,
+    plot_carbon_vs_load,
+    plot_power_stack,
+    plot_standard_set,
+    plot_strategy_comparison,
+    plot_sweep_heatmap,
+    save_png,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "IncompleteResultError",
+    "SchemaError",
+    "compare",
+    "energy_kwh",
+    "events",
+    "is_complete",
+    "jobs",
+    "load_entities",
+    "load_run",
+    "load_sweep",
+    "plot_battery",
+    "plot_carbon_vs_load",
+    "plot_power_stack",
+    "plot_standard_set",
+    "plot_strategy_comparison",
+    "plot_sweep_heatmap",
+    "provenance",
+    "save_png",
+    "summary",
+]

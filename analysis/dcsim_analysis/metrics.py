@@ -1,0 +1,180 @@
+"""Headline numbers of runs, computed from the series, for comparing strategies.
+
+Site series are interval averages on a fixed grid of ``sample_s`` seconds (``time`` = start
+of each interval), so the energy of a series is exactly Σ P_i · sample_s: no trapezoid, no
+interpolation (SCHEMA.md, "Dimension time and site series").
+
+Columns of :func:`compare` (one row per run; index: the run's label):
+
+- ``facility_energy_mwh`` (MWh): Σ facility_power_w · Δt / 3.6e9
+- ``it_energy_mwh`` (MWh): Σ it_power_w · Δt / 3.6e9
+- ``peak_facility_power_mw`` (MW): largest facility power interval average / 1e6
+- ``pue`` (1): facility energy / IT energy (the energy-weighted PUE)
+- ``emissions_t`` (tCO2e): Σ emissions_rate_kg_per_h · Δt / 3600 / 1000
+- ``mean_job_delay_h`` (h): mean of job_delay_s over jobs that started / 3600
+- ``jobs_completed`` (1): jobs whose outcome is ``completed``
+- ``file``: the run file; for a sweep also ``status`` and one column per sweep parameter.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from . import io
+
+J_PER_KWH = 3.6e6
+METRIC_COLUMNS = (
+    "facility_energy_mwh",
+    "it_energy_mwh",
+    "peak_facility_power_mw",
+    "pue",
+    "emissions_t",
+    "mean_job_delay_h",
+    "jobs_completed",
+)
+J_PER_MWH = 3.6e9
+
+
+def interval_seconds(ds: xr.Dataset) -> np.ndarray:
+    """Length in seconds of each averaging interval of ``ds`` (one per ``time`` value).
+
+    The schema puts samples on a fixed grid of ``sample_s`` seconds, each the average over
+    ``[time, time + sample_s)`` (the last one included), so Δt is ``sample_s`` throughout.
+    Without that attribute: ``time_bnds`` if present, else the spacing of ``time``."""
+    n = ds.sizes.get(io.SITE_DIM, 0)
+    if n == 0:
+        return np.zeros(0)
+    if "sample_s" in ds.attrs:
+        return np.full(n, float(ds.attrs["sample_s"]))
+    for bnds in ("time_bnds", "time_bounds"):
+        if bnds in ds.variables:
+            b = ds[bnds].values
+            return _to_seconds(b[:, 1] - b[:, 0])
+    t = ds[io.SITE_DIM].values
+    if n > 1:
+        dt = _to_seconds(np.diff(t))
+        return np.append(dt, dt[-1])
+    raise ValueError("one sample and no sample_s attribute: cannot tell the interval length")
+
+
+def _to_seconds(d: np.ndarray) -> np.ndarray:
+    if np.issubdtype(d.dtype, np.timedelta64):
+        return d / np.timedelta64(1, "s")
+    return d.astype(float)
+
+
+def energy_kwh(ds: xr.Dataset, variable: str = "facility_power_w") -> float:
+    """Energy in kWh of a power series (W): Σ P_i · Δt_i / 3.6e6."""
+    p = ds[variable].values.astype(float)
+    return float(np.nansum(p * interval_seconds(ds)) / J_PER_KWH)
+
+
+def _metrics_of_series(ds: xr.Dataset) -> dict[str, float]:
+    dt = interval_seconds(ds)
+    out: dict[str, float] = {}
+
+    def integral(name: str) -> float:
+        return float(np.nansum(ds[name].values.astype(float) * dt)) if name in ds else np.nan
+
+    fac = integral("facility_power_w")
+    it = integral("it_power_w")
+    out["facility_energy_mwh"] = fac / J_PER_MWH
+    out["it_energy_mwh"] = it / J_PER_MWH
+    out["peak_facility_power_mw"] = (
+        float(ds["facility_power_w"].max()) / 1e6 if "facility_power_w" in ds else np.nan
+    )
+    out["pue"] = fac / it if it > 0 else np.nan
+    rate = io.first_present(ds, io.EMISSIONS_RATE)
+    out["emissions_t"] = integral(rate) / 3600.0 / 1000.0 if rate else np.nan
+    return out
+
+
+def _job_metrics(jobs: pd.DataFrame) -> dict[str, float]:
+    if jobs.empty:
+        return {"mean_job_delay_h": np.nan, "jobs_completed": 0.0}
+    started = jobs
+    if "start_time" in jobs.columns:
+        started = jobs[jobs["start_time"].notna()]
+    delay = started["delay_s"].astype(float) if "delay_s" in started else pd.Series(dtype=float)
+    done = (
+        float((jobs["outcome"] == "completed").sum()) if "outcome" in jobs.columns else np.nan
+    )
+    return {
+        "mean_job_delay_h": float(delay.mean()) / 3600.0 if len(delay) else np.nan,
+        "jobs_completed": done,
+    }
+
+
+def run_metrics(path: "str | os.PathLike[str]") -> dict[str, Any]:
+    """The :func:`compare` row of one result file."""
+    path = Path(path)
+    ds = io.load_run(path)
+    row: dict[str, Any] = {"run": io.run_label(path, dict(ds.attrs)), "file": str(path)}
+    row.update(_metrics_of_series(ds))
+    row.update(_job_metrics(io.jobs(path)))
+    return row
+
+
+def _sweep_rows(sweep: xr.Dataset) -> list[dict[str, Any]]:
+    rows = []
+    params = io.sweep_parameters(sweep, varying_only=False)
+    paths = io.sweep_run_paths(sweep)
+    for i in range(sweep.sizes[io.RUN_DIM]):
+        one = sweep.isel({io.RUN_DIM: i})
+        site = one[[v for v in one.data_vars if tuple(one[v].dims) == (io.SITE_DIM,)]]
+        site.attrs = dict(sweep.attrs)
+        label = one[io.RUN_DIM].values.item()
+        row: dict[str, Any] = {"run": label.decode() if isinstance(label, bytes) else str(label)}
+        for p in params:
+            v = one[p].values.item()
+            row[p] = v.decode() if isinstance(v, bytes) else v
+        if "run_status" in one.variables:
+            row["status"] = str(one["run_status"].values.item())
+        row.update(_metrics_of_series(site))
+        job_row = {"mean_job_delay_h": np.nan, "jobs_completed": np.nan}
+        f = paths[i]
+        if f is not None and f.exists() and io.is_complete(f):
+            job_row = _job_metrics(io.jobs(f))
+            row["file"] = str(f)
+        row.update(job_row)
+        rows.append(row)
+    return rows
+
+
+def compare(
+    runs: "Iterable[str | os.PathLike[str]] | str | os.PathLike[str] | xr.Dataset",
+) -> pd.DataFrame:
+    """Headline numbers side by side, one row per run (index: the run's label).
+
+    ``runs`` is a list of result files, a directory of result files, a sweep index file, or a
+    Dataset from :func:`load_sweep`. Columns: see the module documentation; sweep parameters
+    are extra columns.
+    """
+    if isinstance(runs, xr.Dataset):
+        rows = _sweep_rows(runs)
+    elif isinstance(runs, (str, os.PathLike)) and (
+        (Path(runs).is_dir() and (Path(runs) / "index.h5").exists()) or _is_index(Path(runs))
+    ):
+        rows = _sweep_rows(io.load_sweep(runs))
+    else:
+        rows = [run_metrics(p) for p in io.run_files(runs)]
+    if not rows:
+        raise ValueError("compare: no runs given")
+    df = pd.DataFrame(rows)
+    labels = df["run"]
+    if labels.duplicated().any():  # e.g. same scenario name with different seeds
+        df["run"] = [f"{r} #{i}" for i, r in enumerate(labels)]
+    return df.set_index("run")
+
+
+def _is_index(path: Path) -> bool:
+    try:
+        attrs = io.root_attributes(path)
+    except (OSError, ValueError):
+        return False
+    return attrs.get("dcsim_file_kind") == "sweep_index"

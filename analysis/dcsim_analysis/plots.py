@@ -1,0 +1,366 @@
+"""Standard plots of dcsim results, saved as PNG.
+
+Every function returns a ``matplotlib.figure.Figure`` built without pyplot (no display or
+GUI backend needed: saving uses Agg), so they work headless, in scripts and in notebooks
+(a Figure as the last expression of a cell is displayed inline). :func:`save_png` writes one;
+:func:`plot_standard_set` writes the standard set for a run or a sweep.
+
+Inputs are a result file path or an ``xarray.Dataset`` from :func:`load_run`; comparison plots
+take the DataFrame of :func:`compare` (or what ``compare`` accepts).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # no-op in a notebook that already chose a backend
+
+import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from . import io, metrics  # noqa: E402
+
+# Facility power = IT + cooling + losses (SCHEMA.md). When a run also splits IT power into
+# accelerators and hosts, those two replace the IT layer.
+STACK = [
+    (("accelerator_power_w",), "accelerators", "#1f77b4"),
+    (("host_power_w",), "hosts (CPU, memory, network)", "#aec7e8"),
+    (("it_power_w",), "IT", "#1f77b4"),
+    (("cooling_power_w",), "cooling", "#2ca02c"),
+    (io.LOSSES_POWER, "conversion losses", "#ff7f0e"),
+]
+MAX_POINTS = 4000  # longer series are averaged into coarser intervals (energy-preserving)
+
+
+def _as_run(run: "str | os.PathLike[str] | xr.Dataset") -> xr.Dataset:
+    return run if isinstance(run, xr.Dataset) else io.load_run(run)
+
+
+def _coarsen(ds: xr.Dataset) -> xr.Dataset:
+    n = ds.sizes.get(io.SITE_DIM, 0)
+    if n <= MAX_POINTS:
+        return ds
+    factor = int(np.ceil(n / MAX_POINTS))
+    numeric = [v for v in ds.data_vars if ds[v].dtype.kind in "fiu" and ds[v].dims == (io.SITE_DIM,)]
+    return ds[numeric].coarsen({io.SITE_DIM: factor}, boundary="trim").mean(keep_attrs=True)
+
+
+def _power_scale(peak_w: float) -> tuple[float, str]:
+    if peak_w >= 1e6:
+        return 1e6, "MW"
+    if peak_w >= 1e3:
+        return 1e3, "kW"
+    return 1.0, "W"
+
+
+def _date_axis(ax: Any) -> None:
+    loc = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+def _title(ds: xr.Dataset, what: str) -> str:
+    name = ds.attrs.get("scenario_name") or Path(str(ds.attrs.get("source_file", ""))).stem
+    return f"{what}: {name}" if name else what
+
+
+def _require(ds: xr.Dataset, names: Sequence[str], what: str) -> None:
+    if not any(n in ds for n in names):
+        raise ValueError(
+            f"{what} needs one of {', '.join(names)}; this run has none of them "
+            f"(it has: {', '.join(map(str, ds.data_vars))})"
+        )
+
+
+def save_png(fig: Figure, path: "str | os.PathLike[str]", dpi: int = 110) -> Path:
+    """Write ``fig`` as a PNG (creating parent directories) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=dpi, bbox_inches="tight")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# one run
+
+
+def plot_power_stack(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
+    """Power drawn over time, stacked by component (accelerators, hosts, cooling, losses),
+    with facility power as a line: the stack meets the line when the components add up."""
+    ds = _coarsen(_as_run(run))
+    _require(ds, ["facility_power_w", "it_power_w"], "the power stack")
+    t = ds[io.SITE_DIM].values
+    layers, labels, colours = [], [], []
+    have_split = "accelerator_power_w" in ds and "host_power_w" in ds
+    for names, label, colour in STACK:
+        name = io.first_present(ds, names)
+        if name is None or (have_split and name == "it_power_w"):
+            continue
+        if not have_split and name in ("accelerator_power_w", "host_power_w"):
+            continue
+        layers.append(ds[name].values.astype(float))
+        labels.append(label)
+        colours.append(colour)
+    total = ds["facility_power_w"].values.astype(float) if "facility_power_w" in ds else None
+    peak = np.nanmax(total) if total is not None else np.nanmax(np.sum(layers, axis=0))
+    scale, unit = _power_scale(float(peak) if np.isfinite(peak) else 0.0)
+    if total is not None and layers:
+        other = total - np.nansum(layers, axis=0)
+        if np.nanmax(np.abs(other)) > 0.01 * max(float(peak), 1e-12):
+            layers.append(np.clip(other, 0, None))
+            labels.append("other")
+            colours.append("#c7c7c7")
+
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    if layers:
+        ax.stackplot(t, [np.nan_to_num(y) / scale for y in layers], labels=labels,
+                     colors=colours, alpha=0.85, linewidth=0)
+    if total is not None:
+        ax.plot(t, total / scale, color="black", linewidth=1.0, label="facility")
+    if "pv_power_w" in ds or "wind_power_w" in ds:
+        onsite = sum(ds[n].values.astype(float) for n in ("pv_power_w", "wind_power_w") if n in ds)
+        ax.plot(t, onsite / scale, color="#d62728", linewidth=0.8, linestyle="--",
+                label="on-site generation")
+    ax.set_ylabel(f"power ({unit})")
+    top = float(peak) / scale if np.isfinite(peak) and peak > 0 else 1.0
+    ax.set_ylim(0, 1.3 * top)  # head room for the legend
+    ax.set_title(_title(ds, "Facility power"))
+    ax.legend(loc="upper left", fontsize="small", ncols=3)
+    _date_axis(ax)
+    return fig
+
+
+def plot_carbon_vs_load(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
+    """Grid carbon intensity against the site's load: over time (left) and as a scatter with
+    binned means (right). Carbon-aware scheduling shows as load falling where intensity is
+    high."""
+    ds = _coarsen(_as_run(run))
+    _require(ds, io.CARBON_INTENSITY, "carbon intensity vs load")
+    _require(ds, ["utilisation", "it_power_w"], "carbon intensity vs load")
+    load_name = "utilisation" if "utilisation" in ds else "it_power_w"
+    ci = ds[io.first_present(ds, io.CARBON_INTENSITY)].values.astype(float)
+    load = ds[load_name].values.astype(float)
+    if load_name == "utilisation":
+        load_label, load_plot = "utilisation (%)", load * 100.0
+    else:
+        scale, unit = _power_scale(float(np.nanmax(load)) if load.size else 0.0)
+        load_label, load_plot = f"IT power ({unit})", load / scale
+    t = ds[io.SITE_DIM].values
+
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
+    ax1.plot(t, ci, color="#7f7f7f", linewidth=0.8)
+    ax1.set_ylabel("carbon intensity (gCO2e/kWh)", color="#555555")
+    twin = ax1.twinx()
+    twin.plot(t, load_plot, color="#1f77b4", linewidth=0.8)
+    twin.set_ylabel(load_label, color="#1f77b4")
+    _date_axis(ax1)
+    ax1.set_title(_title(ds, "Carbon intensity and load"))
+
+    ax2.scatter(ci, load_plot, s=4, alpha=0.3, color="#1f77b4", linewidths=0)
+    ok = np.isfinite(ci) & np.isfinite(load_plot)
+    if ok.sum() > 1 and np.ptp(ci[ok]) > 0:
+        edges = np.linspace(ci[ok].min(), ci[ok].max(), 11)
+        which = np.clip(np.digitize(ci[ok], edges) - 1, 0, 9)
+        means = [load_plot[ok][which == k].mean() if np.any(which == k) else np.nan for k in range(10)]
+        ax2.plot((edges[:-1] + edges[1:]) / 2, means, color="black", marker="o", markersize=3,
+                 label="mean per bin")
+        ax2.legend(fontsize="small")
+    ax2.set_xlabel("carbon intensity (gCO2e/kWh)")
+    ax2.set_ylabel(load_label)
+    ax2.set_title("load vs intensity")
+    return fig
+
+
+BATTERY = ("battery_soc", "battery_power_w", "battery_charge_w", "battery_discharge_w")
+
+
+def plot_battery(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
+    """Battery state of charge (top) and power at its terminals (bottom: discharging into the
+    site above zero, charging below, as ``battery_power_w`` in the schema)."""
+    ds = _coarsen(_as_run(run))
+    _require(ds, BATTERY, "the battery plot")
+    t = ds[io.SITE_DIM].values
+    fig = Figure(figsize=(10, 5), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    if "battery_soc" in ds:
+        soc = ds["battery_soc"].values.astype(float)
+        units = str(ds["battery_soc"].attrs.get("units", "1")).strip()
+        soc_pct = soc if units in ("%", "percent") else soc * 100.0
+        ax1.fill_between(t, np.nan_to_num(soc_pct), color="#2ca02c", alpha=0.4, linewidth=0)
+        ax1.plot(t, soc_pct, color="#2ca02c", linewidth=0.8)
+        ax1.set_ylim(0, 100)
+    ax1.set_ylabel("state of charge (%)")
+    ax1.set_title(_title(ds, "Battery"))
+    if "battery_power_w" in ds:
+        p = ds["battery_power_w"].values.astype(float)
+    else:  # synonyms: separate charge / discharge series, both >= 0
+        zero = np.zeros(len(t))
+        p = (ds["battery_discharge_w"].values.astype(float) if "battery_discharge_w" in ds else zero) - (
+            ds["battery_charge_w"].values.astype(float) if "battery_charge_w" in ds else zero)
+    p = np.nan_to_num(p)
+    scale, unit = _power_scale(float(np.max(np.abs(p))) if len(p) else 0.0)
+    ax2.fill_between(t, np.clip(p, 0, None) / scale, color="#d62728", alpha=0.6, linewidth=0,
+                     label="discharging")
+    ax2.fill_between(t, np.clip(p, None, 0) / scale, color="#1f77b4", alpha=0.6, linewidth=0,
+                     label="charging")
+    ax2.axhline(0, color="black", linewidth=0.5)
+    ax2.set_ylabel(f"battery power ({unit})")
+    ax2.legend(loc="upper left", fontsize="small")
+    _date_axis(ax2)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# several runs
+
+DEFAULT_METRICS = [
+    ("facility_energy_mwh", "facility energy (MWh)"),
+    ("peak_facility_power_mw", "peak facility power (MW)"),
+    ("pue", "PUE"),
+    ("emissions_t", "emissions (tCO2e)"),
+    ("mean_job_delay_h", "mean job delay (h)"),
+]
+
+
+def _as_table(runs: Any) -> pd.DataFrame:
+    return runs if isinstance(runs, pd.DataFrame) else metrics.compare(runs)
+
+
+def plot_strategy_comparison(
+    runs: Any, metrics_: Sequence[str] | None = None, *, baseline: str | None = None
+) -> Figure:
+    """One bar chart per headline metric, one bar per run (runs: the DataFrame of
+    :func:`compare`, or anything ``compare`` accepts). With ``baseline`` (a run label) each bar
+    is annotated with its change relative to that run."""
+    df = _as_table(runs)
+    labels = dict(DEFAULT_METRICS)
+    cols = list(metrics_) if metrics_ else [m for m, _ in DEFAULT_METRICS if m in df.columns]
+    cols = [c for c in cols if c in df.columns and df[c].notna().any()]
+    if not cols:
+        raise ValueError(f"nothing to compare: none of the metrics are in {list(df.columns)}")
+    n = len(cols)
+    fig = Figure(figsize=(3.2 * n, 0.45 * len(df) + 2.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
+    names = [str(i) for i in df.index]
+    y = np.arange(len(df))
+    colours = matplotlib.colormaps["tab10"](np.arange(len(df)) % 10)
+    for ax, col in zip(axes, cols):
+        vals = df[col].astype(float).values
+        ax.barh(y, vals, color=colours)
+        ax.set_title(labels.get(col, col), fontsize="medium")
+        ax.invert_yaxis() if ax is axes[0] else None
+        if baseline is not None and baseline in df.index:
+            ref = float(df.loc[baseline, col])
+            for yi, v in zip(y, vals):
+                if ref and np.isfinite(v):
+                    ax.annotate(f"{(v - ref) / ref:+.1%}", (v, yi), xytext=(3, 0),
+                                textcoords="offset points", va="center", fontsize="x-small")
+        ax.margins(x=0.15)
+    axes[0].set_yticks(y, names)
+    fig.suptitle("Strategy comparison")
+    return fig
+
+
+def _param_label(sweep: Any, name: str) -> str:
+    """The scenario key of a sweep parameter (attribute ``parameter``) when known."""
+    if isinstance(sweep, xr.Dataset) and name in sweep.variables:
+        return str(sweep[name].attrs.get("parameter", name))
+    return name
+
+
+def plot_sweep_heatmap(
+    sweep: Any,
+    x: str | None = None,
+    y: str | None = None,
+    metric: str = "emissions_t",
+    *,
+    aggregate: str = "mean",
+) -> Figure:
+    """A heat map of ``metric`` over two sweep parameters (replicates aggregated with
+    ``aggregate``). ``sweep``: a Dataset from :func:`load_sweep`, an index path, or the
+    DataFrame of :func:`compare` with parameter columns. Without ``x``/``y`` the first two
+    parameters that vary are used (one parameter gives a single row)."""
+    if isinstance(sweep, pd.DataFrame):
+        df = sweep
+        params = [c for c in df.columns if c not in metrics.METRIC_COLUMNS]
+    else:
+        ds = sweep if isinstance(sweep, xr.Dataset) else io.load_sweep(sweep)
+        df = metrics.compare(ds)
+        params = io.sweep_parameters(ds)
+    params = [p for p in params if p in df.columns and p not in ("file", "seed")
+              and p not in metrics.METRIC_COLUMNS and df[p].nunique() > 1]
+    x = x or (params[0] if params else None)
+    y = y or (next((p for p in params if p != x), None))
+    if x is None:
+        raise ValueError("a sweep heat map needs at least one parameter that varies between runs")
+    if metric not in df.columns:
+        raise ValueError(f"metric {metric!r} not in {list(df.columns)}")
+    if y is None:
+        table = df.pivot_table(columns=x, values=metric, aggfunc=aggregate)
+        table.index = [metric]
+    else:
+        table = df.pivot_table(index=y, columns=x, values=metric, aggfunc=aggregate)
+    fig = Figure(figsize=(1.2 * table.shape[1] + 3, 0.8 * table.shape[0] + 2), layout="constrained")
+    ax = fig.add_subplot()
+    values = table.values.astype(float)
+    im = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower")
+    ax.set_xticks(range(table.shape[1]), [f"{c:g}" if isinstance(c, (int, float)) else str(c) for c in table.columns])
+    ax.set_yticks(range(table.shape[0]), [f"{r:g}" if isinstance(r, (int, float)) else str(r) for r in table.index])
+    ax.set_xlabel(_param_label(sweep, x))
+    ax.set_ylabel(_param_label(sweep, y) if y else "")
+    finite = values[np.isfinite(values)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize="small",
+                    color="white" if v < mid else "black")
+    label = dict(DEFAULT_METRICS).get(metric, metric)
+    fig.colorbar(im, ax=ax, label=label)
+    ax.set_title(f"{label}, {aggregate} over replicates")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _has_battery(ds: xr.Dataset) -> bool:
+    """A run models a battery when its battery series exist and are not all NaN / zero."""
+    for n in BATTERY:
+        if n in ds and np.nanmax(np.abs(np.nan_to_num(ds[n].values.astype(float)))) > 0:
+            return True
+    return False
+
+
+def plot_standard_set(
+    path: "str | os.PathLike[str]", outdir: "str | os.PathLike[str] | None" = None
+) -> list[Path]:
+    """Write the standard PNGs for a result file (power stack; carbon intensity vs load and
+    battery state when the run has those series) or for a sweep index (strategy comparison and
+    a heat map per pair of parameters). Returns the files written; default ``outdir`` is the
+    input's directory. File names start with the input's stem."""
+    path = Path(path)
+    out = Path(outdir) if outdir is not None else path.parent
+    stem = path.stem
+    written: list[Path] = []
+    if metrics._is_index(path):
+        sweep = io.load_sweep(path)
+        table = metrics.compare(sweep)
+        written.append(save_png(plot_strategy_comparison(table), out / f"{stem}_comparison.png"))
+        if io.sweep_parameters(sweep):
+            written.append(save_png(plot_sweep_heatmap(sweep), out / f"{stem}_heatmap.png"))
+        return written
+    ds = io.load_run(path)
+    written.append(save_png(plot_power_stack(ds), out / f"{stem}_power_stack.png"))
+    if io.first_present(ds, io.CARBON_INTENSITY) and ("utilisation" in ds or "it_power_w" in ds):
+        written.append(save_png(plot_carbon_vs_load(ds), out / f"{stem}_carbon_vs_load.png"))
+    if _has_battery(ds):
+        written.append(save_png(plot_battery(ds), out / f"{stem}_battery.png"))
+    return written
