@@ -6,27 +6,45 @@
 //   - rejects unknown keys (each mapping declares the keys it accepts) and duplicate keys,
 //   - collects every error before throwing them together as an InputError.
 // Usage:
-//   YamlDoc doc = YamlDoc::load_file(path);          // throws InputError on syntax errors
-//   DiagnosticSink& errs = doc.errors();
-//   YamlMap root = doc.root_map();                   // error if the document is not a mapping
+//   auto doc = YamlDoc::load_file(path);             // throws InputError on syntax errors
+//   DiagnosticSink& errs = doc->errors();
+//   YamlMap root = doc->root_map();                  // error if the document is not a mapping
 //   double pue = root.number("pue", 1.5, {.min = 1.0, .max = 5.0});   // optional with default
-//   int n = root.required_int("count", {.min = 1});
+//   auto n = root.required_integer("count", {.min = 1});
 //   YamlMap site = root.map("site");                 // optional mapping (empty if absent)
-//   root.finish();                                   // reports keys that were never asked for
-//   doc.errors().throw_if_any();
+//   root.finish();                                   // reports keys never asked for, in this
+//                                                    // mapping and every mapping read below it
+//   doc->errors().throw_if_any();
+//
+// The accepted keys of a mapping are the keys the code asked for (present or not), so the
+// "unknown key" message can list them without a separate schema. finish() must come last.
+//
+// What is rejected before any key is read (load_file/load_string throw InputError): unreadable
+// files, files over 16 MiB, NUL bytes and other control characters, invalid UTF-8, tab
+// characters in indentation, YAML syntax errors (with yaml-cpp's position), empty documents,
+// more than one document, and documents that expand past 1,000,000 nodes (alias bombs).
+// Duplicate keys and non-scalar keys are collected into errors() (the first occurrence wins).
+//
+// Positions are kept per node, with the file the node came from: after `extends` merging
+// (merge_base) and `--set` overrides (apply_override) an error still points into the file —
+// or at the `--set` argument — that wrote the offending value.
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/units.hpp"
 
-namespace YAML { class Node; }
-
 namespace dcsim {
+
+namespace yaml_detail {
+struct YNode;  // our own tree (built from yaml-cpp's), with a file and position on every node
+}
 
 struct Range {
   double min = -std::numeric_limits<double>::infinity();
@@ -76,25 +94,33 @@ class YamlMap {
 
   std::optional<double> optional_number(const std::string& key, Range r = {});
 
-  YamlMap map(const std::string& key);        // absent → !present()
+  YamlMap map(const std::string& key);        // absent (or null) → !present()
   YamlList list(const std::string& key);      // absent → empty list
   std::vector<double> numbers(const std::string& key, Range r = {});
   std::vector<std::string> strings(const std::string& key);
+  // The value at a key (marks it as known); nullopt if absent.
+  std::optional<YamlValue> value(const std::string& key);
   // All keys of this mapping in file order (marks none as known).
   std::vector<std::string> keys() const;
   // Accept any key (for free-form maps such as a profile mix); marks all as known.
   std::vector<std::pair<std::string, YamlValue>> entries();
+  // Mark a key as known and accepted without reading it (e.g. `extends`).
+  void accept(const std::string& key);
+  // Position of a key (the key itself) or of the mapping if the key is absent.
+  YamlPos key_pos(const std::string& key) const;
 
   // Report an error at this mapping (or at one of its keys if given).
   void error(const std::string& message, const std::string& key = "") const;
-  // Report every key not read so far as unknown, with the list of accepted keys.
+  // Report every key not read so far as unknown, with the list of accepted keys; then the same
+  // for every mapping below this one that was read through this layer.
   void finish();
+
+  struct Impl;
 
  private:
   friend class YamlDoc;
   friend class YamlValue;
   friend class YamlList;
-  struct Impl;
   std::shared_ptr<Impl> impl_;
   YamlPos pos_;
 };
@@ -105,19 +131,24 @@ class YamlValue {
   bool is_map() const;
   bool is_list() const;
   bool is_scalar() const;
+  bool is_null() const;
+  bool is_quoted() const;        // a quoted scalar ("8" is a string, 8 a number)
   std::string scalar() const;   // raw scalar text
   double as_number(Range r = {}) const;
+  std::int64_t as_integer(Range r = {}) const;
+  bool as_bool() const;
   std::string as_string() const;
   YamlMap as_map() const;
   YamlList as_list() const;
+  // "8", "\"8\"", "a mapping", "a list", "nothing": how the value reads in an error message.
+  std::string describe() const;
   void error(const std::string& message) const;
 
  private:
   friend class YamlMap;
   friend class YamlList;
   friend class YamlDoc;
-  std::shared_ptr<YAML::Node> node_;
-  std::shared_ptr<void> doc_;  // keeps the document alive
+  std::shared_ptr<yaml_detail::YNode> node_;
   YamlDoc* owner_ = nullptr;
   YamlPos pos_;
 };
@@ -143,17 +174,44 @@ class YamlDoc {
   // indentation, empty documents and binary garbage.
   static std::unique_ptr<YamlDoc> load_file(const std::string& path);
   static std::unique_ptr<YamlDoc> load_string(const std::string& text, const std::string& name);
+  ~YamlDoc();
   YamlMap root_map();
   DiagnosticSink& errors() { return errors_; }
   const std::string& file() const { return file_; }
   const std::string& text() const { return text_; }
   std::string dir() const;  // directory of the file, for relative paths
 
+  // ---- composition (used by the scenario loader for `extends` and `--set`) ----
+  // Deep merge: this document's root is laid over `base`'s root. Mappings merge key by key
+  // (recursively); anything else (scalars, lists, null) in this document replaces the base's.
+  // Nodes keep the file and position they came from. base's errors are copied into ours.
+  void merge_base(const YamlDoc& base);
+  // Removes a top-level key (e.g. `extends` once it has been followed). True if it was there.
+  bool erase_root_key(const std::string& key);
+  // Applies one `key.path=value` override; the value is parsed as YAML (a scalar, or a flow
+  // list/mapping). Missing intermediate mappings are created; list items are addressed by
+  // index (`policies.energy.0.after=1h`). Malformed assignments are reported in errors() with
+  // file "--set"; unknown key paths are reported by finish() like any unknown key.
+  void apply_override(const std::string& assignment);
+  // The (merged, overridden) document as YAML text, keys in order. Deterministic.
+  std::string emit() const;
+  // Every path resolved by YamlMap::path/required_path so far (existing files), in order.
+  const std::vector<std::string>& referenced_paths() const { return referenced_; }
+  // Top-level keys in order (empty if the root is not a mapping).
+  std::vector<std::string> root_keys() const;
+
  private:
+  friend class YamlMap;
+  friend class YamlValue;
+  YamlDoc() = default;
+  std::shared_ptr<YamlMap::Impl> impl_for(const std::shared_ptr<yaml_detail::YNode>& node,
+                                          const YamlPos& pos);
   std::string file_;
   std::string text_;
-  std::shared_ptr<YAML::Node> root_;
+  std::shared_ptr<yaml_detail::YNode> root_;
   DiagnosticSink errors_;
+  std::map<const yaml_detail::YNode*, std::shared_ptr<YamlMap::Impl>> impls_;
+  std::vector<std::string> referenced_;
 };
 
 }  // namespace dcsim

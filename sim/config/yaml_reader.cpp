@@ -1,0 +1,1054 @@
+// The strict YAML layer (see yaml_reader.hpp for what it accepts and rejects).
+//
+// yaml-cpp parses; we then copy its tree into our own (YNode), which carries the file and the
+// 1-based line/column of every key and value. Our tree is what the typed readers walk, what
+// `extends` merges and what `--set` overrides edit, so every error can name the file that
+// wrote the offending value. Duplicate keys are found while copying (yaml-cpp keeps every
+// pair of a mapping in order but lookups return the first, so a duplicate would otherwise be
+// silently ignored).
+#include "config/yaml_reader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/calendar.hpp"
+
+namespace dcsim {
+
+namespace yaml_detail {
+
+struct YEntry {
+  std::string key;
+  std::string file;
+  int line = 0;
+  int col = 0;
+  std::shared_ptr<YNode> value;
+};
+
+struct YNode {
+  enum class Kind { Null, Scalar, Map, List };
+  Kind kind = Kind::Null;
+  std::string text;     // scalar text
+  bool quoted = false;  // quoted (or block) scalar: always a string
+  std::vector<YEntry> entries;
+  std::vector<std::shared_ptr<YNode>> items;
+  std::string file;
+  int line = 0;
+  int col = 0;
+
+  const YEntry* find(const std::string& k) const {
+    for (const auto& e : entries)
+      if (e.key == k) return &e;
+    return nullptr;
+  }
+  YEntry* find(const std::string& k) {
+    for (auto& e : entries)
+      if (e.key == k) return &e;
+    return nullptr;
+  }
+};
+
+}  // namespace yaml_detail
+
+using yaml_detail::YEntry;
+using yaml_detail::YNode;
+using NodePtr = std::shared_ptr<YNode>;
+
+namespace {
+
+constexpr std::size_t kMaxFileBytes = 16u << 20;
+constexpr std::size_t kMaxNodes = 1'000'000;
+constexpr const char* kOverrideFile = "--set";
+
+std::string join_path(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return a + "." + b;
+}
+
+// A short printable rendering of user text for messages.
+std::string shorten(const std::string& s, std::size_t max = 60) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+    if (out.size() >= max) {
+      out += "…";
+      break;
+    }
+  }
+  return out;
+}
+
+std::string fmt_num(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+std::string range_text(const char* what, const Range& r) {
+  bool lo = std::isfinite(r.min), hi = std::isfinite(r.max);
+  std::string s = what;
+  if (lo && hi) {
+    s += std::string(" in ") + (r.min_exclusive ? "(" : "[") + fmt_num(r.min) + ", " +
+         fmt_num(r.max) + "]";
+  } else if (lo) {
+    s += (r.min_exclusive ? " > " : " >= ") + fmt_num(r.min);
+  } else if (hi) {
+    s += " <= " + fmt_num(r.max);
+  }
+  return s;
+}
+
+bool in_range(double v, const Range& r) {
+  if (r.min_exclusive ? !(v > r.min) : !(v >= r.min)) return false;
+  return v <= r.max;
+}
+
+std::string describe_node(const YNode* n) {
+  if (!n) return "nothing";
+  switch (n->kind) {
+    case YNode::Kind::Null: return "nothing (null)";
+    case YNode::Kind::Map: return "a mapping";
+    case YNode::Kind::List: return "a list";
+    case YNode::Kind::Scalar:
+      if (n->quoted) return "the string \"" + shorten(n->text) + "\"";
+      return shorten(n->text);
+  }
+  return "?";
+}
+
+// Edit distance, for "did you mean" suggestions.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string suggestion(const std::string& key, const std::vector<std::string>& accepted) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
+  for (const auto& a : accepted) {
+    std::size_t d = edit_distance(key, a);
+    if (d < best_d) {
+      best_d = d;
+      best = a;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+// ---- pre-parse checks ------------------------------------------------------------------------
+
+Diagnostic at(const std::string& file, int line, int col, std::string msg) {
+  return Diagnostic{file, line, col, "", std::move(msg)};
+}
+
+// NUL bytes, control characters and invalid UTF-8: the file is not YAML text.
+void check_text(const std::string& text, const std::string& file) {
+  int line = 1, col = 1;
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      col = 1;
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+        char buf[80];
+        std::snprintf(buf, sizeof buf,
+                      "expected UTF-8 text, got the control byte 0x%02x (binary data?)", c);
+        throw InputError(at(file, line, col, buf));
+      }
+      ++i;
+      ++col;
+      continue;
+    }
+    std::size_t len = (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+                      : (c >= 0xf0 && c <= 0xf4)  ? 4
+                                                  : 0;
+    bool ok = len != 0 && i + len <= n;
+    for (std::size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (ok && len == 3) {  // overlongs and surrogates
+      auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) ok = false;
+    }
+    if (ok && len == 4) {
+      auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90)) ok = false;
+    }
+    if (!ok) {
+      char buf[80];
+      std::snprintf(buf, sizeof buf, "expected UTF-8 text, got the invalid byte 0x%02x", c);
+      throw InputError(at(file, line, col, buf));
+    }
+    i += len;
+    ++col;
+  }
+}
+
+// YAML forbids tabs in indentation; yaml-cpp sometimes accepts them with a different meaning.
+void check_tabs(const std::string& text, const std::string& file) {
+  std::vector<Diagnostic> d;
+  int line = 1;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t eol = text.find('\n', i);
+    if (eol == std::string::npos) eol = text.size();
+    std::size_t j = i;
+    while (j < eol && (text[j] == ' ' || text[j] == '\t')) ++j;
+    bool blank = j == eol || text[j] == '\r' || text[j] == '#';
+    if (!blank) {
+      std::size_t tab = text.find('\t', i);
+      if (tab != std::string::npos && tab < j) {
+        d.push_back(at(file, line, static_cast<int>(tab - i) + 1,
+                       "expected spaces for indentation, got a tab character"));
+        if (d.size() >= 10) break;
+      }
+    }
+    i = eol + 1;
+    ++line;
+  }
+  if (!d.empty()) throw InputError(std::move(d));
+}
+
+// ---- yaml-cpp → YNode ------------------------------------------------------------------------
+
+struct Converter {
+  std::string file;
+  DiagnosticSink& errors;
+  std::size_t count = 0;
+
+  NodePtr convert(const YAML::Node& n, int fallback_line, int fallback_col,
+                  const std::string& key_path) {
+    if (++count > kMaxNodes) {
+      throw InputError(Diagnostic{file, fallback_line, fallback_col, key_path,
+                                  "expected at most 1,000,000 nodes, got more (alias expansion?)"});
+    }
+    auto out = std::make_shared<YNode>();
+    out->file = file;
+    const YAML::Mark m = n.Mark();
+    out->line = m.line >= 0 ? m.line + 1 : fallback_line;
+    out->col = m.column >= 0 ? m.column + 1 : fallback_col;
+    switch (n.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        out->kind = YNode::Kind::Null;
+        out->line = fallback_line;
+        out->col = fallback_col;
+        break;
+      case YAML::NodeType::Scalar:
+        out->kind = YNode::Kind::Scalar;
+        out->text = n.Scalar();
+        out->quoted = n.Tag() == "!";
+        break;
+      case YAML::NodeType::Sequence: {
+        out->kind = YNode::Kind::List;
+        std::size_t idx = 0;
+        for (const auto& item : n) {
+          out->items.push_back(
+              convert(item, out->line, out->col, join_path(key_path, std::to_string(idx))));
+          ++idx;
+        }
+        break;
+      }
+      case YAML::NodeType::Map: {
+        out->kind = YNode::Kind::Map;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+          const YAML::Node k = it->first;
+          const YAML::Node val = it->second;
+          const YAML::Mark km = k.Mark();
+          int kl = km.line >= 0 ? km.line + 1 : out->line;
+          int kc = km.column >= 0 ? km.column + 1 : out->col;
+          if (!k.IsScalar()) {
+            errors.add(Diagnostic{file, kl, kc, key_path,
+                                  "expected a plain key (a name), got " +
+                                      std::string(k.IsMap() ? "a mapping" : k.IsSequence() ? "a list" : "nothing") +
+                                      " as a key"});
+            continue;
+          }
+          std::string key = k.Scalar();
+          std::string kp = join_path(key_path, key);
+          if (const YEntry* prev = out->find(key)) {
+            errors.add(Diagnostic{file, kl, kc, kp,
+                                  "duplicate key '" + shorten(key) + "' (first given at line " +
+                                      std::to_string(prev->line) + "); expected each key once"});
+            continue;
+          }
+          YEntry e;
+          e.key = key;
+          e.file = file;
+          e.line = kl;
+          e.col = kc;
+          e.value = convert(val, kl, kc, kp);
+          out->entries.push_back(std::move(e));
+        }
+        break;
+      }
+    }
+    return out;
+  }
+};
+
+NodePtr deep_copy(const NodePtr& n) {
+  auto c = std::make_shared<YNode>(*n);
+  for (auto& e : c->entries) e.value = deep_copy(e.value);
+  for (auto& i : c->items) i = deep_copy(i);
+  return c;
+}
+
+NodePtr merge(const NodePtr& base, const NodePtr& over) {
+  if (base->kind != YNode::Kind::Map || over->kind != YNode::Kind::Map) return over;
+  auto out = std::make_shared<YNode>(*over);
+  out->entries.clear();
+  for (const auto& be : base->entries) out->entries.push_back(be);
+  for (const auto& oe : over->entries) {
+    if (YEntry* e = out->find(oe.key)) {
+      NodePtr v = merge(e->value, oe.value);
+      *e = oe;
+      e->value = v;
+    } else {
+      out->entries.push_back(oe);
+    }
+  }
+  return out;
+}
+
+void emit_node(YAML::Emitter& em, const YNode& n) {
+  switch (n.kind) {
+    case YNode::Kind::Null: em << YAML::Null; break;
+    case YNode::Kind::Scalar:
+      if (n.quoted) em << YAML::DoubleQuoted << n.text;
+      else em << n.text;
+      break;
+    case YNode::Kind::List:
+      if (n.items.empty()) em << YAML::Flow;
+      em << YAML::BeginSeq;
+      for (const auto& i : n.items) emit_node(em, *i);
+      em << YAML::EndSeq;
+      break;
+    case YNode::Kind::Map:
+      if (n.entries.empty()) em << YAML::Flow;
+      em << YAML::BeginMap;
+      for (const auto& e : n.entries) {
+        em << YAML::Key << e.key << YAML::Value;
+        emit_node(em, *e.value);
+      }
+      em << YAML::EndMap;
+      break;
+  }
+}
+
+std::string dir_of_file(const std::string& file) {
+  if (file == kOverrideFile) return "";
+  return std::filesystem::path(file).parent_path().string();
+}
+
+// Number parsing. YAML 1.2 core schema decimal forms; .inf/.nan are refused (a simulation
+// parameter is always finite).
+enum class NumStatus { Ok, NotNumber, NonFinite, OutOfRange };
+
+NumStatus parse_double(const std::string& s, double& out) {
+  std::string t = s;
+  if (!t.empty() && t[0] == '+') t.erase(0, 1);
+  std::string low;
+  for (char c : t) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (low == ".inf" || low == "-.inf" || low == ".nan" || low == "inf" || low == "-inf" ||
+      low == "nan" || low == "-nan" || low == "infinity" || low == "-infinity")
+    return NumStatus::NonFinite;
+  if (t.empty()) return NumStatus::NotNumber;
+  // Only digits, sign, dot, exponent: no hex, no "inf" spelled inside.
+  for (char c : t)
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ||
+          c == 'e' || c == 'E'))
+      return NumStatus::NotNumber;
+  const char* b = t.data();
+  const char* e = t.data() + t.size();
+  auto res = std::from_chars(b, e, out);
+  if (res.ec == std::errc::result_out_of_range) return NumStatus::OutOfRange;
+  if (res.ec != std::errc() || res.ptr != e) return NumStatus::NotNumber;
+  if (!std::isfinite(out)) return NumStatus::OutOfRange;
+  return NumStatus::Ok;
+}
+
+}  // namespace
+
+// ---- YamlMap::Impl ---------------------------------------------------------------------------
+
+struct YamlMap::Impl {
+  YamlDoc* doc = nullptr;
+  NodePtr node;                    // a Map node, or null when the mapping is absent
+  std::vector<std::string> asked;  // accepted keys, in the order the code asked for them
+  std::set<std::string> read;
+  YamlPos pos;                     // where the mapping is, with its key path
+  bool finished = false;
+
+  void ask(const std::string& k) {
+    if (read.insert(k).second) asked.push_back(k);
+  }
+};
+
+namespace {
+
+Diagnostic diag(const YamlPos& p, std::string msg) {
+  return Diagnostic{p.file, p.line, p.column, p.key_path, std::move(msg)};
+}
+
+}  // namespace
+
+// ---- YamlValue -------------------------------------------------------------------------------
+
+bool YamlValue::is_map() const { return node_ && node_->kind == YNode::Kind::Map; }
+bool YamlValue::is_list() const { return node_ && node_->kind == YNode::Kind::List; }
+bool YamlValue::is_scalar() const { return node_ && node_->kind == YNode::Kind::Scalar; }
+bool YamlValue::is_null() const { return !node_ || node_->kind == YNode::Kind::Null; }
+bool YamlValue::is_quoted() const { return is_scalar() && node_->quoted; }
+std::string YamlValue::scalar() const { return is_scalar() ? node_->text : std::string(); }
+std::string YamlValue::describe() const { return describe_node(node_.get()); }
+
+void YamlValue::error(const std::string& message) const {
+  if (owner_) owner_->errors_.add(diag(pos_, message));
+}
+
+double YamlValue::as_number(Range r) const {
+  const char* what = "a number";
+  if (!is_scalar() || node_->quoted) {
+    error("expected " + range_text(what, r) + ", got " + describe());
+    return std::isfinite(r.min) ? r.min : 0.0;
+  }
+  double v = 0;
+  switch (parse_double(node_->text, v)) {
+    case NumStatus::Ok: break;
+    case NumStatus::NotNumber:
+      error("expected " + range_text(what, r) + ", got " + describe());
+      return std::isfinite(r.min) ? r.min : 0.0;
+    case NumStatus::NonFinite:
+      error("expected a finite number, got " + describe());
+      return std::isfinite(r.min) ? r.min : 0.0;
+    case NumStatus::OutOfRange:
+      error("expected " + range_text("a finite number", r) + ", got " + describe() +
+            " (beyond the range of a double)");
+      return std::isfinite(r.min) ? r.min : 0.0;
+  }
+  if (!in_range(v, r)) {
+    error("expected " + range_text(what, r) + ", got " + describe());
+    return std::clamp(v, std::isfinite(r.min) ? r.min : v, std::isfinite(r.max) ? r.max : v);
+  }
+  return v;
+}
+
+std::int64_t YamlValue::as_integer(Range r) const {
+  const char* what = "an integer";
+  auto fallback = [&]() -> std::int64_t {
+    return std::isfinite(r.min) ? static_cast<std::int64_t>(r.min) : 0;
+  };
+  if (!is_scalar() || node_->quoted) {
+    error("expected " + range_text(what, r) + ", got " + describe());
+    return fallback();
+  }
+  std::string t = node_->text;
+  if (!t.empty() && t[0] == '+') t.erase(0, 1);
+  bool digits = !t.empty();
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (!(std::isdigit(static_cast<unsigned char>(t[i])) || (i == 0 && t[i] == '-' && t.size() > 1)))
+      digits = false;
+  std::int64_t v = 0;
+  if (digits) {
+    auto res = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (res.ec == std::errc::result_out_of_range) {
+      error("expected " + range_text(what, r) + ", got " + describe() +
+            " (too large for a 64-bit integer)");
+      return fallback();
+    }
+    if (res.ec != std::errc() || res.ptr != t.data() + t.size()) {
+      error("expected " + range_text(what, r) + ", got " + describe());
+      return fallback();
+    }
+  } else {
+    // 1e6 is an integer written in scientific notation; 2.5 is not.
+    double d = 0;
+    NumStatus st = parse_double(node_->text, d);
+    if (st == NumStatus::NonFinite) {
+      error("expected " + range_text("a finite integer", r) + ", got " + describe());
+      return fallback();
+    }
+    if (st == NumStatus::OutOfRange || (st == NumStatus::Ok && std::fabs(d) >= 9.2e18)) {
+      error("expected " + range_text(what, r) + ", got " + describe() +
+            " (too large for a 64-bit integer)");
+      return fallback();
+    }
+    if (st != NumStatus::Ok || d != std::floor(d)) {
+      error("expected " + range_text(what, r) + ", got " + describe());
+      return fallback();
+    }
+    v = static_cast<std::int64_t>(d);
+  }
+  if (!in_range(static_cast<double>(v), r)) {
+    error("expected " + range_text(what, r) + ", got " + describe());
+    return fallback();
+  }
+  return v;
+}
+
+bool YamlValue::as_bool() const {
+  if (is_scalar() && !node_->quoted) {
+    const std::string& t = node_->text;
+    if (t == "true" || t == "True" || t == "TRUE") return true;
+    if (t == "false" || t == "False" || t == "FALSE") return false;
+  }
+  error("expected true or false, got " + describe());
+  return false;
+}
+
+std::string YamlValue::as_string() const {
+  if (!is_scalar()) {
+    error("expected a string, got " + describe());
+    return "";
+  }
+  return node_->text;
+}
+
+YamlMap YamlValue::as_map() const {
+  YamlMap m;
+  m.pos_ = pos_;
+  if (!owner_) return m;
+  if (is_map()) {
+    m.impl_ = owner_->impl_for(node_, pos_);
+  } else {
+    if (!is_null()) error("expected a mapping, got " + describe());
+    m.impl_ = std::make_shared<YamlMap::Impl>();
+    m.impl_->doc = owner_;
+  }
+  return m;
+}
+
+YamlList YamlValue::as_list() const {
+  YamlList l;
+  l.pos_ = pos_;
+  if (is_null()) return l;
+  if (!is_list()) {
+    error("expected a list, got " + describe());
+    return l;
+  }
+  for (std::size_t i = 0; i < node_->items.size(); ++i) {
+    const NodePtr& item = node_->items[i];
+    YamlValue v;
+    v.node_ = item;
+    v.owner_ = owner_;
+    v.pos_ = YamlPos{item->file, item->line, item->col, join_path(pos_.key_path, std::to_string(i))};
+    l.items_.push_back(std::move(v));
+  }
+  return l;
+}
+
+// ---- YamlMap ---------------------------------------------------------------------------------
+
+bool YamlMap::present() const { return impl_ && impl_->node != nullptr; }
+
+bool YamlMap::has(const std::string& key) const {
+  return present() && impl_->node->find(key) != nullptr;
+}
+
+YamlPos YamlMap::key_pos(const std::string& key) const {
+  if (present())
+    if (const YEntry* e = impl_->node->find(key))
+      return YamlPos{e->file, e->line, e->col, join_path(pos_.key_path, key)};
+  return YamlPos{pos_.file, pos_.line, pos_.column, join_path(pos_.key_path, key)};
+}
+
+std::optional<YamlValue> YamlMap::value(const std::string& key) {
+  if (!impl_) return std::nullopt;
+  impl_->ask(key);
+  if (!present()) return std::nullopt;
+  const YEntry* e = impl_->node->find(key);
+  if (!e) return std::nullopt;
+  YamlValue v;
+  v.node_ = e->value;
+  v.owner_ = impl_->doc;
+  v.pos_ = YamlPos{e->value->file, e->value->line, e->value->col, join_path(pos_.key_path, key)};
+  return v;
+}
+
+void YamlMap::accept(const std::string& key) {
+  if (impl_) impl_->ask(key);
+}
+
+void YamlMap::error(const std::string& message, const std::string& key) const {
+  if (!impl_ || !impl_->doc) return;
+  impl_->doc->errors_.add(diag(key.empty() ? pos_ : key_pos(key), message));
+}
+
+double YamlMap::number(const std::string& key, double def, Range r) {
+  auto v = value(key);
+  return v ? v->as_number(r) : def;
+}
+
+std::int64_t YamlMap::integer(const std::string& key, std::int64_t def, Range r) {
+  auto v = value(key);
+  return v ? v->as_integer(r) : def;
+}
+
+bool YamlMap::boolean(const std::string& key, bool def) {
+  auto v = value(key);
+  return v ? v->as_bool() : def;
+}
+
+std::string YamlMap::string(const std::string& key, const std::string& def) {
+  auto v = value(key);
+  return v ? v->as_string() : def;
+}
+
+std::string YamlMap::choice(const std::string& key, const std::string& def,
+                            const std::vector<std::string>& allowed) {
+  auto v = value(key);
+  if (!v) return def;
+  if (!v->is_scalar()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    v->error("expected one of " + list + ", got " + v->describe());
+    return def;
+  }
+  std::string s = v->scalar();
+  if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) return s;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  v->error("expected one of " + list + ", got " + v->describe() + suggestion(s, allowed));
+  return def;
+}
+
+Seconds YamlMap::duration(const std::string& key, Seconds def, Range r) {
+  auto v = value(key);
+  if (!v) return def;
+  const char* what = "a duration (seconds, or e.g. 15min, 1h, 2d, 1w)";
+  if (!v->is_scalar()) {
+    v->error(std::string("expected ") + what + ", got " + v->describe());
+    return def;
+  }
+  double d = 0;
+  NumStatus st = parse_double(v->scalar(), d);
+  if (st == NumStatus::NonFinite || st == NumStatus::OutOfRange) {
+    v->error("expected a finite duration, got " + v->describe());
+    return def;
+  }
+  if (st != NumStatus::Ok) {
+    auto p = parse_duration(v->scalar());
+    if (!p || !std::isfinite(*p)) {
+      v->error(std::string("expected ") + what + ", got " + v->describe());
+      return def;
+    }
+    d = *p;
+  }
+  if (!in_range(d, r)) {
+    Range rs = r;
+    v->error("expected " + range_text("a duration (s)", rs) + ", got " + v->describe() +
+             (st == NumStatus::Ok ? "" : " = " + fmt_num(d) + " s"));
+    return def;
+  }
+  return d;
+}
+
+std::string YamlMap::path(const std::string& key, const std::string& def) {
+  auto v = value(key);
+  if (!v) return def;
+  if (!v->is_scalar() || v->scalar().empty()) {
+    v->error("expected a file path, got " + v->describe());
+    return def;
+  }
+  namespace fs = std::filesystem;
+  fs::path p(v->scalar());
+  if (p.is_relative()) p = fs::path(dir_of_file(v->pos().file)) / p;
+  p = p.lexically_normal();
+  std::error_code ec;
+  if (!fs::exists(p, ec)) {
+    v->error("expected an existing file, got " + v->describe() + " (not found: " + p.string() +
+             ")");
+    return p.string();
+  }
+  auto& refs = impl_->doc->referenced_;
+  if (std::find(refs.begin(), refs.end(), p.string()) == refs.end()) refs.push_back(p.string());
+  return p.string();
+}
+
+namespace {
+void missing(YamlMap& m, const std::string& key, const char* what) {
+  m.error(std::string("missing required key '") + key + "' (expected " + what + ")", "");
+}
+}  // namespace
+
+double YamlMap::required_number(const std::string& key, Range r) {
+  if (!has(key)) {
+    accept(key);
+    error("missing required key '" + key + "' (expected " + range_text("a number", r) + ")");
+    return std::isfinite(r.min) ? r.min : 0.0;
+  }
+  return number(key, 0.0, r);
+}
+
+std::int64_t YamlMap::required_integer(const std::string& key, Range r) {
+  if (!has(key)) {
+    accept(key);
+    error("missing required key '" + key + "' (expected " + range_text("an integer", r) + ")");
+    return std::isfinite(r.min) ? static_cast<std::int64_t>(r.min) : 0;
+  }
+  return integer(key, 0, r);
+}
+
+std::string YamlMap::required_string(const std::string& key) {
+  if (!has(key)) {
+    accept(key);
+    missing(*this, key, "a string");
+    return "";
+  }
+  return string(key, "");
+}
+
+std::string YamlMap::required_path(const std::string& key) {
+  if (!has(key)) {
+    accept(key);
+    missing(*this, key, "a file path");
+    return "";
+  }
+  return path(key, "");
+}
+
+std::optional<double> YamlMap::optional_number(const std::string& key, Range r) {
+  auto v = value(key);
+  if (!v) return std::nullopt;
+  return v->as_number(r);
+}
+
+YamlMap YamlMap::map(const std::string& key) {
+  auto v = value(key);
+  YamlMap m;
+  m.pos_ = key_pos(key);
+  if (!v || v->is_null()) {
+    m.impl_ = std::make_shared<Impl>();
+    if (impl_) m.impl_->doc = impl_->doc;
+    return m;
+  }
+  m = v->as_map();
+  return m;
+}
+
+YamlList YamlMap::list(const std::string& key) {
+  auto v = value(key);
+  if (!v) {
+    YamlList l;
+    l.pos_ = key_pos(key);
+    return l;
+  }
+  return v->as_list();
+}
+
+std::vector<double> YamlMap::numbers(const std::string& key, Range r) {
+  std::vector<double> out;
+  for (const auto& item : list(key)) out.push_back(item.as_number(r));
+  return out;
+}
+
+std::vector<std::string> YamlMap::strings(const std::string& key) {
+  std::vector<std::string> out;
+  for (const auto& item : list(key)) out.push_back(item.as_string());
+  return out;
+}
+
+std::vector<std::string> YamlMap::keys() const {
+  std::vector<std::string> out;
+  if (present())
+    for (const auto& e : impl_->node->entries) out.push_back(e.key);
+  return out;
+}
+
+std::vector<std::pair<std::string, YamlValue>> YamlMap::entries() {
+  std::vector<std::pair<std::string, YamlValue>> out;
+  for (const auto& k : keys()) out.emplace_back(k, *value(k));
+  return out;
+}
+
+void YamlMap::finish() {
+  if (!impl_ || !impl_->doc) return;
+  YamlDoc* doc = impl_->doc;
+  auto finish_one = [&](Impl& im, const YamlPos& p) {
+    if (im.finished || !im.node) return;
+    im.finished = true;
+    for (const auto& e : im.node->entries) {
+      if (im.read.count(e.key)) continue;
+      std::string accepted;
+      for (const auto& a : im.asked) accepted += (accepted.empty() ? "" : ", ") + a;
+      std::string msg = "unknown key '" + shorten(e.key) + "'";
+      msg += accepted.empty() ? " (expected no keys here)"
+                              : "; expected one of: " + accepted + suggestion(e.key, im.asked);
+      doc->errors_.add(Diagnostic{e.file, e.line, e.col, join_path(p.key_path, e.key), msg});
+    }
+  };
+  finish_one(*impl_, pos_);
+  // Every mapping below this one that was read through this layer.
+  std::vector<const YNode*> stack;
+  if (impl_->node) stack.push_back(impl_->node.get());
+  while (!stack.empty()) {
+    const YNode* n = stack.back();
+    stack.pop_back();
+    for (const auto& e : n->entries) stack.push_back(e.value.get());
+    for (const auto& i : n->items) stack.push_back(i.get());
+    if (n == impl_->node.get()) continue;
+    auto it = doc->impls_.find(n);
+    if (it != doc->impls_.end()) finish_one(*it->second, it->second->pos);
+  }
+}
+
+// ---- YamlDoc ---------------------------------------------------------------------------------
+
+YamlDoc::~YamlDoc() = default;
+
+std::shared_ptr<YamlMap::Impl> YamlDoc::impl_for(const NodePtr& node, const YamlPos& pos) {
+  auto it = impls_.find(node.get());
+  if (it != impls_.end()) return it->second;
+  auto im = std::make_shared<YamlMap::Impl>();
+  im->doc = this;
+  im->node = node;
+  im->pos = pos;
+  impls_.emplace(node.get(), im);
+  return im;
+}
+
+std::unique_ptr<YamlDoc> YamlDoc::load_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw InputError(at(path, 0, 0, "expected an existing file, got a path that does not exist"));
+  if (fs::is_directory(path, ec)) throw InputError(at(path, 0, 0, "expected a file, got a directory"));
+  auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes)
+    throw InputError(at(path, 0, 0, "expected a YAML file of at most 16 MiB, got " +
+                                        std::to_string(size) + " bytes"));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(at(path, 0, 0, "cannot read the file (permission denied?)"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_string(ss.str(), path);
+}
+
+std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const std::string& name) {
+  std::unique_ptr<YamlDoc> doc(new YamlDoc);
+  doc->file_ = name;
+  std::string text = text_in;
+  if (text.size() > kMaxFileBytes)
+    throw InputError(at(name, 0, 0, "expected a YAML file of at most 16 MiB, got " +
+                                        std::to_string(text.size()) + " bytes"));
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte order mark
+  check_text(text, name);
+  check_tabs(text, name);
+  doc->text_ = text;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(at(name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                        e.mark.column >= 0 ? e.mark.column + 1 : 0,
+                        "expected valid YAML, got a syntax error: " + e.msg));
+  } catch (const YAML::Exception& e) {
+    throw InputError(at(name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                        e.mark.column >= 0 ? e.mark.column + 1 : 0,
+                        "expected valid YAML, got an error: " + e.msg));
+  }
+  if (docs.empty() || docs[0].IsNull() || !docs[0].IsDefined())
+    throw InputError(at(name, 1, 1, "expected a mapping of keys, got an empty document"));
+  if (docs.size() > 1) {
+    const YAML::Mark m = docs[1].Mark();
+    throw InputError(at(name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
+                        "expected one YAML document, got " + std::to_string(docs.size())));
+  }
+  Converter conv{name, doc->errors_, 0};
+  doc->root_ = conv.convert(docs[0], 1, 1, "");
+  return doc;
+}
+
+YamlMap YamlDoc::root_map() {
+  YamlMap m;
+  m.pos_ = YamlPos{file_, root_ ? root_->line : 1, root_ ? root_->col : 1, ""};
+  if (root_ && root_->kind == YNode::Kind::Map) {
+    m.impl_ = impl_for(root_, m.pos_);
+  } else {
+    errors_.add(diag(m.pos_, "expected a mapping of keys at the top level, got " +
+                                 describe_node(root_.get())));
+    m.impl_ = std::make_shared<YamlMap::Impl>();
+    m.impl_->doc = this;
+  }
+  return m;
+}
+
+std::string YamlDoc::dir() const { return dir_of_file(file_); }
+
+void YamlDoc::merge_base(const YamlDoc& base) {
+  for (const auto& d : base.errors_.all()) errors_.add(d);
+  for (const auto& r : base.referenced_) referenced_.push_back(r);
+  if (!root_ || !base.root_) return;
+  root_ = merge(deep_copy(base.root_), root_);
+  impls_.clear();
+}
+
+bool YamlDoc::erase_root_key(const std::string& key) {
+  if (!root_ || root_->kind != YNode::Kind::Map) return false;
+  auto& es = root_->entries;
+  auto it = std::find_if(es.begin(), es.end(), [&](const YEntry& e) { return e.key == key; });
+  if (it == es.end()) return false;
+  es.erase(it);
+  return true;
+}
+
+void YamlDoc::apply_override(const std::string& assignment) {
+  auto fail = [&](const std::string& kp, const std::string& msg) {
+    errors_.add(Diagnostic{kOverrideFile, 0, 0, kp, msg});
+  };
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos) {
+    fail("", "expected key.path=value, got '" + shorten(assignment) + "' (no '=')");
+    return;
+  }
+  std::string kp = assignment.substr(0, eq);
+  std::string val = assignment.substr(eq + 1);
+  std::vector<std::string> segs;
+  {
+    std::size_t s = 0;
+    while (true) {
+      auto d = kp.find('.', s);
+      segs.push_back(kp.substr(s, d == std::string::npos ? std::string::npos : d - s));
+      if (d == std::string::npos) break;
+      s = d + 1;
+    }
+  }
+  for (const auto& s : segs) {
+    bool bad = s.empty();
+    for (char c : s)
+      if (std::isspace(static_cast<unsigned char>(c))) bad = true;
+    if (bad) {
+      fail(kp, "expected a key path like site.cooling.pue, got '" + shorten(kp) + "'");
+      return;
+    }
+  }
+  NodePtr value;
+  try {
+    check_text(val, kOverrideFile);
+    std::vector<YAML::Node> parsed = YAML::LoadAll(val);
+    if (parsed.size() > 1) throw YAML::Exception(YAML::Mark::null_mark(), "more than one document");
+    DiagnosticSink sink;
+    Converter conv{kOverrideFile, sink, 0};
+    value = parsed.empty() ? std::make_shared<YNode>()
+                           : conv.convert(parsed[0], 0, 0, kp);
+    for (auto& d : sink.all()) errors_.add(d);
+  } catch (const YAML::Exception& e) {
+    fail(kp, "expected a YAML value, got '" + shorten(val) + "' (" + e.msg + ")");
+    return;
+  } catch (const InputError& e) {
+    fail(kp, e.diagnostics().front().message);
+    return;
+  }
+  // Positions of an override: file "--set", no line.
+  std::vector<YNode*> todo{value.get()};
+  while (!todo.empty()) {
+    YNode* n = todo.back();
+    todo.pop_back();
+    n->file = kOverrideFile;
+    n->line = n->col = 0;
+    for (auto& e : n->entries) {
+      e.file = kOverrideFile;
+      e.line = e.col = 0;
+      todo.push_back(e.value.get());
+    }
+    for (auto& i : n->items) todo.push_back(i.get());
+  }
+  impls_.clear();
+  if (!root_) root_ = std::make_shared<YNode>();
+  if (root_->kind == YNode::Kind::Null) root_->kind = YNode::Kind::Map;
+  YNode* cur = root_.get();
+  std::string walked;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const std::string& seg = segs[i];
+    bool last = i + 1 == segs.size();
+    std::string here = join_path(walked, seg);
+    if (cur->kind == YNode::Kind::List) {
+      std::size_t idx = 0;
+      auto res = std::from_chars(seg.data(), seg.data() + seg.size(), idx);
+      if (res.ec != std::errc() || res.ptr != seg.data() + seg.size() || idx >= cur->items.size()) {
+        fail(here, "expected a list index below " + std::to_string(cur->items.size()) +
+                       " (the list at " + (walked.empty() ? "the top" : walked) + " has " +
+                       std::to_string(cur->items.size()) + " items), got '" + shorten(seg) + "'");
+        return;
+      }
+      if (last) {
+        cur->items[idx] = value;
+        return;
+      }
+      cur = cur->items[idx].get();
+    } else {
+      if (cur->kind == YNode::Kind::Null) cur->kind = YNode::Kind::Map;
+      if (cur->kind != YNode::Kind::Map) {
+        fail(here, "expected " + (walked.empty() ? std::string("the top level") : walked) +
+                       " to be a mapping to set '" + seg + "' in, got " + describe_node(cur));
+        return;
+      }
+      YEntry* e = cur->find(seg);
+      if (!e) {
+        YEntry ne;
+        ne.key = seg;
+        ne.file = kOverrideFile;
+        ne.value = std::make_shared<YNode>();
+        ne.value->file = kOverrideFile;
+        ne.value->kind = YNode::Kind::Map;
+        cur->entries.push_back(std::move(ne));
+        e = &cur->entries.back();
+      }
+      if (last) {
+        e->value = value;
+        return;
+      }
+      cur = e->value.get();
+    }
+    walked = here;
+  }
+}
+
+std::string YamlDoc::emit() const {
+  if (!root_) return "";
+  YAML::Emitter em;
+  emit_node(em, *root_);
+  return std::string(em.c_str()) + "\n";
+}
+
+std::vector<std::string> YamlDoc::root_keys() const {
+  std::vector<std::string> out;
+  if (root_ && root_->kind == YNode::Kind::Map)
+    for (const auto& e : root_->entries) out.push_back(e.key);
+  return out;
+}
+
+}  // namespace dcsim
