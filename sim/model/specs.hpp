@@ -141,6 +141,22 @@ struct TraceImportSpec {
   std::string default_profile = "image_classification";
   double time_scale = 1.0;
   std::optional<int> limit;
+  // Added by the workload module (workloads/README.md, "Trace importers"):
+  // rule parameters: by-gpus → {profile: min GPUs}; by-column → {column value: profile}.
+  std::map<std::string, std::string> profile_map;
+  std::string profile_column;     // by-column: which column (SWF: queue|partition|executable|user)
+  double procs_per_gpu = 1;       // swf: processors per accelerator
+  Seconds aggregate_s = 0;        // azure-llm: 0 = one job per request, else one job per window
+  double serving_params = 355e6;  // azure-llm: parameters of the served model (GPT-2 medium)
+};
+
+// A burst of submissions before a yearly deadline (conference deadlines): the arrival rate is
+// multiplied by `factor` during the `window_s` before month/day of every year.
+struct DeadlineBurst {
+  int month = 1;
+  int day = 1;
+  Seconds window_s = 14 * 86400.0;
+  double factor = 2.0;
 };
 
 struct WorkloadSpec {
@@ -163,6 +179,17 @@ struct WorkloadSpec {
   double sweep_fraction = 0;      // share of submissions that are hyperparameter sweeps
   int sweep_variants = 8;
   double chain_fraction = 0;      // share that are pretrain → fine-tune → evaluate chains
+  // Added by the workload module (workloads/README.md):
+  std::string fixed_profile = "image_classification";  // fixed generator: profile of every job
+  Flops work_flops_per_job = 0;   // fixed generator: 0 = drawn from the profile's duration
+  Seconds interarrival_s = 0;     // fixed generator: submit i·interarrival_s (0 = all at t = 0)
+  std::map<int, std::map<std::string, double>> mix_by_year;  // research-lab: from that year on
+  std::vector<DeadlineBurst> deadline_bursts;
+  double peak_hour_utc = 14;      // daily cycle: hour of the highest arrival rate
+  bool scale_work_with_year = true;  // research-lab: job work follows the model-growth trend
+  double chain_finetune_work = 0.05;  // fine-tune work as a fraction of the pretraining's
+  double chain_eval_work = 0.005;     // evaluation work as a fraction of the pretraining's
+  double sweep_spread = 0.25;     // sd of ln(work) between the variants of a sweep
 };
 
 // ---- policies ---------------------------------------------------------------------------------
