@@ -1,0 +1,383 @@
+// List schedulers (fcfs, easy-backfill, priority-deadline): equations, rules and complexity are
+// documented in scheduler.hpp and sim/policy/README.md.
+#include "policy/scheduler.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace dcsim {
+
+namespace {
+constexpr Seconds kInf = std::numeric_limits<Seconds>::infinity();
+}
+
+// ---- FreeMap ----------------------------------------------------------------------------------
+
+void FreeMap::reset(std::span<const int> totals, int max_total) {
+  totals_ = totals;
+  v_.assign(totals.size(), 0);
+  hist_.assign(static_cast<std::size_t>(max_total) + 1, 0);
+  hist_[0] = static_cast<int>(totals.size());
+  whole_ = 0;
+  sum_ = 0;
+}
+
+void FreeMap::set(std::size_t i, int value) {
+  int& v = v_[i];
+  --hist_[static_cast<std::size_t>(v)];
+  sum_ -= v;
+  if (whole(i)) --whole_;
+  v = value;
+  ++hist_[static_cast<std::size_t>(v)];
+  sum_ += v;
+  if (whole(i)) ++whole_;
+}
+
+bool FreeMap::fits_single(int g) const {
+  for (std::size_t k = static_cast<std::size_t>(std::max(g, 0)); k < hist_.size(); ++k)
+    if (hist_[k] > 0) return true;
+  return false;
+}
+
+// ---- ListScheduler ----------------------------------------------------------------------------
+
+ListScheduler::ListScheduler(SchedulerOptions opt) : opt_(std::move(opt)) {}
+
+bool ListScheduler::admitted(const JobRequest& j) const {
+  for (const JobGate* g : gates_)
+    if (!g->admits(j)) return false;
+  return true;
+}
+
+void ListScheduler::index_nodes(const ClusterView& view) {
+  const auto& nodes = view.nodes;
+  const std::size_t n = nodes.size();
+  bool same = node_ids_.size() == n;
+  for (std::size_t i = 0; same && i < n; ++i) {
+    same = node_ids_[i] == nodes[i].id && totals_[i] == nodes[i].gpus_total &&
+           rack_key_[rack_of_[i]] == nodes[i].rack &&
+           cd_key_[cd_of_[i]] == nodes[i].cooling_domain;
+  }
+  if (!same) {
+    node_ids_.resize(n);
+    totals_.resize(n);
+    rack_of_.resize(n);
+    cd_of_.resize(n);
+    NodeId max_id = 0;
+    max_total_ = 0;
+    rack_key_.clear();
+    cd_key_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      node_ids_[i] = nodes[i].id;
+      totals_[i] = std::max(nodes[i].gpus_total, 0);
+      max_total_ = std::max(max_total_, totals_[i]);
+      max_id = std::max(max_id, nodes[i].id);
+      rack_key_.push_back(nodes[i].rack);
+      cd_key_.push_back(nodes[i].cooling_domain);
+    }
+    if (n > 0 && static_cast<std::size_t>(max_id) > 64 * n + 4096)
+      throw InvariantError("scheduler: node ids are expected to be dense (0..N-1)");
+    index_of_.assign(n ? static_cast<std::size_t>(max_id) + 1 : 0, -1);
+    for (std::size_t i = 0; i < n; ++i) index_of_[nodes[i].id] = static_cast<std::int32_t>(i);
+    std::sort(rack_key_.begin(), rack_key_.end());
+    rack_key_.erase(std::unique(rack_key_.begin(), rack_key_.end()), rack_key_.end());
+    std::sort(cd_key_.begin(), cd_key_.end());
+    cd_key_.erase(std::unique(cd_key_.begin(), cd_key_.end()), cd_key_.end());
+    for (std::size_t i = 0; i < n; ++i) {
+      rack_of_[i] = static_cast<std::uint32_t>(
+          std::lower_bound(rack_key_.begin(), rack_key_.end(), nodes[i].rack) - rack_key_.begin());
+      cd_of_[i] = static_cast<std::uint32_t>(
+          std::lower_bound(cd_key_.begin(), cd_key_.end(), nodes[i].cooling_domain) -
+          cd_key_.begin());
+    }
+    picked_.assign(n, 0);
+  }
+  whole_capable_nodes_ = 0;
+  for (int t : totals_)
+    if (t >= gpn_) ++whole_capable_nodes_;
+}
+
+bool ListScheduler::never_fits(const JobRequest& j) const {
+  if (j.gpus <= 0) return true;
+  if (j.gpus < gpn_) return j.gpus > max_total_;
+  return (j.gpus + gpn_ - 1) / gpn_ > whole_capable_nodes_;
+}
+
+void ListScheduler::add_busy(std::size_t i, int gpus) {
+  rack_busy_[rack_of_[i]] += gpus;
+  cd_busy_[cd_of_[i]] += gpus;
+}
+
+bool ListScheduler::place(const JobRequest& j, const FreeMap& map, Allocation& alloc,
+                          bool prefer_busy_now) {
+  alloc.clear();
+  const int g = j.gpus;
+  const std::size_t n = map.size();
+  const bool pack = opt_.placement == Placement::pack;
+  if (g < gpn_) {
+    if (!map.fits_single(g)) return false;
+    std::size_t best = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const int v = map.get(i);
+      if (v < g) continue;
+      if (best == n) {
+        best = i;
+        continue;
+      }
+      if (prefer_busy_now && free_now_.get(i) != free_now_.get(best)) {
+        if (free_now_.get(i) < free_now_.get(best)) best = i;
+        continue;
+      }
+      const int bv = map.get(best);
+      const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
+      const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
+      bool better;
+      if (pack) {
+        better = v != bv ? v < bv : cd != bcd ? cd > bcd : rk > brk;
+      } else {
+        better = cd != bcd ? cd < bcd : rk != brk ? rk < brk : v > bv;
+      }
+      if (better) best = i;
+    }
+    alloc.push_back(Slice{static_cast<NodeId>(best), g});
+    return true;
+  }
+  const int need = (g + gpn_ - 1) / gpn_;
+  if (map.whole_nodes() < need) return false;
+  for (int k = 0; k < need; ++k) {
+    std::size_t best = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (picked_[i] || !map.whole(i)) continue;
+      if (best == n) {
+        best = i;
+        continue;
+      }
+      if (prefer_busy_now && free_now_.get(i) != free_now_.get(best)) {
+        if (free_now_.get(i) < free_now_.get(best)) best = i;
+        continue;
+      }
+      const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
+      const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
+      const bool better = pack ? (cd != bcd ? cd > bcd : rk > brk)
+                               : (cd != bcd ? cd < bcd : rk < brk);
+      if (better) best = i;
+    }
+    picked_[best] = 1;
+    add_busy(best, totals_[best]);  // so the next pick sees this one (reverted below)
+    alloc.push_back(Slice{static_cast<NodeId>(best), totals_[best]});
+  }
+  for (const Slice& s : alloc) {
+    picked_[s.node] = 0;
+    add_busy(s.node, -s.gpus);
+  }
+  return true;
+}
+
+void ListScheduler::start(const JobRequest& j, std::vector<Decision>& out) {
+  Allocation by_id;
+  by_id.reserve(alloc_.size());
+  for (const Slice& s : alloc_) by_id.push_back(Slice{node_ids_[s.node], s.gpus});
+  const Seconds end = j.walltime_estimate_s > 0 ? now_ + j.walltime_estimate_s : kInf;
+  out.emplace_back(std::in_place_type<StartJob>, StartJob{j.id, std::move(by_id), 0});
+  started_.emplace_back(out.size() - 1, end);
+}
+
+bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head,
+                                 const std::vector<Decision>& out, Seconds& shadow_s) {
+  releases_.clear();
+  for (const RunningJobView& r : view.running)
+    releases_.push_back(Release{std::max(r.expected_end_s, now_), &r.allocation});
+  for (const auto& [k, end] : started_)
+    if (end < kInf) releases_.push_back(Release{end, &std::get<StartJob>(out[k]).allocation});
+  std::stable_sort(releases_.begin(), releases_.end(),
+                   [](const Release& a, const Release& b) { return a.end < b.end; });
+
+  const std::size_t n = totals_.size();
+  shadow_avail_.resize(n);
+  int whole = 0, max_free = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    shadow_avail_[i] = free_now_.get(i);
+    if (free_now_.whole(i)) ++whole;
+    max_free = std::max(max_free, shadow_avail_[i]);
+  }
+  const bool small = head.gpus < gpn_;
+  const int need = small ? head.gpus : (head.gpus + gpn_ - 1) / gpn_;
+  bool found = false;
+  for (const Release& rel : releases_) {
+    for (const Slice& s : *rel.alloc) {
+      if (s.node >= index_of_.size() || index_of_[s.node] < 0) continue;
+      const auto i = static_cast<std::size_t>(index_of_[s.node]);
+      if (view.nodes[i].state != NodeState::on) continue;
+      const bool was_whole = totals_[i] > 0 && shadow_avail_[i] == totals_[i];
+      shadow_avail_[i] = std::min(totals_[i], shadow_avail_[i] + s.gpus);
+      if (!was_whole && totals_[i] > 0 && shadow_avail_[i] == totals_[i]) ++whole;
+      max_free = std::max(max_free, shadow_avail_[i]);
+    }
+    if (small ? max_free >= need : whole >= need) {
+      shadow_s = rel.end;
+      found = true;
+      break;
+    }
+  }
+  if (!found) return false;
+  // Place the head on paper at the shadow time, then derive what long backfill jobs may use.
+  avail_long_.reset(totals_, max_total_);
+  for (std::size_t i = 0; i < n; ++i) avail_long_.set(i, shadow_avail_[i]);
+  Allocation reservation;
+  if (!place(head, avail_long_, reservation, /*prefer_busy_now=*/true)) return false;  // cannot happen: checked above
+  for (const Slice& s : reservation) shadow_avail_[s.node] -= s.gpus;
+  for (std::size_t i = 0; i < n; ++i)
+    avail_long_.set(i, std::max(0, std::min(free_now_.get(i), shadow_avail_[i])));
+  return true;
+}
+
+void ListScheduler::try_preempt(const ClusterView& view, const JobRequest& head, Seconds shadow_s,
+                                std::vector<Decision>& out) {
+  if (!pending_preempt_.empty() || !head.deadline_s) return;
+  const Seconds est = std::max(head.walltime_estimate_s, 0.0);
+  if (shadow_s + est <= *head.deadline_s) return;  // waiting still meets the deadline
+  victims_.clear();
+  for (std::size_t r = 0; r < view.running.size(); ++r) {
+    const RunningJobView& rv = view.running[r];
+    const JobRequest* q = rv.request;
+    if (q == nullptr || !q->preemptible || q->priority > head.priority) continue;
+    if (q->deadline_s && *q->deadline_s <= *head.deadline_s) continue;
+    if (now_ - rv.start_s < opt_.preempt_min_run_s) continue;
+    if (rv.expected_end_s - now_ <= opt_.checkpoint_restart_s) continue;
+    victims_.push_back(static_cast<std::uint32_t>(r));
+  }
+  std::stable_sort(victims_.begin(), victims_.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const RunningJobView& x = view.running[a];
+    const RunningJobView& y = view.running[b];
+    if (x.request->priority != y.request->priority)
+      return x.request->priority < y.request->priority;
+    return x.start_s > y.start_s;
+  });
+  scratch_map_.reset(totals_, max_total_);
+  for (std::size_t i = 0; i < totals_.size(); ++i) scratch_map_.set(i, free_now_.get(i));
+  Allocation tmp;
+  for (std::size_t k = 0; k < victims_.size(); ++k) {
+    for (const Slice& s : view.running[victims_[k]].allocation) {
+      if (s.node >= index_of_.size() || index_of_[s.node] < 0) continue;
+      const auto i = static_cast<std::size_t>(index_of_[s.node]);
+      scratch_map_.set(i, std::min(totals_[i], scratch_map_.get(i) + s.gpus));
+    }
+    if (place(head, scratch_map_, tmp)) {
+      for (std::size_t m = 0; m <= k; ++m) {
+        const JobId id = view.running[victims_[m]].request->id;
+        out.emplace_back(std::in_place_type<PreemptJob>, PreemptJob{id});
+        pending_preempt_.push_back(id);
+      }
+      return;
+    }
+  }
+}
+
+void ListScheduler::decide(const ClusterView& view, std::span<const Event> events,
+                           std::vector<Decision>& out) {
+  now_ = view.now_s;
+  gpn_ = view.gpus_per_node > 0 ? view.gpus_per_node : 8;
+  if (!pending_preempt_.empty()) {
+    for (const Event& e : events) {
+      JobId done = 0;
+      bool match = false;
+      if (const auto* p = std::get_if<JobPreempted>(&e)) done = p->job, match = true;
+      if (const auto* f = std::get_if<JobFinished>(&e)) done = f->job, match = true;
+      if (match) std::erase(pending_preempt_, done);
+    }
+  }
+  const auto& queue = view.queue;
+  if (queue.empty()) return;
+
+  index_nodes(view);
+  const std::size_t n = totals_.size();
+  free_now_.reset(totals_, max_total_);
+  rack_busy_.assign(rack_key_.size(), 0);
+  cd_busy_.assign(cd_key_.size(), 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (view.nodes[i].state != NodeState::on) continue;
+    const int f = std::clamp(view.nodes[i].gpus_free, 0, totals_[i]);
+    free_now_.set(i, f);
+    add_busy(i, totals_[i] - f);
+  }
+  started_.clear();
+  // Nothing can start and nothing may be preempted: skip the queue scan (the common case of a
+  // full cluster with a long queue). Oversized jobs are rejected when a later round scans.
+  if (free_now_.total_free() == 0 && !opt_.preemption) return;
+
+  const std::size_t q = queue.size();
+  const bool sorted = opt_.order == QueueOrder::deadline;
+  if (sorted) {
+    keys_.resize(q);
+    for (std::size_t k = 0; k < q; ++k) {
+      const JobRequest& j = *queue[k];
+      keys_[k] = OrderKey{j.deadline_s ? *j.deadline_s : kInf, -j.priority,
+                          static_cast<std::uint32_t>(k)};
+    }
+    std::sort(keys_.begin(), keys_.end(), [](const OrderKey& a, const OrderKey& b) {
+      if (a.deadline != b.deadline) return a.deadline < b.deadline;
+      if (a.neg_priority != b.neg_priority) return a.neg_priority < b.neg_priority;
+      return a.pos < b.pos;
+    });
+  }
+
+  bool blocked = false;
+  bool reserved = false;
+  Seconds shadow = kInf;
+  for (std::size_t k = 0; k < q; ++k) {
+    const JobRequest& j = *queue[sorted ? keys_[k].pos : k];
+    if (!admitted(j)) continue;
+    if (never_fits(j)) {
+      out.emplace_back(std::in_place_type<RejectJob>, RejectJob{j.id, j.gpus <= 0 ? "expected a job of at least 1 GPU, got " +
+                                                      std::to_string(j.gpus)
+                                                : "job of " + std::to_string(j.gpus) +
+                                                      " GPUs cannot fit on this site"});
+      continue;
+    }
+    if (!blocked) {
+      if (place(j, free_now_, alloc_)) {
+        for (const Slice& s : alloc_) {
+          free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
+          add_busy(s.node, s.gpus);
+        }
+        start(j, out);
+        continue;
+      }
+      blocked = true;
+      if (opt_.backfill == Backfill::none && !opt_.preemption) break;
+      reserved = reserve_head(view, j, out, shadow);
+      if (opt_.preemption) try_preempt(view, j, reserved ? shadow : kInf, out);
+      if (opt_.backfill == Backfill::none) break;
+      continue;
+    }
+    // Backfilling behind a blocked head.
+    if (free_now_.total_free() == 0) break;
+    const Seconds est = j.walltime_estimate_s;
+    const bool ends_before_shadow = est > 0 && now_ + est <= shadow;
+    if (!reserved || ends_before_shadow) {
+      if (!place(j, free_now_, alloc_)) continue;
+      for (const Slice& s : alloc_) {
+        free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
+        add_busy(s.node, s.gpus);
+        if (reserved)
+          avail_long_.set(s.node, std::max(0, std::min(free_now_.get(s.node),
+                                                       shadow_avail_[s.node])));
+      }
+    } else {
+      if (!place(j, avail_long_, alloc_)) continue;
+      for (const Slice& s : alloc_) {
+        free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
+        shadow_avail_[s.node] -= s.gpus;
+        add_busy(s.node, s.gpus);
+        avail_long_.set(s.node, std::max(0, std::min(free_now_.get(s.node),
+                                                     shadow_avail_[s.node])));
+      }
+    }
+    start(j, out);
+  }
+}
+
+}  // namespace dcsim

@@ -1,0 +1,156 @@
+#pragma once
+// List schedulers with GPU-granular allocation: fcfs, easy-backfill, priority-deadline.
+//
+// Allocation. A job of g GPUs on nodes of G = view.gpus_per_node GPUs:
+//   g <  G : g GPUs of one node, shared with other small jobs;
+//   g >= G : n = ceil(g / G) whole nodes, each slice holding all G GPUs of its node (the node is
+//            exclusive; GPUs beyond g on the last node stay reserved and idle).
+// Only nodes whose state is `on` are usable. A job that cannot fit even on every node of the
+// site (g > G·nodes, or a small job larger than every node) is rejected (RejectJob).
+//
+// Queue order. `submission`: the view's queue order (FCFS). `deadline`: earliest deadline first
+// (jobs without a deadline after all jobs with one), then higher priority, then submission order.
+// Jobs held by a JobGate (carbon-aware policies) are skipped as if they were not queued.
+// Dependencies (JobRequest::depends_on) are honoured only through the queue: the engine queues a
+// job only once every job it depends on has completed, so a scheduler never sees a job whose
+// dependencies are pending.
+//
+// Backfilling (EASY, Lifka 1995; Mu'alem & Feitelson, IEEE TPDS 12(6), 2001). When the first
+// queued job (the head) does not fit, it gets a reservation: the shadow time t_s is the earliest
+// expected end e_r = max(expected_end_s, now) of running jobs (in order of e_r) at which the GPUs
+// released would let the head fit, and the head is placed (on paper) on specific nodes at t_s.
+// Later jobs are then started now if they fit and either
+//   (a) end before the shadow time: now + walltime_estimate_s <= t_s (jobs without an estimate
+//       never qualify), or
+//   (b) use only GPUs the head's reservation leaves over: per node,
+//       avail_long = min(free_now, free_at_shadow - reserved_for_head).
+// So no backfilled job can delay the head (given the estimates). If no set of running jobs ever
+// frees enough GPUs (nodes off or booting), the head gets no reservation and any job that fits
+// may start; the booting nodes will serve the head.
+//
+// Placement (`pack` | `spread`), over racks and cooling domains, by busy GPUs b (allocated GPUs
+// of nodes that are on) per rack and per cooling domain:
+//   pack,   small job: the fitting node with the fewest free GPUs (best fit), then the busiest
+//           cooling domain, then the busiest rack, then the lowest node index;
+//   pack,   whole nodes: one node at a time from the busiest cooling domain, then rack;
+//   spread, small job: the least busy cooling domain, then rack, then the node with most free;
+//   spread, whole nodes: one node at a time from the least busy cooling domain, then rack
+//           (busy counts include the nodes already picked, so a job spreads round-robin).
+// Pack concentrates heat and leaves whole racks idle (to power down); spread balances heat.
+//
+// Preemption (priority-deadline only, `preemption: true`). When the head has a deadline it
+// would miss by waiting (shadow time + estimate > deadline), the scheduler preempts running jobs
+// (PreemptJob: the engine checkpoints and requeues them; the checkpoint/restart time itself is
+// the job profile's checkpoint_cost_s, charged by the engine) that are preemptible, have a
+// priority <= the head's, no deadline or a later one, have run at least `preempt_min_run_s`,
+// and would still run longer than `checkpoint_restart_s` (otherwise waiting is cheaper than a
+// checkpoint and restart). Victims are taken lowest priority first, then most recently started,
+// until the head would fit; if it cannot fit, nobody is preempted. No new preemption is issued
+// while earlier ones are pending (until their JobPreempted/JobFinished events).
+//
+// Complexity per decide (N nodes, Q queued, R running, S started): O(N) to index the nodes,
+// O(Q log Q) to sort only for `deadline` order, O(R log R) for the shadow time, O(Q) to scan the
+// queue with O(G) rejection of jobs that cannot fit (histograms of free GPUs), O(N) per placed
+// small job and O(n·N) per job of n whole nodes. FCFS stops at the head: O(N + S·N).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "policy/policy.hpp"
+
+namespace dcsim {
+
+enum class QueueOrder { submission, deadline };
+enum class Backfill { none, easy };
+enum class Placement { pack, spread };
+
+struct SchedulerOptions {
+  std::string name = "fcfs";
+  QueueOrder order = QueueOrder::submission;
+  Backfill backfill = Backfill::none;
+  Placement placement = Placement::pack;
+  bool preemption = false;
+  Seconds preempt_min_run_s = 3600;
+  Seconds checkpoint_restart_s = 300;
+};
+
+// Free GPUs per node with a histogram, so "does a job of g GPUs fit anywhere?" costs O(G).
+class FreeMap {
+ public:
+  void reset(std::span<const int> totals, int max_total);
+  void set(std::size_t i, int value);
+  int get(std::size_t i) const { return v_[i]; }
+  bool whole(std::size_t i) const { return totals_[i] > 0 && v_[i] == totals_[i]; }
+  int whole_nodes() const { return whole_; }
+  bool fits_single(int g) const;
+  int total_free() const { return sum_; }
+  std::size_t size() const { return v_.size(); }
+
+ private:
+  std::span<const int> totals_;
+  std::vector<int> v_;
+  std::vector<int> hist_;
+  int whole_ = 0;
+  int sum_ = 0;
+};
+
+class ListScheduler final : public Policy {
+ public:
+  explicit ListScheduler(SchedulerOptions opt);
+  std::string_view name() const override { return opt_.name; }
+  using Policy::decide;
+  void decide(const ClusterView& view, std::span<const Event> events,
+              std::vector<Decision>& out) override;
+  void set_job_gates(std::span<JobGate* const> gates) override {
+    gates_.assign(gates.begin(), gates.end());
+  }
+  const SchedulerOptions& options() const { return opt_; }
+
+ private:
+  bool admitted(const JobRequest& j) const;
+  void index_nodes(const ClusterView& view);
+  bool never_fits(const JobRequest& j) const;
+  // Chooses GPUs for `j` from `map` into `alloc` (node indices in slices); false if it does not fit.
+  // `prefer_busy_now`: among fitting nodes prefer those with the fewest GPUs free now (used for
+  // the head's reservation, so GPUs idle now stay available to backfill).
+  bool place(const JobRequest& j, const FreeMap& map, Allocation& alloc,
+             bool prefer_busy_now = false);
+  void add_busy(std::size_t i, int gpus);
+  // Shadow time and reservation of the head; false if running jobs never free enough.
+  bool reserve_head(const ClusterView& view, const JobRequest& head,
+                    const std::vector<Decision>& out, Seconds& shadow_s);
+  void try_preempt(const ClusterView& view, const JobRequest& head, Seconds shadow_s,
+                   std::vector<Decision>& out);
+  void start(const JobRequest& j, std::vector<Decision>& out);
+
+  SchedulerOptions opt_;
+  std::vector<JobGate*> gates_;
+  int gpn_ = 8;
+  // node indexing (rebuilt when the node set changes)
+  std::vector<std::int32_t> index_of_;  // NodeId → index, -1 if unknown
+  std::vector<NodeId> node_ids_;
+  std::vector<std::uint32_t> rack_of_, cd_of_;  // dense rack / cooling-domain index per node
+  std::vector<RackId> rack_key_;
+  std::vector<std::uint32_t> cd_key_;
+  std::vector<int> totals_;
+  int max_total_ = 0;
+  int whole_capable_nodes_ = 0;
+  // per-round scratch (reused, no allocation in steady state)
+  FreeMap free_now_, avail_long_, scratch_map_;
+  std::vector<int> shadow_avail_;
+  std::vector<int> rack_busy_, cd_busy_;
+  std::vector<char> picked_;
+  std::vector<std::uint32_t> order_;
+  struct OrderKey { Seconds deadline; int neg_priority; std::uint32_t pos; };
+  std::vector<OrderKey> keys_;
+  struct Release { Seconds end; const Allocation* alloc; };  // slices by NodeId
+  std::vector<Release> releases_;
+  std::vector<std::pair<std::size_t, Seconds>> started_;  // (index in out, expected end)
+  std::vector<std::uint32_t> victims_;
+  std::vector<JobId> pending_preempt_;
+  Allocation alloc_;
+  Seconds now_ = 0;
+};
+
+}  // namespace dcsim
