@@ -70,6 +70,20 @@ class Recorder {
   virtual void append_sample(Seconds t, std::span<const double> values) = 0;
   virtual void add_job(const JobRecord& job) = 0;
   virtual void add_event(const EventRecord& ev) = 0;
+  // Optional per-entity series (per rack, per node, ...), opt-in: declare a group after begin()
+  // and before the first sample. `dim` names the entity dimension ("rack"), `ids` are the
+  // entity ids (its coordinate), `series` the variables (names used as given, e.g.
+  // "rack_it_power_w"), each 2-D (time, dim). Recorders that do not support them ignore them.
+  virtual void begin_entities(const std::string& dim, std::span<const std::int64_t> ids,
+                              const std::vector<SeriesSpec>& series) {
+    (void)dim, (void)ids, (void)series;
+  }
+  // One row of a group, for the site row just appended (call append_sample(t, …) first, then
+  // append_entity_sample(dim, t, …) with the same t). values[s * ids.size() + e] is series s of
+  // entity e (series-major).
+  virtual void append_entity_sample(const std::string& dim, Seconds t, std::span<const double> values) {
+    (void)dim, (void)t, (void)values;
+  }
   // Write the summary, mark the file complete and make it visible under its final name.
   virtual void finish(const RunSummary& summary) = 0;
   // Abandon the run: remove partial output.
@@ -89,6 +103,15 @@ class MemoryRecorder final : public Recorder {
   }
   void add_job(const JobRecord& job) override { jobs.push_back(job); }
   void add_event(const EventRecord& ev) override { events.push_back(ev); }
+  void begin_entities(const std::string& dim, std::span<const std::int64_t> ids,
+                      const std::vector<SeriesSpec>& s) override {
+    entity_groups[dim] = EntityGroup{{ids.begin(), ids.end()}, s, {}, {}};
+  }
+  void append_entity_sample(const std::string& dim, Seconds t, std::span<const double> values) override {
+    auto& g = entity_groups.at(dim);
+    g.times.push_back(t);
+    g.rows.emplace_back(values.begin(), values.end());
+  }
   void finish(const RunSummary& s) override {
     summary = s;
     finished = true;
@@ -107,6 +130,13 @@ class MemoryRecorder final : public Recorder {
   std::vector<std::vector<double>> rows;
   std::vector<JobRecord> jobs;
   std::vector<EventRecord> events;
+  struct EntityGroup {
+    std::vector<std::int64_t> ids;
+    std::vector<SeriesSpec> series;
+    std::vector<Seconds> times;
+    std::vector<std::vector<double>> rows;
+  };
+  std::map<std::string, EntityGroup> entity_groups;
   RunSummary summary;
   bool finished = false;
   bool aborted = false;

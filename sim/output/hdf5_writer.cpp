@@ -1,0 +1,555 @@
+#include "output/hdf5_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <system_error>
+
+#include "output/h5.hpp"
+#include "output/provenance.hpp"
+
+namespace dcsim {
+
+std::string partial_path_for(const std::string& final_path, long pid) {
+  return final_path + ".partial-" + std::to_string(pid);
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr hsize_t kUnlimited = H5S_UNLIMITED;
+// Target size of one chunk of a per-entity series (float32): big enough for deflate to work,
+// small enough that a buffered chunk per series stays a few hundred KiB.
+constexpr std::size_t kEntityChunkBytes = 256 * 1024;
+constexpr std::size_t kMaxEntityChunkCols = 65536;
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += b;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+// One column of a table (job or event), buffered one chunk at a time.
+struct Column {
+  enum class Kind { F64, I64, I32, Str };
+  Kind kind = Kind::F64;
+  h5::Handle ds;
+  std::vector<double> f64;
+  std::vector<std::int64_t> i64;
+  std::vector<std::int32_t> i32;
+  std::vector<std::string> str;
+  std::vector<const char*> ptrs;
+};
+
+struct ColumnSpec {
+  const char* name;
+  Column::Kind kind;
+  const char* units;  // nullptr: CF time units of the run
+  const char* long_name;
+};
+
+const ColumnSpec kJobColumns[] = {
+    {"job_id", Column::Kind::I64, "1", "job id"},
+    {"job_profile", Column::Kind::Str, "1", "workload profile name"},
+    {"job_year", Column::Kind::I32, "1", "model-generation year of the job's profile"},
+    {"job_submit_time", Column::Kind::F64, nullptr, "submission time"},
+    {"job_start_time", Column::Kind::F64, nullptr, "start time (NaN if never started)"},
+    {"job_end_time", Column::Kind::F64, nullptr, "end time (NaN if never ended)"},
+    {"job_gpus", Column::Kind::I32, "1", "accelerators allocated"},
+    {"job_energy_kwh", Column::Kind::F64, "kWh", "IT energy attributed to the job"},
+    {"job_emissions_kg", Column::Kind::F64, "kg", "location-based emissions (kgCO2e), facility overhead included"},
+    {"job_mean_freq_mhz", Column::Kind::F64, "MHz", "time-weighted mean accelerator clock while running"},
+    {"job_delay_s", Column::Kind::F64, "s", "start - submit (NaN if never started)"},
+    {"job_optimisation", Column::Kind::Str, "1", "optimisation applied"},
+    {"job_quality_cost", Column::Kind::F64, "1", "model-quality cost of the optimisation"},
+    {"job_outcome", Column::Kind::Str, "1", "completed, killed, rejected or unfinished"},
+    {"job_reason", Column::Kind::Str, "1", "why the job was killed or rejected"},
+};
+
+const ColumnSpec kEventColumns[] = {
+    {"event_time", Column::Kind::F64, nullptr, "event time"},
+    {"event_kind", Column::Kind::Str, "1", "event kind: pstate, power_on, power_off, booted, shut_down, cap, preempt, ..."},
+    {"event_target", Column::Kind::I64, "1", "node, rack or job id the event applies to; -1 = site"},
+    {"event_value", Column::Kind::F64, "1", "kind-specific value (pstate: p-state index; cap: W), see SCHEMA.md"},
+};
+
+struct Table {
+  std::string dim;
+  h5::Handle dim_ds;  // netCDF dimension without a coordinate variable
+  std::vector<Column> cols;
+  std::size_t buffered = 0;
+  std::size_t written = 0;
+};
+
+struct EntityGroup {
+  std::string dim;
+  std::size_t n = 0;
+  std::size_t chunk_rows = 1;
+  h5::Handle coord;
+  std::vector<h5::Handle> ds;
+  std::vector<float> buf;  // series-major: s * chunk_rows * n + row * n + e
+  std::size_t buffered = 0;
+  std::size_t written = 0;
+};
+
+}  // namespace
+
+struct Hdf5Recorder::Impl {
+  enum class State { Created, Begun, Finished, Aborted };
+
+  std::string final_path;
+  std::string partial_path;
+  Hdf5Options opt;
+  State state = State::Created;
+  h5::Handle file;
+  std::set<std::string> names;  // every variable and dimension name in the file
+  std::string time_units;
+
+  // site series
+  h5::Handle time_ds;
+  std::vector<h5::Handle> series_ds;
+  std::vector<double> time_buf;
+  std::vector<double> series_buf;  // column-major: c * chunk_rows + row
+  std::size_t site_buffered = 0;
+  std::size_t site_written = 0;
+  double last_t = -std::numeric_limits<double>::infinity();
+
+  std::vector<EntityGroup> groups;
+  Table jobs, events;
+
+  std::size_t site_rows() const { return site_written + site_buffered; }
+  int deflate() const { return opt.compression_level; }
+
+  void require(State s, const char* what) const {
+    if (state != s) {
+      static const char* names_[] = {"before begin()", "after begin()", "after finish()", "after abort()"};
+      throw OutputError(std::string("Hdf5Recorder::") + what + " called " +
+                        names_[static_cast<int>(state)] + " (" + final_path + ")");
+    }
+  }
+
+  void claim_name(const std::string& n) {
+    if (!valid_name(n))
+      throw OutputError("invalid variable name '" + n + "': expected [A-Za-z_][A-Za-z0-9_]*");
+    if (!names.insert(n).second) throw OutputError("duplicate variable name '" + n + "' in " + final_path);
+  }
+
+  void common_attrs(hid_t ds, const std::string& units, const std::string& long_name) {
+    h5::set_attr(ds, "units", units);
+    h5::set_attr(ds, "long_name", long_name);
+  }
+
+  void time_attrs(hid_t ds, const std::string& long_name) {
+    common_attrs(ds, time_units, long_name);
+    h5::set_attr(ds, "calendar", std::string("standard"));
+  }
+
+  h5::DatasetLayout rows_layout(bool compress, bool nan_fill) const {
+    h5::DatasetLayout l;
+    l.dims = {0};
+    l.maxdims = {kUnlimited};
+    l.chunk = {static_cast<hsize_t>(opt.chunk_rows)};
+    l.deflate_level = compress ? deflate() : 0;
+    l.nan_fill = nan_fill;
+    return l;
+  }
+
+  void make_table(Table& t, const std::string& dim, std::span<const ColumnSpec> specs) {
+    claim_name(dim);
+    t.dim = dim;
+    t.dim_ds = h5::create_dataset(file.get(), dim, H5T_IEEE_F32LE, rows_layout(false, false));
+    h5::set_scale(t.dim_ds.get(), h5::netcdf_dim_only_name(0));
+    h5::Handle str_type = h5::vlen_string_type();
+    for (const auto& s : specs) {
+      claim_name(s.name);
+      Column c;
+      c.kind = s.kind;
+      hid_t ftype = H5T_IEEE_F64LE;
+      if (s.kind == Column::Kind::I64) ftype = H5T_STD_I64LE;
+      if (s.kind == Column::Kind::I32) ftype = H5T_STD_I32LE;
+      if (s.kind == Column::Kind::Str) ftype = str_type.get();
+      // Variable-length strings are not compressed: the data live in the global heap, and
+      // netCDF-C refuses filters on variable-length types.
+      c.ds = h5::create_dataset(file.get(), s.name, ftype,
+                                rows_layout(s.kind != Column::Kind::Str, s.kind == Column::Kind::F64));
+      h5::attach_scale(c.ds.get(), t.dim_ds.get(), 0);
+      if (s.units)
+        common_attrs(c.ds.get(), s.units, s.long_name);
+      else
+        time_attrs(c.ds.get(), s.long_name);
+      if (s.kind == Column::Kind::F64) h5::set_attr(c.ds.get(), "_FillValue", kNaN);
+      switch (c.kind) {
+        case Column::Kind::F64: c.f64.reserve(opt.chunk_rows); break;
+        case Column::Kind::I64: c.i64.reserve(opt.chunk_rows); break;
+        case Column::Kind::I32: c.i32.reserve(opt.chunk_rows); break;
+        case Column::Kind::Str: c.str.reserve(opt.chunk_rows); c.ptrs.reserve(opt.chunk_rows); break;
+      }
+      t.cols.push_back(std::move(c));
+    }
+  }
+
+  void flush_table(Table& t) {
+    if (t.buffered == 0) return;
+    const hsize_t off[1] = {t.written};
+    const hsize_t cnt[1] = {t.buffered};
+    const hsize_t len[1] = {t.written + t.buffered};
+    h5::set_extent(t.dim_ds.get(), len);
+    h5::Handle str_type = h5::vlen_string_type();
+    for (auto& c : t.cols) {
+      h5::set_extent(c.ds.get(), len);
+      switch (c.kind) {
+        case Column::Kind::F64:
+          h5::write_block(c.ds.get(), H5T_NATIVE_DOUBLE, off, cnt, c.f64.data());
+          c.f64.clear();
+          break;
+        case Column::Kind::I64:
+          h5::write_block(c.ds.get(), H5T_NATIVE_INT64, off, cnt, c.i64.data());
+          c.i64.clear();
+          break;
+        case Column::Kind::I32:
+          h5::write_block(c.ds.get(), H5T_NATIVE_INT32, off, cnt, c.i32.data());
+          c.i32.clear();
+          break;
+        case Column::Kind::Str:
+          c.ptrs.clear();
+          for (const auto& s : c.str) c.ptrs.push_back(s.c_str());
+          h5::write_block(c.ds.get(), str_type.get(), off, cnt, c.ptrs.data());
+          c.str.clear();
+          break;
+      }
+    }
+    t.written += t.buffered;
+    t.buffered = 0;
+  }
+
+  void row_added(Table& t) {
+    if (++t.buffered == opt.chunk_rows) flush_table(t);
+  }
+
+  void flush_site() {
+    if (site_buffered == 0) return;
+    const hsize_t off[1] = {site_written};
+    const hsize_t cnt[1] = {site_buffered};
+    const hsize_t len[1] = {site_written + site_buffered};
+    h5::set_extent(time_ds.get(), len);
+    h5::write_block(time_ds.get(), H5T_NATIVE_DOUBLE, off, cnt, time_buf.data());
+    for (std::size_t c = 0; c < series_ds.size(); ++c) {
+      h5::set_extent(series_ds[c].get(), len);
+      h5::write_block(series_ds[c].get(), H5T_NATIVE_DOUBLE, off, cnt, series_buf.data() + c * opt.chunk_rows);
+    }
+    site_written += site_buffered;
+    site_buffered = 0;
+  }
+
+  void flush_group(EntityGroup& g) {
+    if (g.buffered == 0) return;
+    const hsize_t off[2] = {g.written, 0};
+    const hsize_t cnt[2] = {g.buffered, g.n};
+    const hsize_t len[2] = {g.written + g.buffered, g.n};
+    for (std::size_t s = 0; s < g.ds.size(); ++s) {
+      h5::set_extent(g.ds[s].get(), len);
+      h5::write_block(g.ds[s].get(), H5T_NATIVE_FLOAT, off, cnt, g.buf.data() + s * g.chunk_rows * g.n);
+    }
+    g.written += g.buffered;
+    g.buffered = 0;
+  }
+
+  void close_all() noexcept {
+    for (auto& g : groups) {
+      for (auto& d : g.ds) d.reset();
+      g.coord.reset();
+    }
+    for (Table* t : {&jobs, &events}) {
+      for (auto& c : t->cols) c.ds.reset();
+      t->dim_ds.reset();
+    }
+    for (auto& d : series_ds) d.reset();
+    time_ds.reset();
+  }
+};
+
+Hdf5Recorder::Hdf5Recorder(std::string final_path, Hdf5Options options) : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  if (options.chunk_rows == 0) throw OutputError("Hdf5Options::chunk_rows: expected >= 1, got 0");
+  if (options.compression_level < 0 || options.compression_level > 9)
+    throw OutputError("Hdf5Options::compression_level: expected 0..9, got " +
+                      std::to_string(options.compression_level));
+  if (final_path.empty()) throw OutputError("Hdf5Recorder: empty output path");
+  m.opt = options;
+  m.final_path = std::move(final_path);
+  m.partial_path = partial_path_for(m.final_path, static_cast<long>(::getpid()));
+  const std::filesystem::path parent = std::filesystem::path(m.final_path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw OutputError("cannot create directory " + parent.string() + ": " + ec.message());
+  }
+  m.file = h5::create_file(m.partial_path);
+  try {
+    h5::set_attr(m.file.get(), "schema_version", std::string(kSchemaVersion));
+    h5::set_attr(m.file.get(), "dcsim_file_kind", std::string("run"));
+    h5::set_attr(m.file.get(), "complete", std::int32_t{0});
+  } catch (...) {
+    abort();
+    throw;
+  }
+}
+
+Hdf5Recorder::~Hdf5Recorder() {
+  if (impl_ && impl_->state != Impl::State::Finished && impl_->state != Impl::State::Aborted) abort();
+}
+
+const std::string& Hdf5Recorder::final_path() const { return impl_->final_path; }
+const std::string& Hdf5Recorder::partial_path() const { return impl_->partial_path; }
+
+void Hdf5Recorder::begin(const RunMetadata& meta, const std::vector<SeriesSpec>& site_series) {
+  auto& m = *impl_;
+  m.require(Impl::State::Created, "begin");
+  if (meta.time_units.rfind("seconds since ", 0) != 0)
+    throw OutputError("RunMetadata::time_units: expected \"seconds since <ISO date-time>\", got \"" +
+                      meta.time_units + "\"");
+  m.time_units = meta.time_units;
+  const hid_t f = m.file.get();
+
+  // Provenance.
+  h5::set_attr(f, "Conventions", std::string("CF-1.8"));
+  h5::set_attr(f, "title", "dcsim run: " + meta.scenario_name);
+  h5::set_attr(f, "source", "dcsim " + dcsim_version());
+  h5::set_attr(f, "created_by", "dcsim " + dcsim_version() + " (git " + dcsim_git_revision() + "), HDF5 " +
+                                    hdf5_library_version());
+  h5::set_attr(f, "scenario_name", meta.scenario_name);
+  h5::set_attr(f, "scenario_yaml", meta.scenario_yaml);
+  h5::set_attr(f, "seed", static_cast<std::int64_t>(meta.seed));
+  h5::set_attr(f, "seed_text", std::to_string(meta.seed));
+  h5::set_attr(f, "dcsim_version", dcsim_version());
+  h5::set_attr(f, "git_revision", dcsim_git_revision());
+  h5::set_attr(f, "simgrid_version", meta.simgrid_version);
+  h5::set_attr(f, "hdf5_version", hdf5_library_version());
+  std::string json = "{";
+  for (const auto& [path, sum] : meta.input_checksums) {
+    if (json.size() > 1) json += ", ";
+    json += "\"" + json_escape(path) + "\": \"" + json_escape(sum) + "\"";
+  }
+  json += "}";
+  h5::set_attr(f, "input_checksums", json);
+  h5::set_attr(f, "time_units", meta.time_units);
+  h5::set_attr(f, "sample_s", static_cast<double>(meta.sample_s));
+  for (const auto& [k, v] : meta.attributes) {
+    if (!valid_name(k) || h5::has_attr(f, k) || k.rfind("summary_", 0) == 0 || k == "complete")
+      throw OutputError("RunMetadata::attributes: '" + k + "' is not a valid free attribute name");
+    h5::set_attr(f, k, v);
+  }
+
+  // time and the site series.
+  m.claim_name("time");
+  m.time_ds = h5::create_dataset(f, "time", H5T_IEEE_F64LE, m.rows_layout(true, false));
+  h5::set_scale(m.time_ds.get(), "time");
+  m.time_attrs(m.time_ds.get(), "start of the sampling interval");
+  h5::set_attr(m.time_ds.get(), "standard_name", std::string("time"));
+  h5::set_attr(m.time_ds.get(), "axis", std::string("T"));
+  for (const auto& s : site_series) {
+    m.claim_name(s.name);
+    h5::Handle ds = h5::create_dataset(f, s.name, H5T_IEEE_F64LE, m.rows_layout(true, true));
+    h5::attach_scale(ds.get(), m.time_ds.get(), 0);
+    m.common_attrs(ds.get(), s.units.empty() ? "1" : s.units, s.long_name.empty() ? s.name : s.long_name);
+    h5::set_attr(ds.get(), "cell_methods", std::string("time: mean"));
+    h5::set_attr(ds.get(), "_FillValue", kNaN);
+    m.series_ds.push_back(std::move(ds));
+  }
+  m.time_buf.assign(m.opt.chunk_rows, 0.0);
+  m.series_buf.assign(m.opt.chunk_rows * site_series.size(), 0.0);
+
+  m.make_table(m.jobs, "job", kJobColumns);
+  m.make_table(m.events, "event", kEventColumns);
+  m.state = Impl::State::Begun;
+}
+
+void Hdf5Recorder::append_sample(Seconds t, std::span<const double> values) {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "append_sample");
+  if (values.size() != m.series_ds.size())
+    throw OutputError("append_sample: expected " + std::to_string(m.series_ds.size()) + " values, got " +
+                      std::to_string(values.size()));
+  if (!(t > m.last_t))
+    throw OutputError("append_sample: times must increase, got " + std::to_string(t) + " after " +
+                      std::to_string(m.last_t));
+  m.last_t = t;
+  const std::size_t row = m.site_buffered;
+  m.time_buf[row] = t;
+  for (std::size_t c = 0; c < values.size(); ++c) m.series_buf[c * m.opt.chunk_rows + row] = values[c];
+  if (++m.site_buffered == m.opt.chunk_rows) m.flush_site();
+}
+
+void Hdf5Recorder::add_job(const JobRecord& j) {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "add_job");
+  auto& c = m.jobs.cols;
+  const bool started = j.start_s >= 0;
+  c[0].i64.push_back(static_cast<std::int64_t>(j.id));
+  c[1].str.push_back(j.profile);
+  c[2].i32.push_back(static_cast<std::int32_t>(j.year));
+  c[3].f64.push_back(j.submit_s);
+  c[4].f64.push_back(started ? j.start_s : kNaN);
+  c[5].f64.push_back(j.end_s >= 0 ? j.end_s : kNaN);
+  c[6].i32.push_back(static_cast<std::int32_t>(j.gpus));
+  c[7].f64.push_back(kwh_from_joules(j.energy_j));
+  c[8].f64.push_back(j.emissions_g / 1000.0);
+  c[9].f64.push_back(j.mean_freq_mhz);
+  c[10].f64.push_back(started ? j.delay_s : kNaN);
+  c[11].str.push_back(j.optimisation);
+  c[12].f64.push_back(j.quality_cost);
+  c[13].str.push_back(j.outcome);
+  c[14].str.push_back(j.reason);
+  m.row_added(m.jobs);
+}
+
+void Hdf5Recorder::add_event(const EventRecord& ev) {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "add_event");
+  auto& c = m.events.cols;
+  c[0].f64.push_back(ev.time_s);
+  c[1].str.push_back(ev.kind);
+  c[2].i64.push_back(ev.target);
+  c[3].f64.push_back(ev.value);
+  m.row_added(m.events);
+}
+
+void Hdf5Recorder::begin_entities(const std::string& dim, std::span<const std::int64_t> ids,
+                                  const std::vector<SeriesSpec>& series) {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "begin_entities");
+  if (!m.opt.entity_series) return;
+  if (m.site_rows() != 0) throw OutputError("begin_entities(" + dim + "): must come before the first sample");
+  if (ids.empty()) throw OutputError("begin_entities(" + dim + "): expected at least one entity, got 0");
+  m.claim_name(dim);
+  const hid_t f = m.file.get();
+  EntityGroup g;
+  g.dim = dim;
+  g.n = ids.size();
+  g.chunk_rows = std::clamp<std::size_t>(kEntityChunkBytes / (sizeof(float) * g.n), 1, m.opt.chunk_rows);
+  h5::DatasetLayout cl;
+  cl.dims = {g.n};
+  cl.maxdims = {g.n};
+  g.coord = h5::create_dataset(f, dim, H5T_STD_I64LE, cl);
+  const hsize_t all[1] = {g.n};
+  const hsize_t zero[1] = {0};
+  h5::write_block(g.coord.get(), H5T_NATIVE_INT64, zero, all, ids.data());
+  h5::set_scale(g.coord.get(), dim);
+  m.common_attrs(g.coord.get(), "1", dim + " id");
+  h5::DatasetLayout l;
+  l.dims = {0, g.n};
+  l.maxdims = {kUnlimited, g.n};
+  l.chunk = {g.chunk_rows, std::min<std::size_t>(g.n, kMaxEntityChunkCols)};
+  l.deflate_level = m.deflate();
+  l.nan_fill = true;
+  for (const auto& s : series) {
+    m.claim_name(s.name);
+    h5::Handle ds = h5::create_dataset(f, s.name, H5T_IEEE_F32LE, l);
+    h5::attach_scale(ds.get(), m.time_ds.get(), 0);
+    h5::attach_scale(ds.get(), g.coord.get(), 1);
+    m.common_attrs(ds.get(), s.units.empty() ? "1" : s.units, s.long_name.empty() ? s.name : s.long_name);
+    h5::set_attr(ds.get(), "cell_methods", std::string("time: mean"));
+    h5::set_attr(ds.get(), "_FillValue", std::numeric_limits<float>::quiet_NaN());
+    g.ds.push_back(std::move(ds));
+  }
+  g.buf.assign(g.chunk_rows * g.n * series.size(), 0.0f);
+  m.groups.push_back(std::move(g));
+}
+
+void Hdf5Recorder::append_entity_sample(const std::string& dim, Seconds t, std::span<const double> values) {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "append_entity_sample");
+  if (!m.opt.entity_series) return;
+  auto it = std::find_if(m.groups.begin(), m.groups.end(), [&](const EntityGroup& g) { return g.dim == dim; });
+  if (it == m.groups.end()) throw OutputError("append_entity_sample: no entity group '" + dim + "'");
+  EntityGroup& g = *it;
+  if (values.size() != g.n * g.ds.size())
+    throw OutputError("append_entity_sample(" + dim + "): expected " + std::to_string(g.n * g.ds.size()) +
+                      " values, got " + std::to_string(values.size()));
+  const std::size_t row = g.written + g.buffered;
+  if (row + 1 != m.site_rows() || t != m.last_t)
+    throw OutputError("append_entity_sample(" + dim + ", t=" + std::to_string(t) +
+                      "): expected one row per site row, after append_sample at the same t");
+  for (std::size_t s = 0; s < g.ds.size(); ++s) {
+    float* dst = g.buf.data() + s * g.chunk_rows * g.n + g.buffered * g.n;
+    const double* src = values.data() + s * g.n;
+    for (std::size_t e = 0; e < g.n; ++e) dst[e] = static_cast<float>(src[e]);
+  }
+  if (++g.buffered == g.chunk_rows) m.flush_group(g);
+}
+
+void Hdf5Recorder::finish(const RunSummary& summary) {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "finish");
+  const hid_t f = m.file.get();
+  m.flush_site();
+  for (auto& g : m.groups) {
+    m.flush_group(g);
+    if (g.written < m.site_rows()) {  // rows never given read as NaN (the fill value)
+      const hsize_t len[2] = {m.site_rows(), g.n};
+      for (auto& d : g.ds) h5::set_extent(d.get(), len);
+    }
+  }
+  m.flush_table(m.jobs);
+  m.flush_table(m.events);
+  for (const auto& [k, v] : summary.values) {
+    if (!valid_name(k)) throw OutputError("RunSummary: invalid name '" + k + "'");
+    h5::set_attr(f, "summary_" + k, v);
+  }
+  for (const auto& [k, v] : summary.text) {
+    if (!valid_name(k)) throw OutputError("RunSummary: invalid name '" + k + "'");
+    h5::set_attr(f, "summary_" + k, v);
+  }
+  h5::set_attr(f, "complete", std::int32_t{1});
+  h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + m.partial_path);
+  m.close_all();
+  if (!m.file.reset()) h5::fail("close " + m.partial_path);
+  // Make the bytes durable before the name says the file is complete.
+  if (int fd = ::open(m.partial_path.c_str(), O_RDONLY); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::error_code ec;
+  std::filesystem::rename(m.partial_path, m.final_path, ec);
+  if (ec) throw OutputError("cannot rename " + m.partial_path + " to " + m.final_path + ": " + ec.message());
+  m.state = Impl::State::Finished;
+}
+
+void Hdf5Recorder::abort() noexcept {
+  auto& m = *impl_;
+  if (m.state == Impl::State::Finished || m.state == Impl::State::Aborted) return;
+  m.close_all();
+  m.file.reset();
+  std::error_code ec;
+  std::filesystem::remove(m.partial_path, ec);
+  m.state = Impl::State::Aborted;
+}
+
+}  // namespace dcsim
