@@ -1,0 +1,195 @@
+#include "workload/catalogue.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace dcsim {
+
+double ScalingSpec::efficiency(int gpus) const {
+  if (gpus <= 1) return 1.0;
+  const double g = static_cast<double>(gpus);
+  const double n = static_cast<double>(std::max(1, gpus_per_node));
+  const double in_node = std::log2(std::min(g, n));
+  const double across = std::log2(std::max(g / n, 1.0));
+  return std::pow(per_doubling_in_node, in_node) * std::pow(per_doubling_across_nodes, across);
+}
+
+double ProfileSpec::mean_gpus() const {
+  double m = 0;
+  for (const auto& [g, p] : gpus) m += static_cast<double>(g) * p;
+  return m;
+}
+
+double ProfileSpec::reference_intensity(const ReferencePlatform& ref) const {
+  return reference_power_w ? intensity_for_power(ref, *reference_power_w, utilisation) : intensity;
+}
+
+PowerOnAccelerator ProfileSpec::power_on(const std::string& accelerator_name) const {
+  auto it = accelerators.find(accelerator_name);
+  if (it != accelerators.end()) return it->second;
+  return {utilisation, intensity};
+}
+
+const ProfileSpec* Catalogue::find(const std::string& name) const {
+  auto it = profiles.find(name);
+  return it == profiles.end() ? nullptr : &it->second;
+}
+
+const ProfileSpec& Catalogue::by_name(const std::string& name) const {
+  if (const ProfileSpec* p = find(name)) return *p;
+  std::string known;
+  for (const auto& [k, v] : profiles) known += (known.empty() ? "" : ", ") + k;
+  Diagnostic d;
+  d.file = files.empty() ? "" : files.front();
+  d.key_path = "profile";
+  d.message = "expected one of the catalogue's profiles (" + known + "), got \"" + name + "\"";
+  throw InputError(d);
+}
+
+// ---- model growth ----------------------------------------------------------------------------
+namespace {
+
+// Log-linear interpolation of f over the anchors; extrapolation before the first anchor with the
+// first segment's slope.
+template <class F>
+double log_interp(const std::vector<YearAnchor>& a, double year, F value) {
+  if (a.empty()) return 0.0;
+  if (a.size() == 1) return value(a.front());
+  std::size_t i = 1;
+  while (i + 1 < a.size() && year > static_cast<double>(a[i].year)) ++i;
+  const YearAnchor& lo = a[i - 1];
+  const YearAnchor& hi = a[i];
+  const double x = (year - lo.year) / static_cast<double>(hi.year - lo.year);
+  return std::exp(std::log(value(lo)) + x * (std::log(value(hi)) - std::log(value(lo))));
+}
+
+}  // namespace
+
+double ModelGrowth::params_at(double year, double growth_after) const {
+  if (anchors.empty()) return 0.0;
+  const YearAnchor& last = anchors.back();
+  if (year > last.year) return last.params * std::pow(growth_after, year - last.year);
+  return log_interp(anchors, year, [](const YearAnchor& a) { return a.params; });
+}
+
+Flops ModelGrowth::work_at(double year, double growth_after) const {
+  if (anchors.empty()) return 0.0;
+  const YearAnchor& last = anchors.back();
+  // Past the last anchor the work of a training grows like its parameter count (the 2015→2020
+  // seed rows: ×100 parameters, ×100 energy).
+  if (year > last.year) return last.work_flops * std::pow(growth_after, year - last.year);
+  return log_interp(anchors, year, [](const YearAnchor& a) { return a.work_flops; });
+}
+
+int ModelGrowth::gpus_at(double year) const {
+  if (anchors.empty()) return 1;
+  if (year >= anchors.back().year) return anchors.back().gpus;
+  const double g = log_interp(anchors, year, [](const YearAnchor& a) { return double(a.gpus); });
+  return std::max(1, static_cast<int>(std::lround(g)));
+}
+
+// ---- defaults ----------------------------------------------------------------------------------
+ReferencePlatform default_reference_platform() {
+  ReferencePlatform r;
+  r.accelerator.name = "H200-SXM";
+  r.accelerator.peak_tflops = {{"bf16", 989.4}, {"fp16", 989.4}, {"fp8", 1978.9}, {"tf32", 494.7}};
+  r.accelerator.idle_power_w = 130;
+  r.accelerator.tdp_w = 700;
+  r.accelerator.power_limit_max_w = 700;
+  r.accelerator.pstates = {PState{1980, 1.0, 1038.2}};  // platforms/accelerators.yaml H200-SXM
+  r.gpus_per_node = 8;
+  r.host_idle_w = 800;
+  r.host_busy_w = 2400;
+  r.pue = 1.0;
+  return r;
+}
+
+double intensity_for_power(const ReferencePlatform& ref, Watts power_w, double utilisation) {
+  const AcceleratorSpec& a = ref.accelerator;
+  const Watts full = a.pstates.empty() ? a.tdp_w : a.pstates.front().full_power_w;
+  const double u = std::pow(utilisation, a.utilisation_exponent);
+  if (u <= 0 || full <= a.idle_power_w) return 0.0;
+  return std::clamp((power_w - a.idle_power_w) / (u * (full - a.idle_power_w)), 0.0, 1.0);
+}
+
+// ---- sampling -------------------------------------------------------------------------------------
+int sample_gpus(const ProfileSpec& p, RngStream& rng) {
+  if (p.gpus.empty()) return 1;
+  const double u = rng.uniform();
+  double c = 0;
+  for (const auto& [g, prob] : p.gpus) {
+    c += prob;
+    if (u < c) return g;
+  }
+  return p.gpus.back().first;
+}
+
+Seconds sample_duration_s(const ProfileSpec& p, RngStream& rng) {
+  double h = p.duration_median_h;
+  if (p.duration_sigma > 0) h = rng.lognormal(std::log(p.duration_median_h), p.duration_sigma);
+  if (p.duration_max_h > 0) h = std::min(h, p.duration_max_h);
+  return h * kHour;
+}
+
+Flops work_for_duration(const ProfileSpec& p, const ReferencePlatform& ref, int gpus,
+                        Seconds duration_ref_s) {
+  return duration_ref_s * static_cast<double>(gpus) * ref.accelerator.peak_flops(p.precision) *
+         p.mfu * p.scaling.efficiency(gpus);
+}
+
+Seconds checkpoint_cost_s(const ProfileSpec& p, double params, int gpus) {
+  if (p.checkpoint_interval_s <= 0 || p.checkpoint_write_bytes_per_s <= 0) return 0;
+  return params * p.checkpoint_bytes_per_param /
+         (std::max(1, gpus) * p.checkpoint_write_bytes_per_s);
+}
+
+JobProfile make_profile(const ProfileSpec& p, const ReferencePlatform& ref, int gpus,
+                        Seconds duration_ref_s) {
+  JobProfile j;
+  j.name = p.name;
+  j.precision = p.precision;
+  j.mfu = p.mfu;
+  j.compute_share = p.compute_share;
+  j.memory_share = p.memory_share;
+  j.io_share = p.io_share;
+  j.intensity = p.reference_intensity(ref);
+  j.utilisation = p.utilisation;
+  j.scaling_efficiency = p.scaling.efficiency(gpus);
+  j.host_load = p.host_load;
+  if (gpus > 0) {
+    j.work_flops = work_for_duration(p, ref, gpus, duration_ref_s);
+  } else {
+    j.cpu_runtime_s = duration_ref_s;
+  }
+  j.comm_bytes_per_gpu = gpus > 1 ? p.comm_bytes_per_gpu_per_s * duration_ref_s : 0.0;
+  j.checkpoint_interval_s = p.checkpoint_interval_s;
+  j.model_params = p.model_params;
+  j.checkpoint_cost_s = checkpoint_cost_s(p, p.model_params, gpus);
+  return j;
+}
+
+void adapt_to_accelerator(JobProfile& job, const ProfileSpec& p, const ReferencePlatform& ref,
+                          const AcceleratorSpec& target) {
+  auto ov = p.accelerators.find(target.name);
+  if (ov != p.accelerators.end()) {
+    job.utilisation = ov->second.utilisation;
+    job.intensity = ov->second.intensity;
+    return;
+  }
+  if (target.name == ref.accelerator.name && !target.pstates.empty() &&
+      !ref.accelerator.pstates.empty()) {
+    // Same device, other full-power figure: keep the measured watts.
+    const double ref_range = ref.accelerator.pstates.front().full_power_w - ref.accelerator.idle_power_w;
+    const double tgt_range = target.pstates.front().full_power_w - target.idle_power_w;
+    const double u_ref = std::pow(job.utilisation, ref.accelerator.utilisation_exponent);
+    const double u_tgt = std::pow(job.utilisation, target.utilisation_exponent);
+    if (tgt_range > 0 && ref_range > 0 && u_tgt > 0) {
+      const double watts = ref.accelerator.idle_power_w + u_ref * job.intensity * ref_range;
+      job.intensity = std::clamp((watts - target.idle_power_w) / (u_tgt * tgt_range), 0.0, 1.0);
+    }
+  }
+}
+
+}  // namespace dcsim
