@@ -1,0 +1,57 @@
+#include "physics/dvfs.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dcsim {
+
+double slowdown(const JobProfile& p, Megahertz f, Megahertz f_max) {
+  const double c = std::max(p.compute_share, 0.0);
+  const double m = std::max(p.memory_share, 0.0);
+  const double io = std::max(p.io_share, 0.0);
+  const double sum = c + m + io;
+  if (sum <= 0 || f_max <= 0) return 1.0;
+  if (f <= 0) throw std::invalid_argument("slowdown: frequency must be > 0");
+  return (c * f_max / f + m + io) / sum;
+}
+
+FlopsPerSecond effective_peak_flops(const AcceleratorSpec& a, const std::string& precision) {
+  auto has = [&](const char* k) { return a.peak_tflops.count(k) > 0 && a.peak_flops(k) > 0; };
+  if (has(precision.c_str())) return a.peak_flops(precision);
+  auto first_of = [&](std::initializer_list<const char*> keys) -> FlopsPerSecond {
+    for (const char* k : keys) {
+      if (has(k)) return a.peak_flops(k);
+    }
+    return 0;
+  };
+  FlopsPerSecond f = 0;
+  if (precision == "bf16") f = first_of({"fp16"});
+  else if (precision == "fp16") f = first_of({"bf16"});
+  else if (precision == "fp8" || precision == "int8") f = first_of({"bf16", "fp16"});
+  else if (precision == "tf32") f = first_of({"fp32"});
+  if (f > 0) return f;
+  throw std::invalid_argument("accelerator '" + a.name + "' has no peak throughput for precision '" +
+                              precision + "' (nor a fallback)");
+}
+
+Seconds runtime_at_fmax_s(const JobProfile& p, const AcceleratorSpec& a, int gpus) {
+  const double rate = std::max(gpus, 1) * effective_peak_flops(a, p.precision) *
+                      std::max(p.mfu, 1e-9) * std::max(p.scaling_efficiency, 1e-9);
+  return p.work_flops / rate;
+}
+
+OperatingPoint operating_point_at(const AcceleratorPower& power, const JobProfile& p, int pstate) {
+  OperatingPoint op;
+  op.pstate = std::clamp(pstate, 0, power.pstate_count() - 1);
+  op.freq_mhz = power.freq_mhz(op.pstate);
+  op.device_power_w = power.power_w(op.pstate, p.utilisation, p.intensity);
+  op.slowdown = slowdown(p, op.freq_mhz, power.max_freq_mhz());
+  return op;
+}
+
+OperatingPoint operating_point_under_cap(const AcceleratorPower& power, const JobProfile& p,
+                                         Watts cap_w) {
+  return operating_point_at(power, p, power.highest_pstate_under(cap_w, p.utilisation, p.intensity));
+}
+
+}  // namespace dcsim

@@ -1,0 +1,52 @@
+#pragma once
+// DVFS run-time model: how long a job takes at a frequency, and the operating point a power
+// cap imposes.
+//
+// Equations:
+//   slowdown(f) = t(f)/t(f_max) = c·f_max/f + m + io                                   [-]
+//     c, m, io = compute_share, memory_share, io_share of the profile at f_max, normalised to
+//     sum to 1 (only the compute part scales with the core clock; HBM bandwidth and host I/O
+//     do not depend on the SM clock).
+//   runtime_at_fmax = W / (n · peak(precision) · mfu · scaling_efficiency)              [s]
+//     W work_flops, n accelerators, peak dense FLOP/s of the precision (with the fallbacks of
+//     effective_peak_flops), mfu the model-FLOPs utilisation on one accelerator,
+//     scaling_efficiency the parallel efficiency at n.
+//   energy of the accelerators = n · P(p, u, I) · runtime_at_fmax · slowdown(f_p)        [J]
+//
+// Parameters: JobProfile (model/job.hpp) shares, mfu, precision, scaling_efficiency;
+// AcceleratorSpec peak_tflops and p-state table.
+// Sources: the t(f) = t_c·f_max/f + t_m decomposition is the standard DVFS performance model
+// (e.g. Abe et al., "Power and performance analysis of GPU-accelerated systems", HotPower 2012;
+// Mei et al., "A survey and measurement study of GPU DVFS on energy conservation", 2017:
+// compute-bound kernels scale with the core clock, memory-bound ones barely).
+#include <string>
+
+#include "core/units.hpp"
+#include "model/job.hpp"
+#include "model/platform.hpp"
+#include "physics/accelerator_power.hpp"
+
+namespace dcsim {
+
+double slowdown(const JobProfile& p, Megahertz f, Megahertz f_max);
+
+// Peak dense FLOP/s of `precision` on `a`, with documented fallbacks when the device has no
+// dedicated units for it: bf16 ↔ fp16; fp8 and int8 run at bf16 (else fp16) speed; tf32 runs at
+// fp32 speed. Throws std::invalid_argument if nothing applies (e.g. fp64 on a TPU).
+FlopsPerSecond effective_peak_flops(const AcceleratorSpec& a, const std::string& precision);
+
+Seconds runtime_at_fmax_s(const JobProfile& p, const AcceleratorSpec& a, int gpus);
+
+// Where a job runs under a per-device power cap.
+struct OperatingPoint {
+  int pstate = 0;
+  Megahertz freq_mhz = 0;
+  Watts device_power_w = 0;  // one accelerator
+  double slowdown = 1;       // t(f)/t(f_max)
+};
+OperatingPoint operating_point_under_cap(const AcceleratorPower& power, const JobProfile& p,
+                                         Watts cap_w);
+// The same at a given p-state (a frequency chosen by a policy rather than by a cap).
+OperatingPoint operating_point_at(const AcceleratorPower& power, const JobProfile& p, int pstate);
+
+}  // namespace dcsim
