@@ -1,6 +1,7 @@
 """Command line: ``python3 -m dcsim_analysis plot RESULT.h5 [-o DIR]`` and friends.
 
     plot RESULT.h5|INDEX.h5 [-o DIR]   write the standard PNG set, print the files written
+    plot RESULT.h5 --png FILE.png      write only the facility power plot, to FILE.png
     summary RESULT.h5                  print the run summary
     compare RESULT.h5 ... | DIR        print the headline numbers of several runs side by side
 
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     p_plot.add_argument("result", help="result file (.h5) or sweep index file")
     p_plot.add_argument("-o", "--outdir", default=None,
                         help="directory for the PNGs (default: next to the result)")
+    p_plot.add_argument("--png", default=None,
+                        help="write only the facility power plot, to this file")
     p_sum = sub.add_parser("summary", help="print the run summary")
     p_sum.add_argument("result")
     p_cmp = sub.add_parser("compare", help="print headline numbers of several runs")
@@ -30,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     from . import io, metrics, plots  # imported late so --help is fast
 
     try:
-        if args.command == "plot":
+        if args.command == "plot" and args.png:
+            print(plots.save_png(plots.plot_power_stack(args.result), args.png))
+        elif args.command == "plot":
             for path in plots.plot_standard_set(args.result, args.outdir):
                 print(path)
         elif args.command == "summary":

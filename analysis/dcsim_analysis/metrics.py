@@ -4,7 +4,8 @@ Site series are interval averages on a fixed grid of ``sample_s`` seconds (``tim
 of each interval), so the energy of a series is exactly Σ P_i · sample_s: no trapezoid, no
 interpolation (SCHEMA.md, "Dimension time and site series").
 
-Columns of :func:`compare` (one row per run; index: the run's label):
+Columns of :func:`compare` (one row per run; index: the run's label, i.e. the scenario name,
+or the file name when several runs share a scenario name, or the run id of a sweep):
 
 - ``facility_energy_mwh`` (MWh): Σ facility_power_w · Δt / 3.6e9
 - ``it_energy_mwh`` (MWh): Σ it_power_w · Δt / 3.6e9
@@ -167,8 +168,13 @@ def compare(
         raise ValueError("compare: no runs given")
     df = pd.DataFrame(rows)
     labels = df["run"]
-    if labels.duplicated().any():  # e.g. same scenario name with different seeds
-        df["run"] = [f"{r} #{i}" for i, r in enumerate(labels)]
+    if labels.duplicated().any():  # e.g. one scenario run with different --set overrides
+        stems = pd.Series([Path(f).stem if isinstance(f, str) else None
+                           for f in df.get("file", [None] * len(df))])
+        if stems.notna().all() and not stems.duplicated().any():
+            df["run"] = stems.values
+        else:
+            df["run"] = [f"{r} #{i}" for i, r in enumerate(labels)]
     return df.set_index("run")
 
 

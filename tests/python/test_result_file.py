@@ -1,0 +1,225 @@
+"""The result file of the real quickstart run (`dcsim run scenarios/examples/quickstart.yaml`)
+opens as analysis/SCHEMA.md promises: with xarray (h5netcdf and netcdf4 engines) and h5py, times
+decode, every variable has units, the job table is typed, the provenance round-trips, and the
+plot command writes real PNGs. Issues 2 and 6."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+import dcsim_analysis as da
+from conftest import ANALYSIS_DIR, QUICKSTART, SOURCE_DIR, assert_png
+
+ENGINES = ["h5netcdf", "netcdf4"]
+NETCDF_DIM_ONLY = "This is a netCDF dimension but not a netCDF variable."
+
+JOB_COLUMNS = {
+    # column (file name without "job_") → numpy kind: i integer, f float, M datetime, O string
+    "profile": "O", "year": "i", "submit_time": "M", "start_time": "M", "end_time": "M",
+    "gpus": "i", "energy_kwh": "f", "emissions_kg": "f", "mean_freq_mhz": "f", "delay_s": "f",
+    "optimisation": "O", "quality_cost": "f", "outcome": "O", "reason": "O",
+}
+OUTCOMES = {"completed", "killed", "rejected", "unfinished"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_quickstart_result_opens_with_xarray_and_time_decodes_to_datetime64(quickstart_result, engine):
+    with xr.open_dataset(quickstart_result, engine=engine) as ds:
+        assert ds.attrs["complete"] == 1
+        assert ds.attrs["dcsim_file_kind"] == "run"
+        assert ds["time"].dtype == np.dtype("datetime64[ns]")
+        assert ds.sizes["time"] > 1
+        assert "facility_power_w" in ds and ds["facility_power_w"].dims == ("time",)
+        # A fixed grid: consecutive samples are sample_s apart, starting at the CF epoch.
+        step = np.diff(ds["time"].values) / np.timedelta64(1, "s")
+        assert np.all(step == ds.attrs["sample_s"])
+        epoch = ds.attrs["time_units"].split("since", 1)[1].strip().rstrip("Z")
+        with xr.open_dataset(quickstart_result, engine=engine, decode_times=False) as raw:
+            first_s = float(raw["time"].values[0])
+        assert ds["time"].values[0] == np.datetime64(epoch) + np.timedelta64(int(first_s), "s")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_both_engines_read_the_same_numbers(quickstart_result, engine):
+    with xr.open_dataset(quickstart_result, engine=engine) as ds, \
+            h5py.File(quickstart_result, "r") as f:
+        for name in ("facility_power_w", "it_power_w"):
+            np.testing.assert_array_equal(ds[name].values, f[name][...])
+
+
+def test_the_quickstart_result_opens_with_h5py_with_dimension_scales_on_every_axis(quickstart_result):
+    with h5py.File(quickstart_result, "r") as f:
+        assert f.attrs["complete"] == 1
+        assert isinstance(f.attrs["scenario_yaml"], str)  # variable-length UTF-8, not bytes
+        checked = 0
+        for name, obj in f.items():
+            if not isinstance(obj, h5py.Dataset) or obj.is_scale:
+                continue
+            for axis, dim in enumerate(obj.dims):
+                assert len(dim) == 1, f"{name}: axis {axis} has {len(dim)} dimension scales"
+            checked += 1
+        assert checked > 0
+
+
+def test_every_variable_has_units_and_a_long_name(quickstart_result):
+    with h5py.File(quickstart_result, "r") as f:
+        missing = []
+        for name, obj in f.items():
+            if not isinstance(obj, h5py.Dataset):
+                continue
+            scale_name = obj.attrs.get("NAME", b"")
+            scale_name = scale_name.decode() if isinstance(scale_name, bytes) else scale_name
+            if obj.is_scale and scale_name.startswith(NETCDF_DIM_ONLY):
+                continue  # `job` and `event`: dimensions without values, not variables
+            for attr in ("units", "long_name"):
+                if attr not in obj.attrs:
+                    missing.append(f"{name}.{attr}")
+        assert not missing, f"variables without units/long_name: {missing}"
+
+
+def test_site_series_names_end_with_their_unit(quickstart_result):
+    ds = da.load_run(quickstart_result)
+    for name, var in ds.data_vars.items():
+        units = var.attrs["units"]
+        if units == "W":
+            assert name.endswith("_w"), name
+        if name.endswith("_w"):
+            assert units == "W", f"{name}: units {units!r}"
+
+
+def test_facility_power_is_it_plus_cooling_plus_losses_in_every_interval(quickstart_result):
+    ds = da.load_run(quickstart_result)
+    parts = [n for n in ("it_power_w", "cooling_power_w", "losses_power_w") if n in ds]
+    assert "it_power_w" in parts
+    total = sum(ds[n] for n in parts)
+    np.testing.assert_allclose(ds["facility_power_w"], total, rtol=1e-9, atol=1e-6)
+
+
+def test_series_energy_equals_the_summary_energy(quickstart_result):
+    """Σ P·Δt of the interval averages equals the exact energy the run reports."""
+    s = da.summary(quickstart_result)
+    key = next((k for k in ("facility_energy_kwh", "facility_energy_mwh") if k in s.index), None)
+    if key is None:
+        pytest.fail(f"the summary has no facility energy: {list(s.index)}")
+    expected_kwh = float(s[key]) * (1000.0 if key.endswith("_mwh") else 1.0)
+    got_kwh = da.energy_kwh(da.load_run(quickstart_result), "facility_power_w")
+    assert got_kwh == pytest.approx(expected_kwh, rel=1e-9)
+
+
+def test_jobs_dataframe_has_every_schema_column_with_its_type(quickstart_result):
+    df = da.jobs(quickstart_result)
+    with xr.open_dataset(quickstart_result, engine="h5netcdf") as ds:
+        n_jobs = ds.sizes["job"]
+        ids = ds["job_id"].values
+    assert n_jobs > 0, "the quickstart runs jobs"
+    assert len(df) == n_jobs
+    assert df.index.name == "job_id" and list(df.index) == list(ids)
+    assert df.index.is_unique
+    assert set(JOB_COLUMNS) <= set(df.columns), f"missing: {set(JOB_COLUMNS) - set(df.columns)}"
+    for col, kind in JOB_COLUMNS.items():
+        dtype = df[col].dtype
+        if kind == "O":
+            assert pd.api.types.is_string_dtype(dtype), f"{col}: {dtype}"
+        else:
+            assert dtype.kind == kind, f"{col}: {dtype}, expected kind {kind}"
+    assert set(df["outcome"]) <= OUTCOMES
+    started = df[df["start_time"].notna()]
+    assert len(started) > 0
+    # delay_s is start − submit, to the float precision of the stored times
+    delay = (started["start_time"] - started["submit_time"]).dt.total_seconds()
+    np.testing.assert_allclose(started["delay_s"], delay, atol=1e-3)
+    done = df[df["outcome"] == "completed"]
+    assert (done["end_time"] >= done["start_time"]).all()
+    assert (done["energy_kwh"] > 0).all()
+
+
+def test_completed_jobs_count_matches_the_summary(quickstart_result):
+    s = da.summary(quickstart_result)
+    if "jobs_completed" not in s.index:
+        pytest.fail(f"the summary has no jobs_completed: {list(s.index)}")
+    df = da.jobs(quickstart_result)
+    assert int((df["outcome"] == "completed").sum()) == int(s["jobs_completed"])
+
+
+def test_provenance_round_trips_the_scenario_and_seed(quickstart_result):
+    prov = da.provenance(quickstart_result)
+    scenario = yaml.safe_load(prov["scenario_yaml"])
+    assert isinstance(scenario, dict)
+    with h5py.File(quickstart_result, "r") as f:
+        seed_attr = int(f.attrs["seed"])
+    assert int(scenario["seed"]) == seed_attr == prov["seed"]
+    original = yaml.safe_load(QUICKSTART.read_text())
+    if "seed" in original:  # the resolved scenario keeps what the user wrote
+        assert int(original["seed"]) == seed_attr
+    if "name" in original:
+        assert prov["scenario_name"] == original["name"]
+    for key in ("dcsim_version", "git_revision", "simgrid_version", "hdf5_version"):
+        assert prov.get(key), f"provenance lacks {key}"
+
+
+def test_input_checksums_are_the_sha256_of_the_input_files(quickstart_result):
+    prov = da.provenance(quickstart_result)
+    with h5py.File(quickstart_result, "r") as f:
+        json.loads(f.attrs["input_checksums"])  # a JSON object, as the schema says
+    sums = prov["input_checksums"]
+    assert sums, "the quickstart reads at least its scenario file"
+    for path, digest in sums.items():
+        p = Path(path) if Path(path).is_absolute() else SOURCE_DIR / path
+        assert p.exists(), f"checksummed input {path} not found"
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == digest, path
+
+
+def test_a_copy_marked_incomplete_is_refused_and_readable_on_request(quickstart_copy):
+    with h5py.File(quickstart_copy, "a") as f:
+        f.attrs["complete"] = np.int32(0)
+    with pytest.raises(da.IncompleteResultError, match="allow_incomplete"):
+        da.load_run(quickstart_copy)
+    assert "facility_power_w" in da.load_run(quickstart_copy, allow_incomplete=True)
+
+
+def test_ncdump_reads_the_header(quickstart_result):
+    ncdump = shutil.which("ncdump")
+    if ncdump is None:
+        pytest.skip("ncdump (netcdf-bin) not installed")
+    proc = subprocess.run([ncdump, "-h", str(quickstart_result)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "facility_power_w(time)" in proc.stdout
+    assert "phony_dim" not in proc.stdout
+
+
+def test_plot_command_writes_non_empty_pngs(quickstart_result, tmp_path):
+    out = tmp_path / "plots"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dcsim_analysis", "plot", str(quickstart_result), "-o", str(out)],
+        cwd=ANALYSIS_DIR, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = [Path(line) for line in proc.stdout.split()]
+    assert out / "quickstart_power_stack.png" in written
+    assert sorted(written) == sorted(out.glob("*.png"))
+    for png in written:
+        assert_png(png)
+
+
+def test_compare_agrees_with_the_run_summary(quickstart_result):
+    """compare() works from the series; the summary comes from the engine's exact accounting."""
+    row = da.compare([quickstart_result]).iloc[0]
+    s = da.summary(quickstart_result)
+    assert "pue" in s.index, f"the summary has no pue: {list(s.index)}"
+    assert row["pue"] == pytest.approx(float(s["pue"]), rel=1e-9)
+    assert row["pue"] >= 1.0
+    if "emissions_kg" in s.index:
+        assert row["emissions_t"] * 1000 == pytest.approx(float(s["emissions_kg"]), rel=1e-9)
+    if "peak_facility_power_w" in s.index:
+        assert row["peak_facility_power_mw"] * 1e6 <= float(s["peak_facility_power_w"]) * (1 + 1e-12)
