@@ -57,6 +57,7 @@ struct NodeSpec {
   Watts boot_power_w = 0;          // average draw while booting
   Seconds shutdown_s = 0;
   Watts shutdown_power_w = 0;
+  std::string description;         // host CPUs, memory, NICs (free text, for `dcsim describe`)
   std::string source;
 };
 
