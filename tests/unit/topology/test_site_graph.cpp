@@ -49,7 +49,7 @@ int count_kind(const SiteGraph& g, VertexKind k) {
 
 }  // namespace
 
-TEST_CASE("a small leaf-spine site has the hand-counted rooms, rows, racks, nodes, domains and switches") {
+TEST_CASE("a small leaf-spine site has the hand-counted rooms rows racks nodes domains and switches") {
   auto t = SiteTopology::build(small_site());
   CHECK(t.node_count() == 13);
   CHECK(t.rack_count() == 4);
@@ -229,7 +229,7 @@ TEST_CASE("each structural check reports a hand-broken graph") {
   }
 }
 
-TEST_CASE("a 10,000-GPU site of 1,250 nodes builds with one rack per 4 nodes") {
+TEST_CASE("a 10000-GPU site of 1250 nodes builds with one rack per 4 nodes") {
   PlatformSpec p;
   p.nodes = {{"dgx-h200", 1250}};
   auto t = SiteTopology::build(p);  // defaults: 4 nodes per rack, 10 racks per row, 10 rows per room
