@@ -10,6 +10,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "model/cluster_view.hpp"
@@ -46,5 +48,12 @@ class Policy {
   // scheduler's use; CompositePolicy owns both sides.
   virtual void set_job_gates(std::span<JobGate* const> gates) { (void)gates; }
 };
+
+// Appends a decision. (emplace with in_place_type: `out.push_back(StartJob{...})` trips a GCC 12
+// -Wmaybe-uninitialized false positive inside std::variant under -O2 -Werror.)
+template <class D>
+void emit(std::vector<Decision>& out, D d) {
+  out.emplace_back(std::in_place_type<D>, std::move(d));
+}
 
 }  // namespace dcsim
