@@ -47,7 +47,7 @@ HostTypeTable host_types_from_catalogue(const PlatformSpec& spec, const std::str
     if (table.count(type)) continue;
     auto nt = spec.node_types.find(type);
     if (nt == spec.node_types.end()) {
-      sink.add({spec.file, 0, 0, "nodes[" + std::to_string(g) + "].node_type",
+      sink.add({spec.file, 0, 0, "nodes[" + std::to_string(g) + "].type",
                 "expected a node type of the catalogue, got \"" + type + "\""});
       continue;
     }
@@ -100,7 +100,7 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
       if (it == host_types.end()) {
         std::size_t g = 0;
         while (g < spec.nodes.size() && spec.nodes[g].node_type != name) ++g;
-        sink.add({spec.file, 0, 0, "nodes[" + std::to_string(g) + "].node_type",
+        sink.add({spec.file, 0, 0, "nodes[" + std::to_string(g) + "].type",
                   "expected a node type with host speeds, got \"" + name + "\""});
         continue;
       }

@@ -114,7 +114,7 @@ SiteTopology SiteTopology::build(const PlatformSpec& spec) {
     const std::string key = "nodes[" + std::to_string(i) + "]";
     if (grp.count < 0) bad(key + ".count", "expected a node count >= 0, got " + std::to_string(grp.count));
     else total_nodes += static_cast<std::uint64_t>(grp.count);
-    if (grp.node_type.empty()) bad(key + ".node_type", "expected a node type name, got an empty string");
+    if (grp.node_type.empty()) bad(key + ".type", "expected a node type name, got an empty string");
   }
   if (sink.empty() && total_nodes == 0)
     bad("nodes", "expected at least one node, got 0");

@@ -199,6 +199,15 @@ TEST_CASE("a transfer between racks takes the path latency plus size over the bo
   CHECK(t[0] == Approx(4e-6 + 1e9 / 5e10).epsilon(1e-9));
 }
 
+TEST_CASE("a fat-tree transfer between rows pays six link latencies") {
+  EngineArgs a(kCm02);
+  sg4::Engine e(&a.argc, a.argv.data());
+  auto bp = build(small_platform("fat-tree"));
+  // node-0 → edge-0 → agg-0 → core → agg-1 → edge-3 → node-12: 6 µs + 1e9 B / 5e10 B/s
+  auto t = transfer_times(bp, {0}, {12}, 1e9);
+  CHECK(t[0] == Approx(6e-6 + 1e9 / 5e10).epsilon(1e-9));
+}
+
 TEST_CASE("two transfers leaving one rack share its leaf uplink") {
   EngineArgs a(kCm02);
   sg4::Engine e(&a.argc, a.argv.data());
@@ -250,7 +259,7 @@ TEST_CASE("a node type without host speeds is reported with its key path") {
     FAIL("expected InputError");
   } catch (const InputError& err) {
     REQUIRE(err.diagnostics().size() == 1);
-    CHECK(err.diagnostics()[0].key_path == "nodes[1].node_type");
+    CHECK(err.diagnostics()[0].key_path == "nodes[1].type");
     CHECK(err.diagnostics()[0].message == "expected a node type with host speeds, got \"n2\"");
   }
   CHECK(e.get_host_count() == 0);  // nothing was created
