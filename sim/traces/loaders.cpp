@@ -657,7 +657,7 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     line[i] = raw.line[keep[i]];
   }
 
-  // 3. Nominal step and gaps (only for regular traces: >= 90 % of steps equal the median).
+  // 3. Nominal step and gaps (only for regular traces: >= 90 % of steps are multiples of the median).
   Seconds step = 0;
   if (n >= 3) {
     std::vector<double> dt(n - 1);
@@ -665,7 +665,11 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     std::vector<double> tmp = dt;
     std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(tmp.size() / 2), tmp.end());
     const double med = tmp[tmp.size() / 2];
-    const auto regular = std::count_if(dt.begin(), dt.end(), [&](double d) { return std::fabs(d - med) <= 1e-6 * med; });
+    // Regular: (nearly) every step is a whole multiple of the median; multiples > 1 are gaps.
+    const auto regular = std::count_if(dt.begin(), dt.end(), [&](double d) {
+      const double k = std::round(d / med);
+      return k >= 1 && std::fabs(d - k * med) <= 1e-6 * med;
+    });
     if (med > 0 && static_cast<double>(regular) >= 0.9 * static_cast<double>(dt.size())) step = med;
     else notes.push_back(diags.file + ": irregular time steps; no gap detection");
   }
