@@ -80,7 +80,12 @@ def _metrics_of_series(ds: xr.Dataset) -> dict[str, float]:
     out: dict[str, float] = {}
 
     def integral(name: str) -> float:
-        return float(np.nansum(ds[name].values.astype(float) * dt)) if name in ds else np.nan
+        if name not in ds:
+            return np.nan
+        x = ds[name].values.astype(float)
+        if not np.isfinite(x).any():  # a failed run in a sweep index reads as all NaN
+            return np.nan
+        return float(np.nansum(x * dt))
 
     fac = integral("facility_power_w")
     it = integral("it_power_w")
@@ -89,7 +94,7 @@ def _metrics_of_series(ds: xr.Dataset) -> dict[str, float]:
     out["peak_facility_power_mw"] = (
         float(ds["facility_power_w"].max()) / 1e6 if "facility_power_w" in ds else np.nan
     )
-    out["pue"] = fac / it if it > 0 else np.nan
+    out["pue"] = fac / it if it > 0 else np.nan  # NaN > 0 is False
     rate = io.first_present(ds, io.EMISSIONS_RATE)
     out["emissions_t"] = integral(rate) / 3600.0 / 1000.0 if rate else np.nan
     return out

@@ -48,7 +48,27 @@ def _coarsen(ds: xr.Dataset) -> xr.Dataset:
         return ds
     factor = int(np.ceil(n / MAX_POINTS))
     numeric = [v for v in ds.data_vars if ds[v].dtype.kind in "fiu" and ds[v].dims == (io.SITE_DIM,)]
-    return ds[numeric].coarsen({io.SITE_DIM: factor}, boundary="trim").mean(keep_attrs=True)
+    dt = float(metrics.interval_seconds(ds)[0])
+    out = ds[numeric].coarsen({io.SITE_DIM: factor}, boundary="trim",
+                              coord_func={io.SITE_DIM: "min"}).mean(keep_attrs=True)
+    out.attrs = dict(ds.attrs, sample_s=dt * factor)  # each value now averages `factor` intervals
+    return out
+
+
+def _steps(ds: xr.Dataset, *ys: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Interval averages drawn as what they are: constant over [t_i, t_i + Δt). Returns the
+    times doubled (each interval's start and end) and each series repeated to match."""
+    t = ds[io.SITE_DIM].values
+    if len(t) == 0:
+        return t, list(ys)
+    dt = metrics.interval_seconds(ds)
+    if np.issubdtype(t.dtype, np.datetime64):
+        ends = t + (dt * 1e9).astype("timedelta64[ns]")
+    else:
+        ends = t + dt
+    tt = np.empty(2 * len(t), dtype=t.dtype)
+    tt[0::2], tt[1::2] = t, ends
+    return tt, [np.repeat(np.asarray(y, dtype=float), 2) for y in ys]
 
 
 def _power_scale(peak_w: float) -> tuple[float, str]:
@@ -117,17 +137,22 @@ def plot_power_stack(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
             labels.append("other")
             colours.append("#c7c7c7")
 
+    onsite = [ds[n].values.astype(float) for n in ("pv_power_w", "wind_power_w") if n in ds]
+    onsite_total = np.nansum(onsite, axis=0) if onsite else None
+    tt, (total_s, onsite_s, *layers_s) = _steps(
+        ds, total if total is not None else np.full(len(t), np.nan),
+        onsite_total if onsite_total is not None else np.full(len(t), np.nan), *layers)
+
     fig = Figure(figsize=(10, 4.5), layout="constrained")
     ax = fig.add_subplot()
-    if layers:
-        ax.stackplot(t, [np.nan_to_num(y) / scale for y in layers], labels=labels,
+    if layers_s:
+        ax.stackplot(tt, [np.nan_to_num(y) / scale for y in layers_s], labels=labels,
                      colors=colours, alpha=0.85, linewidth=0)
     if total is not None:
-        ax.plot(t, total / scale, color="black", linewidth=1.0, label="facility")
-    if "pv_power_w" in ds or "wind_power_w" in ds:
-        onsite = sum(ds[n].values.astype(float) for n in ("pv_power_w", "wind_power_w") if n in ds)
-        ax.plot(t, onsite / scale, color="#d62728", linewidth=0.8, linestyle="--",
-                label="on-site generation")
+        ax.plot(tt, total_s / scale, color="black", linewidth=1.0, label="facility")
+    if onsite_total is not None and np.nanmax(np.abs(onsite_total), initial=0) > 0:
+        ax.plot(tt, onsite_s / scale, color="#d62728", linewidth=0.8, linestyle="--",
+                label="on-site generation (PV + wind)")
     ax.set_ylabel(f"power ({unit})")
     top = float(peak) / scale if np.isfinite(peak) and peak > 0 else 1.0
     ax.set_ylim(0, 1.3 * top)  # head room for the legend
@@ -191,11 +216,14 @@ def plot_battery(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
     fig = Figure(figsize=(10, 5), layout="constrained")
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
     if "battery_soc" in ds:
+        # state of charge at the END of each interval: plot it at t + Δt
         soc = ds["battery_soc"].values.astype(float)
         units = str(ds["battery_soc"].attrs.get("units", "1")).strip()
         soc_pct = soc if units in ("%", "percent") else soc * 100.0
-        ax1.fill_between(t, np.nan_to_num(soc_pct), color="#2ca02c", alpha=0.4, linewidth=0)
-        ax1.plot(t, soc_pct, color="#2ca02c", linewidth=0.8)
+        tt, _ = _steps(ds)
+        ends = tt[1::2]
+        ax1.fill_between(ends, np.nan_to_num(soc_pct), color="#2ca02c", alpha=0.4, linewidth=0)
+        ax1.plot(ends, soc_pct, color="#2ca02c", linewidth=0.8)
         ax1.set_ylim(0, 100)
     ax1.set_ylabel("state of charge (%)")
     ax1.set_title(_title(ds, "Battery"))
@@ -207,9 +235,10 @@ def plot_battery(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
             ds["battery_charge_w"].values.astype(float) if "battery_charge_w" in ds else zero)
     p = np.nan_to_num(p)
     scale, unit = _power_scale(float(np.max(np.abs(p))) if len(p) else 0.0)
-    ax2.fill_between(t, np.clip(p, 0, None) / scale, color="#d62728", alpha=0.6, linewidth=0,
+    tt, (ps,) = _steps(ds, p)
+    ax2.fill_between(tt, np.clip(ps, 0, None) / scale, color="#d62728", alpha=0.6, linewidth=0,
                      label="discharging")
-    ax2.fill_between(t, np.clip(p, None, 0) / scale, color="#1f77b4", alpha=0.6, linewidth=0,
+    ax2.fill_between(tt, np.clip(ps, None, 0) / scale, color="#1f77b4", alpha=0.6, linewidth=0,
                      label="charging")
     ax2.axhline(0, color="black", linewidth=0.5)
     ax2.set_ylabel(f"battery power ({unit})")
@@ -295,8 +324,11 @@ def plot_sweep_heatmap(
         ds = sweep if isinstance(sweep, xr.Dataset) else io.load_sweep(sweep)
         df = metrics.compare(ds)
         params = io.sweep_parameters(ds)
-    params = [p for p in params if p in df.columns and p not in ("file", "seed")
+    if "status" in df.columns:  # failed runs have no numbers
+        df = df[df["status"] == "completed"]
+    params = [p for p in params if p in df.columns and p not in ("file", "seed", "status")
               and p not in metrics.METRIC_COLUMNS and df[p].nunique() > 1]
+    params.sort(key=lambda p: not pd.api.types.is_numeric_dtype(df[p]))  # numbers first
     x = x or (params[0] if params else None)
     y = y or (next((p for p in params if p != x), None))
     if x is None:
