@@ -127,12 +127,34 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
   if (root) out.zone->set_parent(root);
 
   using Dir = sg4::LinkInRoute::Direction;
-  // A node's host, its NIC and its route to the zone centre, inside `zone`.
+  const std::string& kind = net.topology;
+  const bool racks = kind == "leaf-spine" || kind == "fat-tree";
+
+  // All links first, in the site zone: SimGrid 3.32 checks every new name against every zone
+  // created so far, so links made before the rack zones exist cost O(1) zones each instead of
+  // O(racks). A link may be used in the routes of any zone.
+  auto make_link = [&](const std::string& name, double gbps) {
+    sg4::Link* l = out.zone->create_split_duplex_link(name, bytes_per_s(gbps));
+    l->set_latency(latency_s)->seal();
+    return l;
+  };
+  std::vector<sg4::Link*> nic(topo.node_count()), rack_up, row_up;
+  for (NodeId n = 0; n < topo.node_count(); ++n) nic[n] = make_link("node-" + std::to_string(n) + "-nic", net.node_link_gbps);
+  if (racks)
+    for (RackId r = 0; r < topo.rack_count(); ++r)
+      rack_up.push_back(make_link("rack-" + std::to_string(r) + "-uplink", net.uplink_gbps));
+  if (kind == "fat-tree") {
+    std::vector<std::uint32_t> racks_in_row(topo.row_count(), 0);
+    for (RackId r = 0; r < topo.rack_count(); ++r) ++racks_in_row[topo.row_of_rack(r)];
+    for (std::uint32_t w = 0; w < topo.row_count(); ++w)
+      row_up.push_back(make_link("row-" + std::to_string(w) + "-uplink", net.uplink_gbps * racks_in_row[w]));
+  }
+
+  // A node's host and its route to the centre of `zone` through its NIC.
   auto add_host = [&](sg4::NetZone* zone, NodeId n) {
     const std::uint16_t type = topo.node_type_index(n);
     const HostTypeSpec& h = *type_spec[type];
-    const std::string name = "node-" + std::to_string(n);
-    sg4::Host* host = zone->create_host(name, h.speed_per_pstate);
+    sg4::Host* host = zone->create_host("node-" + std::to_string(n), h.speed_per_pstate);
     host->set_core_count(h.cores);
     // Properties before seal: SimGrid's energy plugin reads them when the host is sealed.
     if (!h.watts_per_pstate.empty()) {
@@ -144,9 +166,7 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
     host->set_property("power_domain", std::to_string(topo.power_domain_of(n)));
     host->set_property("cooling_domain", std::to_string(topo.cooling_domain_of(n)));
     host->seal();
-    sg4::Link* nic = zone->create_split_duplex_link(name + "-nic", bytes_per_s(net.node_link_gbps));
-    nic->set_latency(latency_s)->seal();
-    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(nic, Dir::UP)}, true);
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(nic[n], Dir::UP)}, true);
     out.hosts[n] = host;
   };
 
@@ -157,21 +177,15 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
     auto* leaf = rz->create_router(leaf_prefix + std::to_string(r));
     for (NodeId n : topo.nodes_of_rack(r)) add_host(rz, n);
     rz->seal();
-    sg4::Link* up = parent->create_split_duplex_link("rack-" + std::to_string(r) + "-uplink",
-                                                     bytes_per_s(net.uplink_gbps));
-    up->set_latency(latency_s)->seal();
-    parent->add_route(rz->get_netpoint(), nullptr, leaf, nullptr, {sg4::LinkInRoute(up, Dir::UP)}, true);
+    parent->add_route(rz->get_netpoint(), nullptr, leaf, nullptr, {sg4::LinkInRoute(rack_up[r], Dir::UP)}, true);
     out.rack_zones[r] = rz;
   };
 
-  const std::string& kind = net.topology;
   if (kind == "leaf-spine") {
     out.rack_zones.resize(topo.rack_count(), nullptr);
     for (RackId r = 0; r < topo.rack_count(); ++r) add_rack(out.zone, r, "leaf-");
   } else if (kind == "fat-tree") {
     out.rack_zones.resize(topo.rack_count(), nullptr);
-    std::vector<std::uint32_t> racks_in_row(topo.row_count(), 0);
-    for (RackId r = 0; r < topo.rack_count(); ++r) ++racks_in_row[topo.row_of_rack(r)];
     RackId r = 0;  // racks are numbered row by row
     for (std::uint32_t w = 0; w < topo.row_count(); ++w) {
       sg4::NetZone* wz = sg4::create_star_zone("row-" + std::to_string(w));
@@ -186,10 +200,7 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
       wz->add_route(az->get_netpoint(), nullptr, agg, nullptr, {}, true);
       for (; r < topo.rack_count() && topo.row_of_rack(r) == w; ++r) add_rack(wz, r, "edge-");
       wz->seal();
-      sg4::Link* up = out.zone->create_split_duplex_link("row-" + std::to_string(w) + "-uplink",
-                                                         bytes_per_s(net.uplink_gbps * racks_in_row[w]));
-      up->set_latency(latency_s)->seal();
-      out.zone->add_route(wz->get_netpoint(), nullptr, agg, nullptr, {sg4::LinkInRoute(up, Dir::UP)}, true);
+      out.zone->add_route(wz->get_netpoint(), nullptr, agg, nullptr, {sg4::LinkInRoute(row_up[w], Dir::UP)}, true);
     }
   } else {  // "none" (SiteTopology::build rejects anything else)
     for (NodeId n = 0; n < topo.node_count(); ++n) add_host(out.zone, n);
