@@ -120,6 +120,13 @@ double seconds_outside_year(double run0, double run1, int year) {
   throw InputError(d);
 }
 
+void check_size(double estimate, const TraceMeta& meta, const AlignOptions& opt) {
+  if (estimate <= static_cast<double>(opt.max_points)) return;
+  coverage_error(meta, "expected an aligned trace of at most " + std::to_string(opt.max_points) +
+                           " points, got an estimated " + std::to_string(static_cast<long long>(estimate)) +
+                           " (a short trace repeated over a long run?)");
+}
+
 TimeSeries finish(Points& p, double shift, Interp interp) {
   for (double& t : p.t) t -= shift;
   return TimeSeries(std::move(p.t), std::move(p.v), interp, std::move(p.f));
@@ -208,6 +215,7 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
       }
       case BeyondSpanRule::wrap: {
         const double period = cov1 - first;
+        check_size((span_s / period + 4) * static_cast<double>(src.size()), meta, options);
         rep.wrapped_span_s += outside;
         rep.alignment += ", span repeated every " + std::to_string(period) + " s";
         rep.notes.push_back(meta.file + ": trace of " + std::to_string(period) + " s repeated to cover the run");
@@ -223,6 +231,8 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
   const auto day_from = static_cast<std::int64_t>(std::floor(run0 / kDay)) - 1;
   const auto day_to = static_cast<std::int64_t>(std::floor(run1 / kDay)) + 1;
   const YearView yv = reference_year_of(src, meta, step);
+  const double typical_points =
+      static_cast<double>(day_to - day_from + 1) * static_cast<double>(yv.p.t.size()) / 365.0;
   const bool typical = options.mode == CalendarMode::typical_year || meta.base == TimeBase::typical_year;
 
   if (typical) {
@@ -234,6 +244,7 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
     }
     if (meta.base == TimeBase::typical_year && options.mode == CalendarMode::absolute)
       rep.notes.push_back(meta.file + ": a typical-year file has no real instants; aligned by month/day/hour");
+    check_size(typical_points, meta, options);
     Points p;
     emit_typical(yv, day_from, day_to, run0, run1, p, rep, [](double) { return true; });
     if (p.t.empty()) coverage_error(meta, "expected points in the trace's reference year, got none");
@@ -268,6 +279,7 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
       case BeyondSpanRule::wrap:
         rep.wrapped_span_s += outside;
         if (yv.full) {
+          check_size(typical_points, meta, options);
           Points before, after;
           emit_typical(yv, day_from, day_to, run0, run1, before, rep, [&](double t) { return t < first; });
           emit_typical(yv, day_from, day_to, run0, run1, after, rep, [&](double t) { return t >= cov1; });
@@ -282,6 +294,7 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
                               std::to_string(yv.year) + " by month/day/hour");
         } else {
           const double period = cov1 - first;
+          check_size((span_s / period + 4) * static_cast<double>(src.size()), meta, options);
           p = periodic(src, period, first, cov1, run0, run1);
           rep.alignment += ", span repeated every " + std::to_string(period) + " s";
           rep.notes.push_back(meta.file + ": trace shorter than a year repeated every " + std::to_string(period) +

@@ -27,6 +27,9 @@ namespace dcsim::traces {
 struct AlignOptions {
   CalendarMode mode = CalendarMode::typical_year;
   BeyondSpanRule beyond = BeyondSpanRule::wrap;
+  // Refuse (InputError, with the estimate) an aligned series larger than this many points
+  // (e.g. a 1-s trace wrapped over ten years) instead of exhausting memory.
+  std::size_t max_points = 20'000'000;
 };
 
 // Series on simulated seconds, with points covering at least [0, span_s] (one extra day on

@@ -677,6 +677,18 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
   std::vector<std::size_t> src(n);  // index into raw columns, or SIZE_MAX for inserted points
   for (std::size_t i = 0; i < n; ++i) src[i] = keep[i];
   if (step > 0) {
+    double needed = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      const double dt = key[i] - key[i - 1];
+      if (dt > rules.gap_factor * step) needed += std::round(dt / step) - 1;
+    }
+    if (rules.missing_steps != GapRule::error && needed > static_cast<double>(rules.max_gap_points)) {
+      diags.add(0, 0, {}, "expected gaps that need at most " + std::to_string(rules.max_gap_points) +
+                              " filled points at the " + std::to_string(static_cast<long long>(step)) +
+                              " s step, got " + std::to_string(static_cast<long long>(needed)) +
+                              " (a stray timestamp?)");
+      diags.throw_if_any();
+    }
     std::vector<double> k2;
     std::vector<int> l2;
     std::vector<std::uint8_t> f2;
@@ -998,6 +1010,11 @@ WeatherTrace load_weather(const std::string& path, const LoadOptions& options) {
     throw InputError(d);
   }
   return w;
+}
+
+LoadedSeries load_series(const std::string& path, std::string_view column, const LoadOptions& options) {
+  const TraceTable t = load_table(path, options);
+  return pick(t, column);
 }
 
 LoadedSeries load_carbon(const std::string& path, std::string_view column, const LoadOptions& options) {

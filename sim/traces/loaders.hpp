@@ -83,6 +83,9 @@ struct WeatherTrace {
 // wind_ms). A format without weather columns is an InputError.
 WeatherTrace load_weather(const std::string& path, const LoadOptions& options = {});
 
+// Any one column (a price in USD/kWh, a load profile, …) by name or alias.
+LoadedSeries load_series(const std::string& path, std::string_view column, const LoadOptions& options = {});
+
 // Carbon intensity in gCO2(eq)/kWh. column empty = the format's default (EIA avg_CI,
 // Electricity Maps direct, generic carbon_gco2_kwh or its only value column).
 LoadedSeries load_carbon(const std::string& path, std::string_view column = {},

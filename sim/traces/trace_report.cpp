@@ -43,6 +43,36 @@ const char* to_string(CalendarMode m) {
   return "?";
 }
 
+namespace {
+template <class E, std::size_t N>
+std::optional<E> parse_enum(std::string_view s, const E (&all)[N]) {
+  for (E e : all)
+    if (s == to_string(e)) return e;
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<GapRule> parse_gap_rule(std::string_view s) {
+  static const GapRule all[] = {GapRule::interpolate, GapRule::hold, GapRule::error};
+  return parse_enum(s, all);
+}
+std::optional<DuplicateRule> parse_duplicate_rule(std::string_view s) {
+  static const DuplicateRule all[] = {DuplicateRule::keep_first, DuplicateRule::keep_last, DuplicateRule::error};
+  return parse_enum(s, all);
+}
+std::optional<OrderRule> parse_order_rule(std::string_view s) {
+  static const OrderRule all[] = {OrderRule::sort, OrderRule::error};
+  return parse_enum(s, all);
+}
+std::optional<BeyondSpanRule> parse_beyond_span_rule(std::string_view s) {
+  static const BeyondSpanRule all[] = {BeyondSpanRule::wrap, BeyondSpanRule::hold, BeyondSpanRule::error};
+  return parse_enum(s, all);
+}
+std::optional<CalendarMode> parse_calendar_mode(std::string_view s) {
+  static const CalendarMode all[] = {CalendarMode::typical_year, CalendarMode::absolute};
+  return parse_enum(s, all);
+}
+
 std::vector<std::pair<std::string, double>> TraceReport::counts() const {
   auto d = [](std::size_t n) { return static_cast<double>(n); };
   return {

@@ -4,6 +4,8 @@
 // The engine writes TraceReport::counts() and notes() to the run's provenance.
 // Rules and their defaults are documented in sim/traces/README.md.
 #include <cstddef>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +43,9 @@ struct FaultRules {
   double gap_factor = 1.5;  // a step > gap_factor × nominal step is a gap (regular traces only)
   DuplicateRule duplicates = DuplicateRule::keep_first;
   OrderRule unordered = OrderRule::sort;
+  // Refuse (InputError) a file whose gaps would need more inserted points than this: a stray
+  // timestamp years away must not exhaust memory.
+  std::size_t max_gap_points = 1'000'000;
 };
 
 const char* to_string(GapRule r);
@@ -48,6 +53,12 @@ const char* to_string(DuplicateRule r);
 const char* to_string(OrderRule r);
 const char* to_string(BeyondSpanRule r);
 const char* to_string(CalendarMode m);
+// Parse the names above (as written in scenario files); nullopt for anything else.
+std::optional<GapRule> parse_gap_rule(std::string_view s);
+std::optional<DuplicateRule> parse_duplicate_rule(std::string_view s);
+std::optional<OrderRule> parse_order_rule(std::string_view s);
+std::optional<BeyondSpanRule> parse_beyond_span_rule(std::string_view s);
+std::optional<CalendarMode> parse_calendar_mode(std::string_view s);
 
 struct TraceReport {
   std::string file;

@@ -195,3 +195,16 @@ TEST_CASE("aligning ten years of an hourly trace is fast and keeps the trace's s
   CHECK(a.series.size() == (3652 + 3) * 24);
   CHECK(ms < 500);
 }
+
+TEST_CASE("a short trace repeated over a very long run is refused up front") {
+  // short_relative.csv covers 4 h with 4 points; 10^4 years of it would be ~8.8·10^7 points.
+  const LoadedSeries s = load_carbon(fixture("short_relative.csv"));
+  const Calendar cal = starting(2030, 1, 1);
+  try {
+    align_to_run(s, cal, 1e4 * kYear365);
+    FAIL("expected InputError");
+  } catch (const InputError& e) {
+    CHECK(e.diagnostics()[0].message.find("expected an aligned trace of at most 20000000 points") !=
+          std::string::npos);
+  }
+}

@@ -262,3 +262,27 @@ TEST_CASE("timestamps parse in the forms the formats use") {
   CHECK_FALSE(parse_timestamp("2024-01-01T00:00:00+0"));
   CHECK_FALSE(parse_timestamp("yesterday"));
 }
+
+TEST_CASE("a stray timestamp far away is refused instead of filling millions of points") {
+  // stray_timestamp.csv: a 1-s trace 0…3 s and one row at 10^9 s.
+  const auto d = load_error(fixture("stray_timestamp.csv"));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].message.find("expected gaps that need at most 1000000 filled points") != std::string::npos);
+  // With gaps as errors the same file names the line instead.
+  LoadOptions opt;
+  opt.rules.missing_steps = GapRule::error;
+  const auto e = load_error(fixture("stray_timestamp.csv"), opt);
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].line == 7);
+}
+
+TEST_CASE("rule names parse as written in scenario files") {
+  CHECK(parse_gap_rule("interpolate") == GapRule::interpolate);
+  CHECK(parse_gap_rule("hold") == GapRule::hold);
+  CHECK(parse_duplicate_rule("keep_last") == DuplicateRule::keep_last);
+  CHECK(parse_order_rule("sort") == OrderRule::sort);
+  CHECK(parse_beyond_span_rule("wrap") == BeyondSpanRule::wrap);
+  CHECK(parse_calendar_mode("absolute") == CalendarMode::absolute);
+  CHECK_FALSE(parse_gap_rule("Interpolate"));
+  CHECK_FALSE(parse_beyond_span_rule(""));
+}
