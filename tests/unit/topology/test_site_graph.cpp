@@ -240,3 +240,33 @@ TEST_CASE("a 10000-GPU site of 1250 nodes builds with one rack per 4 nodes") {
   CHECK(t.nodes_of_rack(312).size() == 2);
   CHECK(t.path_names(t.network_path(0, 1249)).size() == 5);
 }
+
+TEST_CASE("the layout of platforms/sites/large-10k-h200.yaml gives the hand-counted fat-tree") {
+  PlatformSpec p;  // the numbers of that file
+  p.nodes = {{"dgx-h200", 1250}};
+  p.network.topology = "fat-tree";
+  p.network.uplink_gbps = 3200;
+  p.network.nodes_per_rack = 4;
+  p.network.racks_per_row = 16;
+  p.network.rows_per_room = 10;
+  p.network.racks_per_power_domain = 2;
+  p.network.racks_per_cooling_domain = 16;
+  p.network.spine_switches = 32;
+  auto t = SiteTopology::build(p);
+  CHECK(t.rack_count() == 313);           // ceil(1250 / 4)
+  CHECK(t.row_count() == 20);             // ceil(313 / 16)
+  CHECK(t.room_count() == 2);             // ceil(20 / 10)
+  CHECK(t.power_domain_count() == 157);   // ceil(313 / 2)
+  CHECK(t.cooling_domain_count() == 20);  // one per row
+  CHECK(t.switch_count() == 313 + 20 + 32);
+  // the last row holds racks 304–312 (9 racks): 9 × 3200 / 32 = 900 Gbit/s per core link
+  const auto& g = t.graph();
+  const Vertex agg = t.aggregation_of_row(19);
+  int core_links = 0;
+  for (auto [e, end] = boost::out_edges(agg, g); e != end; ++e) {
+    CHECK(g[*e].bandwidth_gbps == Approx(900));
+    ++core_links;
+  }
+  CHECK(core_links == 32);
+  CHECK(t.path_names(t.network_path(0, 1249)).size() == 7);
+}
