@@ -84,6 +84,7 @@ class CarbonAwareShift final : public GatePolicy {
   std::string_view name() const override { return "carbon-aware-shift"; }
   void plan(const ClusterView& view, std::span<const Event> events) override;
   bool admits(const JobRequest& job) const override;
+  using Policy::decide;
   void decide(const ClusterView& view, std::span<const Event> events,
               std::vector<Decision>& out) override;
   // The planned start of a job, if it was planned.
@@ -109,6 +110,7 @@ class CarbonThreshold final : public GatePolicy {
   std::string_view name() const override { return "carbon-threshold"; }
   void plan(const ClusterView& view, std::span<const Event> events) override;
   bool admits(const JobRequest& job) const override;
+  using Policy::decide;
   void decide(const ClusterView& view, std::span<const Event> events,
               std::vector<Decision>& out) override;
 
@@ -129,6 +131,7 @@ class FollowGeneration final : public GatePolicy {
   std::string_view name() const override { return "follow-generation"; }
   void plan(const ClusterView& view, std::span<const Event> events) override;
   bool admits(const JobRequest& job) const override;
+  using Policy::decide;
   void decide(const ClusterView& view, std::span<const Event> events,
               std::vector<Decision>& out) override;
 
@@ -173,6 +176,7 @@ class SuspendResume final : public GatePolicy {
   std::string_view name() const override { return "suspend-resume"; }
   void plan(const ClusterView& view, std::span<const Event> events) override;
   bool admits(const JobRequest& job) const override;
+  using Policy::decide;
   void decide(const ClusterView& view, std::span<const Event> events,
               std::vector<Decision>& out) override;
   std::size_t suspended() const { return suspended_.size(); }

@@ -25,6 +25,10 @@ std::string fmt(double v) {
   if (v == kInf) return "inf";
   if (v == -kInf) return "-inf";
   char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
+    return std::string(buf, r.ptr);
+  }
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
