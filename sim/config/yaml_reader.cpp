@@ -403,6 +403,12 @@ NumStatus parse_double(const std::string& s, double& out) {
 
 }  // namespace
 
+std::optional<double> parse_yaml_number(const std::string& text) {
+  double v = 0;
+  if (parse_double(text, v) == NumStatus::Ok) return v;
+  return std::nullopt;
+}
+
 // ---- YamlMap::Impl ---------------------------------------------------------------------------
 
 struct YamlMap::Impl {
@@ -679,7 +685,7 @@ Seconds YamlMap::duration(const std::string& key, Seconds def, Range r) {
 
 std::string YamlMap::path(const std::string& key, const std::string& def) {
   auto v = value(key);
-  if (!v) return def;
+  if (!v || v->is_null()) return def;  // `key: ~` removes an inherited path
   if (!v->is_scalar() || v->scalar().empty()) {
     v->error("expected a file path, got " + v->describe());
     return def;
@@ -743,7 +749,7 @@ std::string YamlMap::required_path(const std::string& key) {
 
 std::optional<double> YamlMap::optional_number(const std::string& key, Range r) {
   auto v = value(key);
-  if (!v) return std::nullopt;
+  if (!v || v->is_null()) return std::nullopt;  // `key: ~` removes an inherited value
   return v->as_number(r);
 }
 

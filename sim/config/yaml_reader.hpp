@@ -46,6 +46,10 @@ namespace yaml_detail {
 struct YNode;  // our own tree (built from yaml-cpp's), with a file and position on every node
 }
 
+// A YAML plain scalar read as a finite decimal number (1, -2.5, 1e6); nullopt for anything else
+// (words, .nan, .inf, 1e999, hex). The same rule the typed readers use.
+std::optional<double> parse_yaml_number(const std::string& text);
+
 struct Range {
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
@@ -84,6 +88,7 @@ class YamlMap {
   // A duration: "15min", "1h", a number of seconds.
   Seconds duration(const std::string& key, Seconds def, Range r = {});
   // A file path resolved relative to the directory of the file that names it; checked to exist.
+  // A null value (`key: ~`, e.g. to remove a base's path) reads as absent.
   std::string path(const std::string& key, const std::string& def = "");
 
   // Required variants: report "missing required key" if absent.
@@ -92,6 +97,7 @@ class YamlMap {
   std::string required_string(const std::string& key);
   std::string required_path(const std::string& key);
 
+  // Absent or null (`key: ~`) → nullopt.
   std::optional<double> optional_number(const std::string& key, Range r = {});
 
   YamlMap map(const std::string& key);        // absent (or null) → !present()

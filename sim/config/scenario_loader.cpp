@@ -1,0 +1,590 @@
+// Scenario loading: extends chain, overrides, typed reading with every default resolved, size
+// limits. Key names are the field names of model/specs.hpp and config/scenario.hpp, so the
+// reference (scenarios/README.md) and the structs read the same.
+#include "config/scenario_loader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "config/platform_loader.hpp"
+#include "core/calendar.hpp"
+
+namespace dcsim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxExtendsDepth = 32;
+constexpr double kMaxSamples = 1e8;
+constexpr double kMaxJobs = 1e8;
+constexpr double kMaxPerNodeValues = 1e10;
+constexpr double kBytesPerSample = 8;      // one float64 per series per sample
+constexpr double kBytesPerJob = 600;       // Job (request + profile) in memory, measured sizeof + strings
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  int u = 0;
+  while (b >= 1000 && u < 6) {
+    b /= 1000;
+    ++u;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g %s", b, units[u]);
+  return buf;
+}
+
+std::string sci(double v) {
+  char buf[64];
+  if (v < 1e6) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+std::string canonical(const std::string& p) {
+  std::error_code ec;
+  auto c = fs::weakly_canonical(fs::path(p), ec);
+  return ec ? fs::path(p).lexically_normal().string() : c.string();
+}
+
+// ---- extends ---------------------------------------------------------------------------------
+
+std::unique_ptr<YamlDoc> resolve_chain(const std::string& path, std::vector<std::string>& chain,
+                                       std::vector<std::string>& files) {
+  auto doc = YamlDoc::load_file(path);
+  files.push_back(path);
+  chain.push_back(canonical(path));
+  auto keys = doc->root_keys();
+  if (std::find(keys.begin(), keys.end(), "extends") != keys.end()) {
+    YamlMap root = doc->root_map();
+    std::string base = root.path("extends");
+    YamlPos at = root.key_pos("extends");
+    if (!base.empty() && doc->errors().size() == 0) {
+      std::string cb = canonical(base);
+      auto cyc = std::find(chain.begin(), chain.end(), cb);
+      if (cyc != chain.end()) {
+        std::string loop;
+        for (auto it = cyc; it != chain.end(); ++it) loop += fs::path(*it).filename().string() + " → ";
+        loop += fs::path(cb).filename().string();
+        doc->errors().add(Diagnostic{at.file, at.line, at.column, "extends",
+                                     "expected a chain of base scenarios without cycles, got " + loop});
+      } else if (static_cast<int>(chain.size()) >= kMaxExtendsDepth) {
+        doc->errors().add(Diagnostic{at.file, at.line, at.column, "extends",
+                                     "expected at most " + std::to_string(kMaxExtendsDepth) +
+                                         " nested bases, got more"});
+      } else {
+        auto based = resolve_chain(base, chain, files);
+        doc->erase_root_key("extends");
+        doc->merge_base(*based);
+      }
+    }
+    doc->erase_root_key("extends");
+  }
+  chain.pop_back();
+  return doc;
+}
+
+// ---- typed reading ---------------------------------------------------------------------------
+
+const Range kNonNeg{.min = 0};
+const Range kPos{.min = 0, .min_exclusive = true};
+const Range kFraction{.min = 0, .max = 1};
+const Range kPosFraction{.min = 0, .max = 1, .min_exclusive = true};
+
+struct Reader {
+  DiagnosticSink& errs;
+  const LoadOptions& opts;
+
+  void time(YamlMap m, TimeSpec& t) {
+    if (auto v = m.value("start")) {
+      std::string s = v->is_scalar() ? v->scalar() : "";
+      auto c = parse_datetime(s);
+      if (!v->is_scalar() || !c || c->year < 1900 || c->year > 2200) {
+        v->error("expected a UTC date or date-time between 1900 and 2200 (2024-01-01, "
+                 "2024-01-01T06:00:00Z), got " + v->describe());
+      } else {
+        t.start = *c;
+      }
+    }
+    Calendar cal(t.start);
+    bool has_years = m.has("years"), has_dur = m.has("duration");
+    if (has_years && has_dur)
+      m.error("expected either years or duration, got both", "duration");
+    t.years = m.number("years", t.years, {.min = 0, .max = 200, .min_exclusive = true});
+    if (has_dur) {
+      t.duration_s = m.duration("duration", kDay, {.min = 0, .max = 200 * kYear365 * 1.01,
+                                                   .min_exclusive = true});
+      t.years = t.duration_s / (365.2425 * kDay);
+    } else {
+      double whole = std::floor(t.years);
+      int w = static_cast<int>(whole);
+      Seconds a = cal.span_of_years(w);
+      t.duration_s = a + (t.years - whole) * (cal.span_of_years(w + 1) - a);
+    }
+    t.sample_s = m.duration("sample", t.sample_s, kPos);
+    t.drain_s = m.duration("drain", t.drain_s, kNonNeg);
+    double samples = (t.duration_s + t.drain_s) / t.sample_s;
+    if (t.sample_s < 1.0 && t.duration_s > kDay) {
+      m.error("expected a sampling interval >= 1 s for spans over a day, got " + sci(t.sample_s) +
+                  " s over " + sci(t.duration_s / kDay) + " days (" + sci(samples) +
+                  " samples, ~" + human_bytes(samples * kBytesPerSample) + " per series)",
+              "sample");
+    } else if (samples > kMaxSamples) {
+      m.error("expected at most " + sci(kMaxSamples) + " samples per series, got " + sci(samples) +
+                  " (~" + human_bytes(samples * kBytesPerSample) + " per series): raise time.sample",
+              "sample");
+    }
+  }
+
+  LossSpec loss(YamlMap m, LossSpec l) {
+    l.no_load = m.number("no_load", l.no_load, kFraction);
+    l.proportional = m.number("proportional", l.proportional, kFraction);
+    l.square = m.number("square", l.square, kFraction);
+    l.rated_w = m.number("rated_w", l.rated_w, kNonNeg);
+    return l;
+  }
+
+  void cooling(YamlMap m, CoolingSpec& c) {
+    c.model = m.choice("model", c.model, {"constant-pue", "chiller", "chiller-economiser", "liquid"});
+    c.pue = m.number("pue", c.pue, {.min = 1, .max = 5});
+    c.weather = m.path("weather", c.weather);
+    c.supply_temp_c = m.number("supply_temp_c", c.supply_temp_c, {.min = 5, .max = 40});
+    c.economiser_below_c = m.number("economiser_below_c", c.economiser_below_c, {.min = -40, .max = 40});
+    c.constant_outdoor_temp_c =
+        m.number("constant_outdoor_temp_c", c.constant_outdoor_temp_c, {.min = -60, .max = 60});
+    c.fan_power_fraction = m.number("fan_power_fraction", c.fan_power_fraction, kFraction);
+    c.pump_power_fraction = m.number("pump_power_fraction", c.pump_power_fraction, kFraction);
+    c.dry_cooler_fraction = m.number("dry_cooler_fraction", c.dry_cooler_fraction, kFraction);
+    c.liquid_capture = m.number("liquid_capture", c.liquid_capture, kFraction);
+    c.approach_c = m.number("approach_c", c.approach_c, {.min = 0, .max = 30});
+    c.misc_fraction = m.number("misc_fraction", c.misc_fraction, kFraction);
+    c.rating_outdoor_c = m.number("rating_outdoor_c", c.rating_outdoor_c, {.min = -40, .max = 60});
+    c.evaporator_approach_c = m.number("evaporator_approach_c", c.evaporator_approach_c, {.min = 0, .max = 40});
+    c.air_delta_t_c = m.number("air_delta_t_c", c.air_delta_t_c, kPos);
+    c.liquid_supply_temp_c = m.number("liquid_supply_temp_c", c.liquid_supply_temp_c, {.min = 5, .max = 70});
+  }
+
+  void grid(YamlMap m, GridSpec& g) {
+    g.carbon_gco2_per_kwh = m.optional_number("carbon_gco2_per_kwh", {.min = 0, .max = 5000});
+    g.carbon_file = m.path("carbon_file", g.carbon_file);
+    if (g.carbon_gco2_per_kwh && m.has("carbon_file"))
+      m.error("expected either carbon_gco2_per_kwh or carbon_file, got both", "carbon_file");
+    g.carbon_column = m.string("carbon_column", g.carbon_column);
+    g.price_usd_per_kwh = m.optional_number("price_usd_per_kwh", {.min = -10, .max = 100});
+    g.price_file = m.path("price_file", g.price_file);
+    if (g.price_usd_per_kwh && m.has("price_file"))
+      m.error("expected either price_usd_per_kwh or price_file, got both", "price_file");
+    g.gap_rule = m.choice("gap_rule", g.gap_rule, {"interpolate", "hold", "error"});
+    g.wrap_rule = m.choice("wrap_rule", g.wrap_rule, {"wrap", "hold", "error"});
+    g.export_allowed = m.number("export_allowed", g.export_allowed, kFraction);
+    g.contracted_renewable_fraction =
+        m.number("contracted_renewable_fraction", g.contracted_renewable_fraction, kFraction);
+  }
+
+  void solar(YamlMap m, SolarSpec& s) {
+    s.peak_mw = m.number("peak_mw", s.peak_mw, {.min = 0, .max = 1e5});
+    s.weather = m.path("weather", s.weather);
+    s.profile_file = m.path("profile_file", s.profile_file);
+    if (m.has("weather") && m.has("profile_file"))
+      m.error("expected either weather or profile_file, got both", "profile_file");
+    s.efficiency_derate = m.number("efficiency_derate", s.efficiency_derate, kPosFraction);
+    s.temp_coeff_per_c = m.number("temp_coeff_per_c", s.temp_coeff_per_c, {.min = -0.02, .max = 0});
+    s.noct_c = m.number("noct_c", s.noct_c, {.min = 20, .max = 80});
+  }
+
+  void wind(YamlMap m, WindSpec& w) {
+    w.rated_mw = m.number("rated_mw", w.rated_mw, {.min = 0, .max = 1e5});
+    w.weather = m.path("weather", w.weather);
+    w.profile_file = m.path("profile_file", w.profile_file);
+    if (m.has("weather") && m.has("profile_file"))
+      m.error("expected either weather or profile_file, got both", "profile_file");
+    w.hub_height_m = m.number("hub_height_m", w.hub_height_m, {.min = 10, .max = 300});
+    w.cut_in_ms = m.number("cut_in_ms", w.cut_in_ms, kNonNeg);
+    w.rated_ms = m.number("rated_ms", w.rated_ms, kPos);
+    w.cut_out_ms = m.number("cut_out_ms", w.cut_out_ms, kPos);
+    if (!(w.cut_in_ms < w.rated_ms && w.rated_ms < w.cut_out_ms))
+      m.error("expected cut_in_ms < rated_ms < cut_out_ms, got " + std::to_string(w.cut_in_ms) +
+                  ", " + std::to_string(w.rated_ms) + ", " + std::to_string(w.cut_out_ms),
+              m.has("rated_ms") ? "rated_ms" : "");
+    w.shear_exponent = m.number("shear_exponent", w.shear_exponent, {.min = 0, .max = 1});
+  }
+
+  void battery(YamlMap m, BatterySpec& b) {
+    b.capacity_mwh = m.number("capacity_mwh", b.capacity_mwh, {.min = 0, .max = 1e6});
+    b.power_mw = m.number("power_mw", b.power_mw, {.min = 0, .max = 1e6});
+    if (b.capacity_mwh > 0 && b.power_mw <= 0 && !m.has("power_mw"))
+      m.error("missing required key 'power_mw' (expected a number > 0 when capacity_mwh > 0)");
+    if (m.has("round_trip_efficiency")) {
+      if (m.has("charge_efficiency") || m.has("discharge_efficiency"))
+        m.error("expected either round_trip_efficiency or charge_/discharge_efficiency, got both",
+                "round_trip_efficiency");
+      double rte = m.number("round_trip_efficiency", 0.88, kPosFraction);
+      b.charge_efficiency = b.discharge_efficiency = std::sqrt(rte);
+    }
+    b.charge_efficiency = m.number("charge_efficiency", b.charge_efficiency, kPosFraction);
+    b.discharge_efficiency = m.number("discharge_efficiency", b.discharge_efficiency, kPosFraction);
+    b.soc_min = m.number("soc_min", b.soc_min, kFraction);
+    b.soc_max = m.number("soc_max", b.soc_max, kFraction);
+    b.soc_initial = m.number("soc_initial", b.soc_initial, kFraction);
+    if (!(b.soc_min <= b.soc_initial && b.soc_initial <= b.soc_max && b.soc_min < b.soc_max))
+      m.error("expected soc_min <= soc_initial <= soc_max with soc_min < soc_max, got " +
+                  std::to_string(b.soc_min) + ", " + std::to_string(b.soc_initial) + ", " +
+                  std::to_string(b.soc_max),
+              m.has("soc_initial") ? "soc_initial" : m.has("soc_min") ? "soc_min" : "");
+    b.cycles_to_80pct = m.number("cycles_to_80pct", b.cycles_to_80pct, kPos);
+    b.calendar_fade_per_year = m.number("calendar_fade_per_year", b.calendar_fade_per_year, kFraction);
+  }
+
+  void embodied(YamlMap m, EmbodiedSpec& e) {
+    e.kgco2_per_gpu = m.number("kgco2_per_gpu", e.kgco2_per_gpu, kNonNeg);
+    e.kgco2_per_node_host = m.number("kgco2_per_node_host", e.kgco2_per_node_host, kNonNeg);
+    e.kgco2_per_battery_kwh = m.number("kgco2_per_battery_kwh", e.kgco2_per_battery_kwh, kNonNeg);
+    e.lifetime_years = m.number("lifetime_years", e.lifetime_years, {.min = 0, .max = 50, .min_exclusive = true});
+    e.battery_lifetime_years =
+        m.number("battery_lifetime_years", e.battery_lifetime_years, {.min = 0, .max = 50, .min_exclusive = true});
+  }
+
+  void site(YamlMap m, SiteSpec& s) {
+    if (!m.present()) {
+      m.error("missing required key 'site' (expected a mapping with at least a platform)");
+    }
+    std::string platform = m.required_path("platform");
+    if (!platform.empty() && fs::exists(platform)) {
+      if (opts.load_platform) s.platform = load_platform(platform, errs);
+      s.platform.file = platform;
+    }
+    cooling(m.map("cooling"), s.cooling);
+    s.ups = loss(m.map("ups"), s.ups);
+    s.pdu = loss(m.map("pdu"), s.pdu);
+    YamlMap sup = m.map("supply");
+    grid(sup.map("grid"), s.supply.grid);
+    solar(sup.map("solar"), s.supply.solar);
+    wind(sup.map("wind"), s.supply.wind);
+    battery(sup.map("battery"), s.supply.battery);
+    embodied(m.map("embodied"), s.embodied);
+  }
+
+  std::map<std::string, double> shares(YamlMap parent, const std::string& key, bool sum_to_one) {
+    std::map<std::string, double> out;
+    YamlMap m = parent.map(key);
+    double sum = 0;
+    for (auto& [k, v] : m.entries()) {
+      double x = v.as_number(kFraction);
+      out[k] = x;
+      sum += x;
+    }
+    if (sum_to_one && !out.empty() && std::fabs(sum - 1.0) > 1e-6)
+      parent.error("expected shares that sum to 1, got a sum of " + sci(sum * 1e6) + "e-6", key);
+    return out;
+  }
+
+  void workload(YamlMap m, WorkloadSpec& w, double years) {
+    w.generator = m.choice("generator", w.generator, {"research-lab", "fixed", "trace", "none"});
+    if (auto v = m.value("catalogue")) {
+      if (v->is_list()) {
+        YamlList items = v->as_list();
+        for (const auto& item : items) {
+          // Each item is a path relative to the file that lists it.
+          if (!item.is_scalar() || item.scalar().empty()) {
+            item.error("expected a file path, got " + item.describe());
+            continue;
+          }
+          fs::path p(item.scalar());
+          if (p.is_relative()) p = fs::path(item.pos().file).parent_path() / p;
+          p = p.lexically_normal();
+          std::error_code ec;
+          if (!fs::exists(p, ec))
+            item.error("expected an existing file, got " + item.describe() + " (not found: " +
+                       p.string() + ")");
+          w.catalogue_files.push_back(p.string());
+        }
+      } else {
+        w.catalogue_files.push_back(m.path("catalogue"));
+      }
+    }
+    w.jobs = static_cast<int>(m.integer("jobs", w.jobs, {.min = 0, .max = kMaxJobs}));
+    w.jobs_per_year = m.number("jobs_per_year", w.jobs_per_year, {.min = 0, .max = kMaxJobs});
+    w.jobs_growth_per_year = m.number("jobs_growth_per_year", w.jobs_growth_per_year, {.min = 0, .max = 100, .min_exclusive = true});
+    w.model_size_growth_per_year =
+        m.number("model_size_growth_per_year", w.model_size_growth_per_year, {.min = 0, .max = 100, .min_exclusive = true});
+    w.mix = shares(m, "mix", true);
+    w.gpus_per_job = static_cast<int>(m.integer("gpus_per_job", w.gpus_per_job, {.min = 1, .max = 1e6}));
+    w.max_gpus_per_job = static_cast<int>(m.integer("max_gpus_per_job", w.max_gpus_per_job, {.min = 1, .max = 1e6}));
+    w.work_scale = m.number("work_scale", w.work_scale, {.min = 0, .max = 1e6, .min_exclusive = true});
+    w.deferrable_fraction = m.number("deferrable_fraction", w.deferrable_fraction, kFraction);
+    w.deadline_slack_s = m.duration("deadline_slack", w.deadline_slack_s, kNonNeg);
+    w.daily_cycle = m.number("daily_cycle", w.daily_cycle, kFraction);
+    w.weekly_cycle = m.number("weekly_cycle", w.weekly_cycle, kFraction);
+    w.optimisations = shares(m, "optimisations", false);
+    YamlList traces = m.list("traces");
+    for (const auto& item : traces) {
+      YamlMap t = item.as_map();
+      TraceImportSpec ts;
+      ts.format = t.choice("format", "", {"swf", "alibaba-gpu-2023", "helios", "dcsim-csv", "azure-llm"});
+      if (!t.has("format")) t.error("missing required key 'format' (expected swf, alibaba-gpu-2023, helios, dcsim-csv or azure-llm)");
+      ts.file = t.required_path("file");
+      ts.profile_rule = t.string("profile_rule", ts.profile_rule);
+      ts.default_profile = t.string("default_profile", ts.default_profile);
+      ts.time_scale = t.number("time_scale", ts.time_scale, {.min = 0, .max = 1e6, .min_exclusive = true});
+      if (t.has("limit")) ts.limit = static_cast<int>(t.integer("limit", 0, {.min = 1, .max = kMaxJobs}));
+      w.traces.push_back(ts);
+    }
+    if (w.generator == "trace" && traces.size() == 0)
+      m.error("missing required key 'traces' (expected at least one trace for generator trace)",
+              "generator");
+    w.sweep_fraction = m.number("sweep_fraction", w.sweep_fraction, kFraction);
+    w.sweep_variants = static_cast<int>(m.integer("sweep_variants", w.sweep_variants, {.min = 1, .max = 10000}));
+    w.chain_fraction = m.number("chain_fraction", w.chain_fraction, kFraction);
+    if (w.sweep_fraction + w.chain_fraction > 1 + 1e-12)
+      m.error("expected sweep_fraction + chain_fraction <= 1, got " + sci(w.sweep_fraction + w.chain_fraction), "chain_fraction");
+
+    // Jobs submitted over the span, before they are generated: refuse absurd sizes.
+    double est = w.generator == "fixed" ? w.jobs : 0;
+    if (w.generator == "research-lab") {
+      double rate = w.jobs_per_year;
+      for (double y = 0; y < years; y += 1) {
+        est += rate * std::min(1.0, years - y);
+        rate *= w.jobs_growth_per_year;
+        if (est > 1e18) break;
+      }
+      est *= 1 + w.sweep_fraction * (w.sweep_variants - 1) + w.chain_fraction * 2;
+    }
+    if (est > kMaxJobs)
+      m.error("expected at most " + sci(kMaxJobs) + " jobs over the run, got an estimated " +
+                  sci(est) + " (~" + human_bytes(est * kBytesPerJob) + " of job records)",
+              w.generator == "fixed" ? "jobs" : "jobs_per_year");
+  }
+
+  PolicyConfig policy(const YamlValue& v, const std::string& kp) {
+    PolicyConfig pc;
+    pc.key_path = kp;
+    std::map<std::string, YamlPos> where;
+    YamlPos at = v.pos();
+    if (v.is_scalar()) {
+      pc.name = v.scalar();  // `scheduler: easy-backfill`: a policy with no parameters
+    } else if (v.is_map()) {
+      YamlMap m = v.as_map();
+      pc.name = m.required_string("name");
+      for (auto& [k, pv] : m.entries()) {
+        if (k == "name") continue;
+        where[k] = pv.pos();
+        if (!pv.is_scalar()) {
+          pv.error("expected a number, a duration or a string, got " + pv.describe());
+          continue;
+        }
+        const std::string& t = pv.scalar();
+        if (pv.is_quoted()) {
+          pc.strings[k] = t;
+        } else if (auto num = parse_yaml_number(t)) {
+          pc.numbers[k] = *num;
+        } else if (t == "true" || t == "false") {
+          pc.numbers[k] = t == "true" ? 1.0 : 0.0;
+        } else if (auto d = parse_duration(t); d && std::isfinite(*d) &&
+                                               std::isdigit(static_cast<unsigned char>(t[0]))) {
+          pc.numbers[k] = *d;
+        } else {
+          std::string low;
+          for (char c : t) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (low.find("nan") != std::string::npos || low.find("inf") != std::string::npos) {
+            if (low == ".nan" || low == ".inf" || low == "-.inf" || low == "nan" || low == "inf") {
+              pv.error("expected a finite number, got " + pv.describe());
+              continue;
+            }
+          }
+          pc.strings[k] = t;
+        }
+      }
+    } else {
+      v.error("expected a policy (a name, or a mapping with name and parameters), got " + v.describe());
+      return pc;
+    }
+    if (opts.validate_policy && !pc.name.empty()) {
+      DiagnosticSink local;
+      opts.validate_policy(pc, local);
+      for (Diagnostic d : local.all()) {
+        if (d.file.empty()) {
+          auto it = where.find(d.key_path);
+          const YamlPos& p = it != where.end() ? it->second : at;
+          d.file = p.file;
+          d.line = p.line;
+          d.column = p.column;
+          d.key_path = d.key_path.empty() ? kp : kp + "." + d.key_path;
+        }
+        errs.add(d);
+      }
+    }
+    return pc;
+  }
+
+  void policies(YamlMap m, PoliciesSpec& p) {
+    if (auto v = m.value("scheduler")) p.scheduler = policy(*v, "policies.scheduler");
+    YamlList energy = m.list("energy");
+    for (std::size_t i = 0; i < energy.size(); ++i)
+      p.energy.push_back(policy(energy[i], "policies.energy." + std::to_string(i)));
+    p.tick_s = m.duration("tick", p.tick_s, {.min = 1, .max = 30 * kDay});
+    p.forecast_error = m.number("forecast_error", p.forecast_error, {.min = 0, .max = 10});
+  }
+
+  void output(YamlMap m, OutputSpec& o) {
+    o.file = m.string("file", o.file);
+    if (o.file.empty()) m.error("expected a file name for the results, got an empty string", "file");
+    o.per_rack = m.boolean("per_rack", o.per_rack);
+    o.per_node = m.boolean("per_node", o.per_node);
+    o.events = m.boolean("events", o.events);
+    o.plot = m.string("plot", o.plot);
+  }
+};
+
+void sort_diagnostics(std::vector<Diagnostic>& d) {
+  std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.file != b.file) return false;  // keep files in the order they were met
+    if (a.line != b.line) return a.line < b.line;
+    return a.column < b.column;
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<YamlDoc> resolve_scenario_document(const std::string& path,
+                                                   const std::vector<std::string>& set_overrides,
+                                                   std::vector<std::string>* files) {
+  std::vector<std::string> chain, read;
+  auto doc = resolve_chain(path, chain, read);
+  for (const auto& o : set_overrides) doc->apply_override(o);
+  if (files) *files = read;
+  return doc;
+}
+
+SizeEstimate estimate_size(const Scenario& s) {
+  SizeEstimate e;
+  e.samples = (s.time.duration_s + s.time.drain_s) / s.time.sample_s;
+  for (const auto& g : s.site.platform.nodes) e.nodes += g.count;
+  e.per_node_values = s.output.per_node ? e.samples * e.nodes : 0;
+  return e;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& set_overrides) {
+  LoadOptions o;
+  o.set_overrides = set_overrides;
+  return load_scenario(path, o);
+}
+
+Scenario load_scenario(const std::string& path, const LoadOptions& options) {
+  std::vector<std::string> files;
+  auto doc = resolve_scenario_document(path, options.set_overrides, &files);
+  DiagnosticSink& errs = doc->errors();
+  Scenario s;
+  s.file = path;
+  Reader r{errs, options};
+  YamlMap root = doc->root_map();
+  s.name = root.string("name", fs::path(path).stem().string());
+  s.description = root.string("description", "");
+  s.seed = static_cast<std::uint64_t>(root.integer("seed", static_cast<std::int64_t>(s.seed),
+                                                   {.min = 0, .max = 9007199254740992.0}));
+  r.time(root.map("time"), s.time);
+  r.site(root.map("site"), s.site);
+  r.workload(root.map("workload"), s.workload, s.time.years);
+  r.policies(root.map("policies"), s.policies);
+  r.output(root.map("output"), s.output);
+  root.finish();
+
+  SizeEstimate est = estimate_size(s);
+  if (est.per_node_values > kMaxPerNodeValues) {
+    YamlMap out = root.map("output");
+    out.error("expected per-node series of at most " + sci(kMaxPerNodeValues) + " values, got " +
+                  sci(est.samples) + " samples × " + sci(est.nodes) + " nodes = " +
+                  sci(est.per_node_values) + " (~" +
+                  human_bytes(est.per_node_values * kBytesPerSample) + "): raise time.sample or "
+                  "set per_node: false",
+              "per_node");
+  }
+
+  if (!errs.empty()) {
+    std::vector<Diagnostic> d = errs.all();
+    sort_diagnostics(d);
+    throw InputError(std::move(d));
+  }
+  s.resolved_yaml = doc->emit();
+  s.input_files = files;
+  for (const auto& p : doc->referenced_paths())
+    if (std::find(s.input_files.begin(), s.input_files.end(), p) == s.input_files.end())
+      s.input_files.push_back(p);
+  return s;
+}
+
+// ---- validate ------------------------------------------------------------------------------
+
+const char* to_string(FileKind k) {
+  switch (k) {
+    case FileKind::scenario: return "scenario";
+    case FileKind::platform: return "platform";
+    case FileKind::accelerator_catalogue: return "accelerator catalogue";
+    case FileKind::workload_catalogue: return "workload catalogue";
+    case FileKind::sweep: return "sweep";
+    case FileKind::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+FileKind detect_kind(const std::vector<std::string>& keys) {
+  std::set<std::string> k(keys.begin(), keys.end());
+  if (k.count("base")) return FileKind::sweep;
+  if (k.count("profiles")) return FileKind::workload_catalogue;
+  if (k.count("site") || k.count("extends") || k.count("workload") || k.count("policies") ||
+      k.count("time"))
+    return FileKind::scenario;
+  if (k.count("accelerators") && !k.count("nodes") && !k.count("node_types"))
+    return FileKind::accelerator_catalogue;
+  if (k.count("nodes") || k.count("node_types") || k.count("catalogue") || k.count("network"))
+    return FileKind::platform;
+  return keys.empty() ? FileKind::unknown : FileKind::scenario;
+}
+
+FileKind detect_file_kind(const std::string& path) {
+  try {
+    auto doc = YamlDoc::load_file(path);
+    return detect_kind(doc->root_keys());
+  } catch (const InputError&) {
+    return FileKind::unknown;
+  }
+}
+
+std::vector<Diagnostic> validate_file(const std::string& path, const ValidateOptions& options) {
+  try {
+    FileKind kind;
+    {
+      auto doc = YamlDoc::load_file(path);
+      kind = detect_kind(doc->root_keys());
+      if (kind == FileKind::unknown) {
+        doc->root_map();  // reports "expected a mapping of keys at the top level"
+        return doc->errors().all();
+      }
+    }
+    DiagnosticSink sink;
+    auto run_hook = [&](const std::function<void(const std::string&, DiagnosticSink&)>& hook) {
+      if (hook) hook(path, sink);
+    };
+    switch (kind) {
+      case FileKind::scenario: {
+        LoadOptions lo;
+        lo.validate_policy = options.validate_policy;
+        lo.load_platform = options.load_platform;
+        load_scenario(path, lo);
+        break;
+      }
+      case FileKind::platform: load_platform(path, sink); break;
+      case FileKind::sweep: run_hook(options.validate_sweep); break;
+      case FileKind::accelerator_catalogue: run_hook(options.validate_accelerator_catalogue); break;
+      case FileKind::workload_catalogue: run_hook(options.validate_workload_catalogue); break;
+      case FileKind::unknown: break;
+    }
+    return sink.all();
+  } catch (const InputError& e) {
+    return e.diagnostics();
+  }
+}
+
+}  // namespace dcsim
