@@ -174,8 +174,12 @@ Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type,
   Handle space = make_space(layout.dims, layout.maxdims);
   Handle lcpl = make_plist(H5P_LINK_CREATE, what);
   check(H5Pset_char_encoding(lcpl.get(), H5T_CSET_UTF8), what);
+  // The writers write whole chunks (or the last, partial one once): a chunk cache would only
+  // keep up to 1 MiB of already written chunks per dataset alive, so it is switched off.
+  Handle dapl = make_plist(H5P_DATASET_ACCESS, what);
+  check(H5Pset_chunk_cache(dapl.get(), 0, 0, 1.0), what);
   return Handle(check(H5Dcreate2(loc, name.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(),
-                                 H5P_DEFAULT),
+                                 dapl.get()),
                       what),
                 H5Dclose);
 }

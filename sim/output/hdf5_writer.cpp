@@ -1,9 +1,11 @@
 #include "output/hdf5_writer.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -17,6 +19,29 @@ namespace dcsim {
 
 std::string partial_path_for(const std::string& final_path, long pid) {
   return final_path + ".partial-" + std::to_string(pid);
+}
+
+std::size_t remove_stale_partials(const std::string& final_path) {
+  namespace fs = std::filesystem;
+  const fs::path fp(final_path);
+  const fs::path dir = fp.parent_path().empty() ? fs::path(".") : fp.parent_path();
+  const std::string prefix = fp.filename().string() + ".partial-";
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.size() > 9 ||
+        !std::all_of(pid_text.begin(), pid_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    const long pid = std::stol(pid_text);
+    if (pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    std::error_code rm;
+    if (fs::remove(it->path(), rm)) ++removed;
+  }
+  return removed;
 }
 
 namespace {
@@ -311,6 +336,7 @@ Hdf5Recorder::Hdf5Recorder(std::string final_path, Hdf5Options options) : impl_(
     std::filesystem::create_directories(parent, ec);
     if (ec) throw OutputError("cannot create directory " + parent.string() + ": " + ec.message());
   }
+  remove_stale_partials(m.final_path);
   m.file = h5::create_file(m.partial_path);
   try {
     h5::set_attr(m.file.get(), "schema_version", std::string(kSchemaVersion));

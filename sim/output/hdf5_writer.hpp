@@ -52,4 +52,9 @@ class Hdf5Recorder final : public Recorder {
 // "<final>.partial-<pid>": the name a run file has while it is written.
 std::string partial_path_for(const std::string& final_path, long pid);
 
+// Removes "<final>.partial-<pid>" files left by processes that no longer run on this host (a
+// run killed by SIGKILL cannot clean up after itself). Called by the Hdf5Recorder constructor.
+// Returns how many files were removed.
+std::size_t remove_stale_partials(const std::string& final_path);
+
 }  // namespace dcsim

@@ -1,4 +1,6 @@
 // Hdf5Recorder: the run file read back through the HDF5 C API (analysis/SCHEMA.md).
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -440,4 +442,76 @@ TEST_CASE("One year at 15 minutes with 25 series (35,040 rows) is written well u
   CHECK(cpu_s < 1.0);
   CHECK(size_mb < 8.0);  // 35,040 x 26 x 8 B = 7.3 MB uncompressed
   CHECK(column(path, "time").size() == rows);
+}
+
+TEST_CASE("A run killed by SIGKILL halfway leaves no complete-looking file, and a re-run succeeds and cleans up") {
+  const auto dir = scratch_dir("sigkill");
+  const fs::path final_path = dir / "run.h5";
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // the "simulator": writes some chunks, then dies without any cleanup
+    Hdf5Recorder rec(final_path.string(), {.chunk_rows = 4});
+    fill_sample(rec, {});
+    ::raise(SIGKILL);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(WTERMSIG(status) == SIGKILL);
+  const fs::path left = partial_path_for(final_path.string(), child);
+  CHECK_FALSE(fs::exists(final_path));
+  CHECK(fs::exists(left));  // only under its temporary name
+  write_sample(final_path.string());
+  CHECK(fs::exists(final_path));
+  CHECK_FALSE(fs::exists(left));  // the dead writer's partial file was removed
+  h5::Handle f = h5::open_file_readonly(final_path.string());
+  CHECK(h5::get_int_attr(f.get(), "complete") == 1);
+}
+
+TEST_CASE("A partial file of a writer that is still running is left alone") {
+  const auto dir = scratch_dir("live_partial");
+  const fs::path final_path = dir / "run.h5";
+  const std::string live = partial_path_for(final_path.string(), ::getppid());  // our parent runs
+  std::ofstream(live) << "x";
+  CHECK(remove_stale_partials(final_path.string()) == 0);
+  CHECK(fs::exists(live));
+}
+
+namespace {
+// Resident set size of this process, kB (Linux /proc).
+long rss_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("The writer's memory does not grow with simulated time") {
+  const auto dir = scratch_dir("memory");
+  Hdf5Recorder rec((dir / "years.h5").string());
+  const auto& specs = standard_site_series();
+  rec.begin(sample_meta({}), specs);
+  std::vector<std::int64_t> ids(64);
+  for (std::size_t e = 0; e < ids.size(); ++e) ids[e] = std::int64_t(e);
+  rec.begin_entities("rack", ids, {{"rack_it_power_w", "W", "rack IT power"}});
+  std::vector<double> row(specs.size(), 1.0), racks(ids.size(), 2.0);
+  const std::size_t rows_per_year = 35040;
+  long after_first_year = 0;
+  for (std::size_t i = 0; i < 4 * rows_per_year; ++i) {  // four simulated years
+    row[0] = double(i);
+    rec.append_sample(900.0 * double(i), row);
+    rec.append_entity_sample("rack", 900.0 * double(i), racks);
+    for (int k = 0; k < 10; ++k) rec.add_event(EventRecord{900.0 * double(i), "pstate", k, double(k % 4)});
+    if (i % 4 == 0) rec.add_job(sample_job(i % 3));
+    if (i + 1 == rows_per_year) after_first_year = rss_kb();
+  }
+  const long after_four_years = rss_kb();
+  rec.finish(sample_summary());
+  WARN("RSS after 1 year " << after_first_year << " kB, after 4 years " << after_four_years << " kB");
+  REQUIRE(after_first_year > 0);
+  // 3 more years add 1.05 M events, 26 k jobs and 105 k rows (~60 MB of data): none of it stays.
+  CHECK(after_four_years - after_first_year < 4 * 1024);
 }
