@@ -93,3 +93,9 @@ def assert_png(path: Path) -> None:
     height = int.from_bytes(data[20:24], "big")
     assert width >= 200 and height >= 150, f"{path}: {width}x{height} px is too small for a plot"
     assert len(data) > MIN_PNG_BYTES, f"{path}: {len(data)} bytes, looks empty"
+    import matplotlib.image
+    import numpy as np
+
+    pixels = matplotlib.image.imread(path)[..., :3]  # decodes: a corrupt PNG fails here
+    colours = np.unique(pixels.reshape(-1, 3).round(2), axis=0)
+    assert len(colours) >= 8, f"{path}: only {len(colours)} colours, nothing drawn"
