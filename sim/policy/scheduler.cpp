@@ -276,6 +276,44 @@ void ListScheduler::try_preempt(const ClusterView& view, const JobRequest& head,
   }
 }
 
+void ListScheduler::order_by_deadline(std::span<const JobRequest* const> queue) {
+  const auto less = [](const OrderKey& a, const OrderKey& b) {
+    if (a.deadline != b.deadline) return a.deadline < b.deadline;
+    if (a.neg_priority != b.neg_priority) return a.neg_priority < b.neg_priority;
+    if (a.submit != b.submit) return a.submit < b.submit;
+    return a.id < b.id;
+  };
+  // Match the previous queue against this one in order: matched jobs keep their place in the
+  // sorted order (with their new position); the rest is sorted and merged in. A job inserted in
+  // the middle only makes the jobs after it count as new, which costs time, not correctness.
+  const std::size_t q = queue.size();
+  std::size_t k = 0;
+  newpos_.assign(last_ids_.size(), -1);
+  for (std::size_t i = 0; i < last_ids_.size() && k < q; ++i)
+    if (queue[k]->id == last_ids_[i]) newpos_[i] = static_cast<std::int32_t>(k++);
+  std::size_t kept = 0;
+  for (const OrderKey& e : keys_) {
+    const std::int32_t np = newpos_[e.pos];
+    if (np < 0) continue;
+    keys_[kept] = e;
+    keys_[kept].pos = static_cast<std::uint32_t>(np);
+    ++kept;
+  }
+  keys_.resize(kept);
+  fresh_.clear();
+  for (std::size_t t = k; t < q; ++t) {
+    const JobRequest& j = *queue[t];
+    fresh_.push_back(OrderKey{j.deadline_s ? *j.deadline_s : kInf, -j.priority, j.submit_s, j.id,
+                              static_cast<std::uint32_t>(t)});
+  }
+  std::sort(fresh_.begin(), fresh_.end(), less);
+  merged_.resize(keys_.size() + fresh_.size());
+  std::merge(keys_.begin(), keys_.end(), fresh_.begin(), fresh_.end(), merged_.begin(), less);
+  keys_.swap(merged_);
+  last_ids_.resize(q);
+  for (std::size_t t = 0; t < q; ++t) last_ids_[t] = queue[t]->id;
+}
+
 void ListScheduler::decide(const ClusterView& view, std::span<const Event> events,
                            std::vector<Decision>& out) {
   now_ = view.now_s;
@@ -310,19 +348,7 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
 
   const std::size_t q = queue.size();
   const bool sorted = opt_.order == QueueOrder::deadline;
-  if (sorted) {
-    keys_.resize(q);
-    for (std::size_t k = 0; k < q; ++k) {
-      const JobRequest& j = *queue[k];
-      keys_[k] = OrderKey{j.deadline_s ? *j.deadline_s : kInf, -j.priority,
-                          static_cast<std::uint32_t>(k)};
-    }
-    std::sort(keys_.begin(), keys_.end(), [](const OrderKey& a, const OrderKey& b) {
-      if (a.deadline != b.deadline) return a.deadline < b.deadline;
-      if (a.neg_priority != b.neg_priority) return a.neg_priority < b.neg_priority;
-      return a.pos < b.pos;
-    });
-  }
+  if (sorted) order_by_deadline(queue);
 
   bool blocked = false;
   bool reserved = false;

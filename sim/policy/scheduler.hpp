@@ -142,8 +142,18 @@ class ListScheduler final : public Policy {
   std::vector<int> rack_busy_, cd_busy_;
   std::vector<char> picked_;
   std::vector<std::uint32_t> order_;
-  struct OrderKey { Seconds deadline; int neg_priority; std::uint32_t pos; };
-  std::vector<OrderKey> keys_;
+  // Deadline order, kept across rounds: only jobs new to the queue are sorted and merged in.
+  struct OrderKey {
+    Seconds deadline;
+    int neg_priority;
+    Seconds submit;
+    JobId id;
+    std::uint32_t pos;  // position in the current queue
+  };
+  void order_by_deadline(std::span<const JobRequest* const> queue);
+  std::vector<OrderKey> keys_, fresh_, merged_;
+  std::vector<JobId> last_ids_;
+  std::vector<std::int32_t> newpos_;
   struct Release { Seconds end; const Allocation* alloc; };  // slices by NodeId
   std::vector<Release> releases_;
   std::vector<std::pair<std::size_t, Seconds>> started_;  // (index in out, expected end)

@@ -2,6 +2,12 @@
 // with hand-computed shadow times, EDF order, pack vs spread placement, preemption, gates.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+#include "core/rng.hpp"
+
 #include "fixtures/views.hpp"
 #include "policy/scheduler.hpp"
 
@@ -334,4 +340,50 @@ TEST_CASE("a job held by a gate is skipped, so it does not block fcfs") {
   const auto st = starts(s, b);
   REQUIRE(st.size() == 1);
   CHECK(st[0].job == 2);
+}
+
+// The deadline order is kept across calls and updated incrementally; over random queue changes
+// (fixed seed) it must pick the same job as a brute-force minimum of (deadline, -priority,
+// submit, id).
+TEST_CASE("priority-deadline keeps its order right while jobs leave, arrive and are requeued") {
+  RngStream rng(11, "policy-test-edf");
+  SchedulerOptions o;
+  o.order = QueueOrder::deadline;
+  ListScheduler persistent(o);
+  std::deque<JobRequest> store;
+  std::vector<const JobRequest*> queue;
+  JobId next = 1;
+  auto make = [&] {
+    auto& j = store.emplace_back();
+    j.id = next++;
+    j.gpus = 8;
+    j.submit_s = static_cast<double>(j.id);
+    if (rng.bernoulli(0.8)) j.deadline_s = std::floor(rng.uniform(0, 50));  // many ties
+    j.priority = static_cast<int>(rng.uniform_int(0, 2));
+    return &j;
+  };
+  for (int round = 0; round < 300; ++round) {
+    // remove a few, append a few, sometimes insert in the middle (a requeued job)
+    for (int r = 0; r < 2 && !queue.empty(); ++r)
+      queue.erase(queue.begin() + rng.uniform_int(0, static_cast<std::int64_t>(queue.size()) - 1));
+    for (int a = 0; a < 3; ++a) queue.push_back(make());
+    if (rng.bernoulli(0.2))
+      queue.insert(queue.begin() + rng.uniform_int(0, static_cast<std::int64_t>(queue.size())),
+                   make());
+    std::vector<NodeView> nodes(1);
+    nodes[0].gpus_total = 8;
+    nodes[0].gpus_free = 8;
+    ClusterView v;
+    v.nodes = nodes;
+    v.queue = queue;
+    const auto st = only<StartJob>(persistent.decide(v, {}));
+    REQUIRE(st.size() == 1);
+    const JobRequest* best = *std::min_element(queue.begin(), queue.end(), [](auto* a, auto* b) {
+      const double da = a->deadline_s.value_or(1e300), db = b->deadline_s.value_or(1e300);
+      if (da != db) return da < db;
+      if (a->priority != b->priority) return a->priority > b->priority;
+      return a->id < b->id;
+    });
+    REQUIRE(st[0].job == best->id);
+  }
 }
