@@ -200,5 +200,7 @@ TEST_CASE("loading an 8760-row CSV takes milliseconds") {
   const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   WARN("eia_pjm_2022_hourly.csv (8760 rows x 9 columns) loaded in " << ms << " ms");
   CHECK(t.columns.size() == 9);
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)  // timing bounds only in optimised builds
   CHECK(ms < 100);
+#endif
 }
