@@ -220,10 +220,10 @@ struct Hdf5Recorder::Impl {
       if (s.kind == Column::Kind::I64) ftype = H5T_STD_I64LE;
       if (s.kind == Column::Kind::I32) ftype = H5T_STD_I32LE;
       if (s.kind == Column::Kind::Str) ftype = str_type.get();
-      // Variable-length strings are not compressed: the data live in the global heap, and
-      // netCDF-C refuses filters on variable-length types.
-      c.ds = h5::create_dataset(file.get(), s.name, ftype,
-                                rows_layout(s.kind != Column::Kind::Str, s.kind == Column::Kind::F64));
+      // Strings are compressed too: that shrinks their 16-byte heap references (the text itself
+      // lives in the global heap). netCDF-C and h5py read such variables; only defining a
+      // new filtered string variable with netCDF-C is refused.
+      c.ds = h5::create_dataset(file.get(), s.name, ftype, rows_layout(true, s.kind == Column::Kind::F64));
       h5::attach_scale(c.ds.get(), t.dim_ds.get(), 0);
       if (s.units)
         common_attrs(c.ds.get(), s.units, s.long_name);

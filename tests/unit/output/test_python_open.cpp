@@ -72,6 +72,18 @@ for engine in ("h5netcdf", "netcdf4"):
         assert float(ds.pue.min()) > 1.0
     ds.close()
 
+if mode == "append":  # netCDF-C can append to the file (creation order is tracked)
+    import netCDF4
+    d = netCDF4.Dataset(path, "a")
+    v = d.createVariable("extra_w", "f8", ("time",))
+    v.units, v.long_name = "W", "added by netCDF-C"
+    v[:] = 2.0
+    d.note = "appended"
+    d.close()
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    assert ds.attrs["note"] == "appended" and float(ds.extra_w.sum()) == 2.0 * ds.sizes["time"]
+    assert list(ds.job_profile.values) == ["vision-finetune", "llm-pretrain", "vision-finetune"]
+
 with h5py.File(path, "r") as f:
     assert f.attrs["complete"] == 1
     assert isinstance(f.attrs["schema_version"], str)
@@ -105,7 +117,7 @@ int python_check(const fs::path& dir, const std::string& mode, const fs::path& f
 }
 
 std::string ncdump_header(const fs::path& file, int& rc) {
-  const fs::path out = file.string() + ".cdl";
+  const fs::path out = scratch_dir("cdl") / "out.cdl";
   rc = run("ncdump -h " + file.string() + " > " + out.string() + " 2>&1");
   std::ifstream in(out);
   std::stringstream s;
@@ -121,6 +133,12 @@ TEST_CASE("A run file opens in xarray with both engines and in h5py, with dateti
   s.racks = 3;
   write_sample((dir / "run.h5").string(), s, {.chunk_rows = 4});
   CHECK(python_check(dir, "run", dir / "run.h5") == 0);
+}
+
+TEST_CASE("netCDF-C can append variables and attributes to a run file") {
+  const auto dir = scratch_dir("py_append");
+  write_sample((dir / "run.h5").string());
+  CHECK(python_check(dir, "append", dir / "run.h5") == 0);
 }
 
 TEST_CASE("A run without jobs or events opens in xarray with zero-length dimensions") {
