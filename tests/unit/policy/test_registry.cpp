@@ -2,6 +2,9 @@
 // kind of bad input, the composite stack, and the description for `dcsim describe`.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include "fixtures/views.hpp"
 #include "policy/registry.hpp"
 
@@ -166,4 +169,17 @@ TEST_CASE("describe_policies lists every policy with its parameters, defaults an
   }
   CHECK_THAT(d, Catch::Contains("after = 1800 s  (a duration in [0, 316224000] s)"));
   CHECK_THAT(d, Catch::Contains("placement = pack  (one of pack, spread)"));
+}
+
+TEST_CASE("sim/policy/README.md documents every policy and parameter of the catalogue") {
+  std::ifstream in(std::string(DCSIM_SOURCE_DIR) + "/sim/policy/README.md");
+  REQUIRE(in);
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const PolicyInfo& info : policy_catalogue()) {
+    CHECK_THAT(readme, Catch::Contains("`" + info.name + "`"));
+    for (const ParamSpec& p : info.params) {
+      INFO(info.name << "." << p.name);
+      CHECK_THAT(readme, Catch::Contains("`" + p.name + "`"));
+    }
+  }
 }
