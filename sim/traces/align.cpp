@@ -185,7 +185,10 @@ Points periodic(const TimeSeries& s, double period, double cov0, double cov1, do
 
 TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Calendar& calendar,
                         Seconds span_s, const AlignOptions& options, TraceReport& rep) {
-  if (src.empty()) throw InvariantError("align_to_run: empty series from " + meta.file);
+  if (src.empty()) {  // a column the file does not have (e.g. wind in a temperature-only file)
+    rep.alignment = "none (no data)";
+    return {};
+  }
   if (!(span_s >= 0)) throw InvariantError("align_to_run: negative span");
   Seconds step = meta.nominal_step_s;
   if (!(step > 0))

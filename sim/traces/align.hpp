@@ -34,6 +34,7 @@ struct AlignOptions {
 
 // Series on simulated seconds, with points covering at least [0, span_s] (one extra day on
 // each side where the rule provides it). Updates `report` (alignment fields and notes).
+// An empty source (a weather column the file lacks) gives an empty series.
 TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Calendar& calendar,
                         Seconds span_s, const AlignOptions& options, TraceReport& report);
 

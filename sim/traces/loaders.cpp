@@ -276,7 +276,17 @@ void parse_generic(std::string_view txt, Raw& raw, Diags& diags) {
   if (names.empty()) diags.add(header_line, 1, {}, "expected at least one value column, got none");
   layout.min_fields = f.size();
   raw.add_columns(names);
-  if (names.size() == 1) raw.aliases.push_back({"carbon_gco2_kwh", names[0]});
+  // Aliases: the only value column, or the first column whose name starts with the quantity.
+  auto alias_prefix = [&](const char* alias, std::string_view prefix) {
+    for (const auto& n : names)
+      if (n != alias && n.rfind(prefix, 0) == 0) {
+        raw.aliases.push_back({alias, n});
+        return;
+      }
+    if (names.size() == 1 && names[0] != alias) raw.aliases.push_back({alias, names[0]});
+  };
+  alias_prefix("carbon_gco2_kwh", "carbon");
+  alias_prefix("price", "price");
   if (first == "time_s") {
     raw.meta.base = TimeBase::relative;
     std::string_view l;

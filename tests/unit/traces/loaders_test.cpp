@@ -204,3 +204,18 @@ TEST_CASE("loading an 8760-row CSV takes milliseconds") {
   CHECK(ms < 100);
 #endif
 }
+
+TEST_CASE("a generic CSV names its quantities; carbon and price aliases find them") {
+  // carbon_and_price.csv: 00:00Z 231.5/0.081; 01:00−08:00 = 09:00Z 228.0/0.079; 02:00Z 240/0.090
+  const std::string path = std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/traces/carbon_and_price.csv";
+  const TraceTable t = load_table(path);
+  CHECK(t.meta.format == TraceFormat::generic_csv);
+  const TimeSeries& price = t.column("price");
+  CHECK(&price == &t.column("price_usd_per_kwh"));
+  // Sorted into UTC order: 00:00Z, 02:00Z, 09:00Z (one unordered row, sorted and counted).
+  CHECK(price.value_at(utc(2024, 1, 1, 1)) == 0.081);
+  CHECK(price.value_at(utc(2024, 1, 1, 9)) == 0.079);
+  CHECK(t.report("price").unordered_rows_sorted == 1);
+  CHECK(load_carbon(path).series.value_at(utc(2024, 1, 1, 2)) == 240.0);
+  CHECK(load_series(path, "price").series.value_at(utc(2024, 1, 1, 2)) == 0.090);
+}
