@@ -89,20 +89,23 @@ void emit_typical(const YearView& yv, std::int64_t day_from, std::int64_t day_to
   for (std::int64_t day = day_from; day <= day_to; ++day) {
     const double d0 = static_cast<double>(day) * kDay;
     const CivilTime c = civil_from_unix(d0);
-    int sd = c.day;
-    const bool overlaps = d0 + kDay > run0 && d0 < run1;
-    if (c.month == 2 && c.day == 29 && !ref_leap) {
-      sd = 28;
-      if (overlaps) ++rep.feb29_filled;
-    }
-    if (ref_leap && !is_leap_year(c.year) && c.month == 3 && c.day == 1 && overlaps) ++rep.feb29_dropped;
+    const bool leap_day_from_28 = c.month == 2 && c.day == 29 && !ref_leap;
+    const int sd = leap_day_from_28 ? 28 : c.day;
     const double s0 = static_cast<double>(days_from_civil(yv.year, c.month, sd)) * kDay;
     const double off = d0 - s0;
+    bool kept = false;
     auto it = std::lower_bound(pt.begin(), pt.end(), s0);
     for (auto i = static_cast<std::size_t>(it - pt.begin()); i < pt.size() && pt[i] < s0 + kDay; ++i) {
       const double t = pt[i] + off;
-      if (keep(t)) out.push(t, yv.p.v[i], yv.p.f[i]);
+      if (keep(t)) {
+        out.push(t, yv.p.v[i], yv.p.f[i]);
+        kept = true;
+      }
     }
+    // Count leap-day handling only for run days this mapping actually served.
+    const bool overlaps = d0 + kDay > run0 && d0 < run1;
+    if (kept && overlaps && leap_day_from_28) ++rep.feb29_filled;
+    if (kept && overlaps && ref_leap && !is_leap_year(c.year) && c.month == 3 && c.day == 1) ++rep.feb29_dropped;
   }
 }
 
@@ -283,15 +286,17 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
         rep.wrapped_span_s += outside;
         if (yv.full) {
           check_size(typical_points, meta, options);
-          Points before, after;
-          emit_typical(yv, day_from, day_to, run0, run1, before, rep, [&](double t) { return t < first; });
-          emit_typical(yv, day_from, day_to, run0, run1, after, rep, [&](double t) { return t >= cov1; });
-          p = before;
-          Points orig = copy_points(src);
+          // Days outside the trace from R by month/day/hour, the trace itself inside.
+          Points extra;
+          emit_typical(yv, day_from, day_to, run0, run1, extra, rep,
+                       [&](double t) { return t < first || t >= cov1; });
+          std::size_t k = 0;
+          for (; k < extra.t.size() && extra.t[k] < first; ++k) p.push(extra.t[k], extra.v[k], extra.f[k]);
+          const Points orig = copy_points(src);
           for (std::size_t i = 0; i < orig.t.size(); ++i)
             if (p.t.empty() || orig.t[i] > p.t.back()) p.push(orig.t[i], orig.v[i], orig.f[i]);
-          for (std::size_t i = 0; i < after.t.size(); ++i)
-            if (p.t.empty() || after.t[i] > p.t.back()) p.push(after.t[i], after.v[i], after.f[i]);
+          for (; k < extra.t.size(); ++k)
+            if (p.t.empty() || extra.t[k] > p.t.back()) p.push(extra.t[k], extra.v[k], extra.f[k]);
           rep.alignment += ", outside the trace typical_year from " + std::to_string(yv.year);
           rep.notes.push_back(meta.file + ": " + std::to_string(outside) + " s of the run read " +
                               std::to_string(yv.year) + " by month/day/hour");

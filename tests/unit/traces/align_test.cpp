@@ -210,3 +210,17 @@ TEST_CASE("a short trace repeated over a very long run is refused up front") {
           std::string::npos);
   }
 }
+
+TEST_CASE("absolute wrap counts the leap day it fills once, and only outside the trace") {
+  // CISO 2022 in absolute mode for a run 2022-12-30 … 2024-03-02: 2023 and early 2024 are
+  // outside the trace and read 2022 by month/day/hour; 2024-02-29 reads 2022-02-28.
+  const Calendar cal = starting(2022, 12, 30);
+  AlignOptions opt;
+  opt.mode = CalendarMode::absolute;
+  const Seconds span = cal.at({2024, 3, 2});
+  const LoadedSeries a = align_to_run(ciso(), cal, span, opt);
+  CHECK(a.report.feb29_filled == 1);
+  CHECK(a.series.value_at(cal.at({2024, 2, 29, 12})) == ciso().series.value_at(utc(2022, 2, 28, 12)));
+  CHECK(a.series.value_at(cal.at({2022, 12, 31, 12})) == ciso().series.value_at(utc(2022, 12, 31, 12)));
+  CHECK(a.report.wrapped_span_s == span - 2 * kDay);
+}
