@@ -100,6 +100,11 @@ std::vector<std::string> split_list(const std::string& s) {
 
 // ---- parameter sets shared by several policies --------------------------------------------------
 
+ParamSpec elastic_param() {
+  return flag("elastic", true,
+              "start an elastic job that does not fit with fewer GPUs (down to its min_gpus)");
+}
+
 ParamSpec placement_param() {
   return choice("placement", "pack", {"pack", "spread"},
                 "pack: fill the busiest cooling domain and rack first, best fit; spread: least "
@@ -164,12 +169,13 @@ std::vector<PolicyInfo> build_catalogue() {
       "first come, first served: jobs start in submission order; a job that does not fit blocks "
       "all later ones",
       "classic batch scheduling (Feitelson et al., JSSPP 1997)",
-      {placement_param()},
+      {placement_param(), elastic_param()},
       {},
       [](const ParamValues& v) -> std::unique_ptr<Policy> {
         SchedulerOptions o;
         o.name = "fcfs";
         o.placement = v.text("placement") == "spread" ? Placement::spread : Placement::pack;
+        o.elastic = v.flag("elastic");
         return std::make_unique<ListScheduler>(o);
       }});
   c.push_back(PolicyInfo{
@@ -177,13 +183,14 @@ std::vector<PolicyInfo> build_catalogue() {
       "FCFS with EASY backfilling: the blocked head gets a reservation at the shadow time; later "
       "jobs start if they end before it or use only GPUs the reservation leaves over",
       sched_src,
-      {placement_param()},
+      {placement_param(), elastic_param()},
       {},
       [](const ParamValues& v) -> std::unique_ptr<Policy> {
         SchedulerOptions o;
         o.name = "easy-backfill";
         o.backfill = Backfill::easy;
         o.placement = v.text("placement") == "spread" ? Placement::spread : Placement::pack;
+        o.elastic = v.flag("elastic");
         return std::make_unique<ListScheduler>(o);
       }});
   c.push_back(PolicyInfo{
@@ -191,7 +198,7 @@ std::vector<PolicyInfo> build_catalogue() {
       "earliest deadline first, then higher priority, then submission order; optional EASY "
       "backfilling and deadline-driven preemption of preemptible jobs with checkpoint/restart",
       "EDF (Liu & Layland, JACM 1973) with EASY backfilling; " + sched_src,
-      {placement_param(),
+      {placement_param(), elastic_param(),
        choice("backfill", "easy", {"easy", "none"}, "backfilling behind the blocked head"),
        flag("preemption", false,
             "preempt lower-priority preemptible jobs when the head would miss its deadline"),
@@ -205,6 +212,7 @@ std::vector<PolicyInfo> build_catalogue() {
         o.order = QueueOrder::deadline;
         o.backfill = v.text("backfill") == "none" ? Backfill::none : Backfill::easy;
         o.placement = v.text("placement") == "spread" ? Placement::spread : Placement::pack;
+        o.elastic = v.flag("elastic");
         o.preemption = v.flag("preemption");
         o.preempt_min_run_s = v.number("preempt_min_run");
         o.checkpoint_restart_s = v.number("checkpoint_restart");

@@ -36,6 +36,12 @@ void FreeMap::set(std::size_t i, int value) {
   if (whole(i)) ++whole_;
 }
 
+int FreeMap::max_single() const {
+  for (std::size_t k = hist_.size(); k-- > 0;)
+    if (hist_[k] > 0) return static_cast<int>(k);
+  return 0;
+}
+
 bool FreeMap::fits_single(int g) const {
   for (std::size_t k = static_cast<std::size_t>(std::max(g, 0)); k < hist_.size(); ++k)
     if (hist_[k] > 0) return true;
@@ -111,10 +117,19 @@ void ListScheduler::add_busy(std::size_t i, int gpus) {
   cd_busy_[cd_of_[i]] += gpus;
 }
 
-bool ListScheduler::place(const JobRequest& j, const FreeMap& map, Allocation& alloc,
-                          bool prefer_busy_now) {
+int ListScheduler::shrink_to_fit(const JobRequest& j) const {
+  if (!opt_.elastic || !j.elastic || j.min_gpus <= 0 || j.min_gpus >= j.gpus) return 0;
+  if (j.gpus >= gpn_) {
+    const int whole = std::min(free_now_.whole_nodes(), (j.gpus + gpn_ - 1) / gpn_ - 1);
+    const int g = std::min(whole * gpn_, j.gpus);
+    if (whole > 0 && g >= j.min_gpus) return g;
+  }
+  const int single = std::min({free_now_.max_single(), j.gpus - 1, gpn_ - 1});
+  return single >= j.min_gpus ? single : 0;
+}
+
+bool ListScheduler::place(int g, const FreeMap& map, Allocation& alloc, bool prefer_busy_now) {
   alloc.clear();
-  const int g = j.gpus;
   const std::size_t n = map.size();
   const bool pack = opt_.placement == Placement::pack;
   if (g < gpn_) {
@@ -176,12 +191,12 @@ bool ListScheduler::place(const JobRequest& j, const FreeMap& map, Allocation& a
   return true;
 }
 
-void ListScheduler::start(const JobRequest& j, std::vector<Decision>& out) {
+void ListScheduler::start(const JobRequest& j, int gpus_chosen, std::vector<Decision>& out) {
   Allocation by_id;
   by_id.reserve(alloc_.size());
   for (const Slice& s : alloc_) by_id.push_back(Slice{node_ids_[s.node], s.gpus});
   const Seconds end = j.walltime_estimate_s > 0 ? now_ + j.walltime_estimate_s : kInf;
-  out.emplace_back(std::in_place_type<StartJob>, StartJob{j.id, std::move(by_id), 0});
+  out.emplace_back(std::in_place_type<StartJob>, StartJob{j.id, std::move(by_id), gpus_chosen});
   started_.emplace_back(out.size() - 1, end);
 }
 
@@ -227,7 +242,7 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
   avail_long_.reset(totals_, max_total_);
   for (std::size_t i = 0; i < n; ++i) avail_long_.set(i, shadow_avail_[i]);
   Allocation reservation;
-  if (!place(head, avail_long_, reservation, /*prefer_busy_now=*/true)) return false;  // cannot happen: checked above
+  if (!place(head.gpus, avail_long_, reservation, /*prefer_busy_now=*/true)) return false;  // cannot happen: checked above
   for (const Slice& s : reservation) shadow_avail_[s.node] -= s.gpus;
   for (std::size_t i = 0; i < n; ++i)
     avail_long_.set(i, std::max(0, std::min(free_now_.get(i), shadow_avail_[i])));
@@ -265,7 +280,7 @@ void ListScheduler::try_preempt(const ClusterView& view, const JobRequest& head,
       const auto i = static_cast<std::size_t>(index_of_[s.node]);
       scratch_map_.set(i, std::min(totals_[i], scratch_map_.get(i) + s.gpus));
     }
-    if (place(head, scratch_map_, tmp)) {
+    if (place(head.gpus, scratch_map_, tmp)) {
       for (std::size_t m = 0; m <= k; ++m) {
         const JobId id = view.running[victims_[m]].request->id;
         out.emplace_back(std::in_place_type<PreemptJob>, PreemptJob{id});
@@ -364,12 +379,18 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
       continue;
     }
     if (!blocked) {
-      if (place(j, free_now_, alloc_)) {
+      int chosen = 0;  // 0 = as requested
+      bool ok = place(j.gpus, free_now_, alloc_);
+      if (!ok) {
+        chosen = shrink_to_fit(j);
+        ok = chosen > 0 && place(chosen, free_now_, alloc_);
+      }
+      if (ok) {
         for (const Slice& s : alloc_) {
           free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
           add_busy(s.node, s.gpus);
         }
-        start(j, out);
+        start(j, chosen, out);
         continue;
       }
       blocked = true;
@@ -384,7 +405,7 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
     const Seconds est = j.walltime_estimate_s;
     const bool ends_before_shadow = est > 0 && now_ + est <= shadow;
     if (!reserved || ends_before_shadow) {
-      if (!place(j, free_now_, alloc_)) continue;
+      if (!place(j.gpus, free_now_, alloc_)) continue;
       for (const Slice& s : alloc_) {
         free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
         add_busy(s.node, s.gpus);
@@ -393,7 +414,7 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
                                                        shadow_avail_[s.node])));
       }
     } else {
-      if (!place(j, avail_long_, alloc_)) continue;
+      if (!place(j.gpus, avail_long_, alloc_)) continue;
       for (const Slice& s : alloc_) {
         free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
         shadow_avail_[s.node] -= s.gpus;
@@ -402,7 +423,7 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
                                                      shadow_avail_[s.node])));
       }
     }
-    start(j, out);
+    start(j, 0, out);
   }
 }
 

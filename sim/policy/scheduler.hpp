@@ -38,6 +38,12 @@
 //           (busy counts include the nodes already picked, so a job spreads round-robin).
 // Pack concentrates heat and leaves whole racks idle (to power down); spread balances heat.
 //
+// Elastic jobs (JobRequest::elastic, `elastic: true`): when the job at the head of the queue
+// does not fit with `gpus` GPUs, it starts with the largest count in [min_gpus, gpus) that fits
+// now — whole nodes' worth (n·G) if that reaches min_gpus, else the most free GPUs of one node —
+// and StartJob::gpus carries the count (the engine scales the job's step time). Jobs are not
+// grown past `gpus` (max_gpus is not used yet).
+//
 // Preemption (priority-deadline only, `preemption: true`). When the head has a deadline it
 // would miss by waiting (shadow time + estimate > deadline), the scheduler preempts running jobs
 // (PreemptJob: the engine checkpoints and requeues them; the checkpoint/restart time itself is
@@ -73,6 +79,7 @@ struct SchedulerOptions {
   bool preemption = false;
   Seconds preempt_min_run_s = 3600;
   Seconds checkpoint_restart_s = 300;
+  bool elastic = true;  // shrink elastic jobs (down to min_gpus) instead of blocking
 };
 
 // Free GPUs per node with a histogram, so "does a job of g GPUs fit anywhere?" costs O(G).
@@ -85,6 +92,7 @@ class FreeMap {
   int whole_nodes() const { return whole_; }
   bool fits_single(int g) const;
   int total_free() const { return sum_; }
+  int max_single() const;  // largest free count of one node
   std::size_t size() const { return v_.size(); }
 
  private:
@@ -114,15 +122,17 @@ class ListScheduler final : public Policy {
   // Chooses GPUs for `j` from `map` into `alloc` (node indices in slices); false if it does not fit.
   // `prefer_busy_now`: among fitting nodes prefer those with the fewest GPUs free now (used for
   // the head's reservation, so GPUs idle now stay available to backfill).
-  bool place(const JobRequest& j, const FreeMap& map, Allocation& alloc,
-             bool prefer_busy_now = false);
+  bool place(int g, const FreeMap& map, Allocation& alloc, bool prefer_busy_now = false);
+  // For an elastic job that does not fit as requested: the largest GPU count in
+  // [min_gpus, gpus) that fits now (whole nodes for counts >= G), or 0.
+  int shrink_to_fit(const JobRequest& j) const;
   void add_busy(std::size_t i, int gpus);
   // Shadow time and reservation of the head; false if running jobs never free enough.
   bool reserve_head(const ClusterView& view, const JobRequest& head,
                     const std::vector<Decision>& out, Seconds& shadow_s);
   void try_preempt(const ClusterView& view, const JobRequest& head, Seconds shadow_s,
                    std::vector<Decision>& out);
-  void start(const JobRequest& j, std::vector<Decision>& out);
+  void start(const JobRequest& j, int gpus_chosen, std::vector<Decision>& out);
 
   SchedulerOptions opt_;
   std::vector<JobGate*> gates_;

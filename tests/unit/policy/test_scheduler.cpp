@@ -387,3 +387,52 @@ TEST_CASE("priority-deadline keeps its order right while jobs leave, arrive and 
     REQUIRE(st[0].job == best->id);
   }
 }
+
+TEST_CASE("an elastic job that does not fit starts with fewer GPUs, down to its minimum") {
+  ViewBuilder b;
+  b.nodes(2);
+  b.run(9, 4, {{0, 4}}, 0, 1000);
+  b.run(8, 8, {{1, 8}}, 0, 1000);  // 4 GPUs free, all on node 0
+  auto& j = b.queue(1, 8, 100);
+  SECTION("elastic, min 2: starts on the 4 free GPUs, StartJob::gpus = 4") {
+    j.elastic = true;
+    j.min_gpus = 2;
+    ListScheduler s(fcfs());
+    const auto st = starts(s, b);
+    REQUIRE(st.size() == 1);
+    CHECK(st[0].gpus == 4);
+    CHECK(same_alloc(st[0].allocation, {{0, 4}}));
+  }
+  SECTION("elastic, min 6: does not fit even shrunk, blocks") {
+    j.elastic = true;
+    j.min_gpus = 6;
+    ListScheduler s(fcfs());
+    CHECK(starts(s, b).empty());
+  }
+  SECTION("not elastic: blocks") {
+    ListScheduler s(fcfs());
+    CHECK(starts(s, b).empty());
+  }
+  SECTION("elastic disabled in the scheduler: blocks") {
+    j.elastic = true;
+    j.min_gpus = 2;
+    SchedulerOptions o;
+    o.elastic = false;
+    ListScheduler s(o);
+    CHECK(starts(s, b).empty());
+  }
+}
+
+TEST_CASE("an elastic multi-node job shrinks to the whole nodes that are free") {
+  ViewBuilder b;
+  b.nodes(3);
+  b.run(9, 8, {{0, 8}}, 0, 1000);
+  auto& j = b.queue(1, 24, 100);  // 3 nodes requested, 2 free
+  j.elastic = true;
+  j.min_gpus = 8;
+  ListScheduler s(fcfs());
+  const auto st = starts(s, b);
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].gpus == 16);
+  CHECK(same_alloc(st[0].allocation, {{1, 8}, {2, 8}}));
+}
