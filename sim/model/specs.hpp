@@ -55,6 +55,7 @@ struct CoolingSpec {
   std::string weather;                 // outdoor temperature trace (EPW, NSRDB, PVGIS)
   Celsius supply_temp_c = 18;          // chilled-air supply temperature (Moore et al. CoP)
   Celsius economiser_below_c = 15;     // free cooling when outdoor temperature is below this
+  Celsius constant_outdoor_temp_c = 20;  // outdoor temperature when no weather file is given
   double fan_power_fraction = 0.05;    // air-moving power at design flow, fraction of IT power
   double pump_power_fraction = 0.02;   // liquid loop pumps, fraction of IT heat
   double dry_cooler_fraction = 0.02;   // dry-cooler fans at design, fraction of IT heat

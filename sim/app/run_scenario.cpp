@@ -1,0 +1,252 @@
+#include "app/run_scenario.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "app/progress.hpp"
+#include "config/platform_loader.hpp"
+#include "config/scenario_loader.hpp"
+#include "config/workload_loader.hpp"
+#include "core/error.hpp"
+#include "output/hdf5_writer.hpp"
+#include "output/provenance.hpp"
+#include "policy/registry.hpp"
+#include "workload/generator.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dcsim {
+
+std::string data_dir() {
+  if (const char* d = std::getenv("DCSIM_DATA_DIR"); d && *d) return d;
+  return DCSIM_SOURCE_DIR;
+}
+
+namespace {
+
+PolicyValidator policy_validator() {
+  return [](const PolicyConfig& cfg, DiagnosticSink& sink) { (void)make_policy(cfg, sink); };
+}
+
+std::vector<std::string> catalogue_files_of(const Scenario& sc) {
+  if (!sc.workload.catalogue_files.empty()) return sc.workload.catalogue_files;
+  return {(fs::path(data_dir()) / "workloads" / "profiles.yaml").string()};
+}
+
+std::vector<Job> generate_scenario_jobs(const Scenario& sc, const Calendar& cal) {
+  const Catalogue cat = load_catalogue(catalogue_files_of(sc));
+  validate_workload(sc.workload, cat);
+  GenerateOptions go;
+  // Jobs run on the site's (first) accelerator type: power figures are adapted to it.
+  if (!sc.site.platform.nodes.empty()) {
+    const NodeSpec& nt = sc.site.platform.node_types.at(sc.site.platform.nodes.front().node_type);
+    go.accelerator = &sc.site.platform.accelerators.at(nt.accelerator);
+  }
+  return generate_jobs(sc.workload, cal, sc.time.duration_s, sc.seed, cat, go);
+}
+
+std::string fmt(double v, int prec = 1) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(prec) << v;
+  return o.str();
+}
+
+double val(const RunSummary& s, const std::string& k) {
+  auto it = s.values.find(k);
+  return it == s.values.end() ? 0.0 : it->second;
+}
+
+}  // namespace
+
+Scenario load_checked_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  LoadOptions lo;
+  lo.set_overrides = sets;
+  lo.validate_policy = policy_validator();
+  return load_scenario(path, lo);
+}
+
+ScenarioRun run_scenario_file(const std::string& path, const std::vector<std::string>& sets,
+                              const std::string& output, const RunOptions& options) {
+  ScenarioRun r;
+  r.scenario = load_checked_scenario(path, sets);
+  Scenario& sc = r.scenario;
+  if (!output.empty()) sc.output.file = output;
+  r.output = sc.output.file;
+  const Calendar cal(sc.time.start);
+  std::vector<Job> jobs = generate_scenario_jobs(sc, cal);
+  DiagnosticSink sink;
+  std::unique_ptr<Policy> policy = make_policy_stack(sc.policies, sink);
+  sink.throw_if_any();
+  if (!policy) throw InputError(Diagnostic{sc.file, 0, 0, "policies", "could not build the policies"});
+  Hdf5Recorder rec(sc.output.file);
+  // Provenance: checksums of every input file are written by the recorder's metadata; the
+  // engine fills the rest. Input files are listed by the loader.
+  RunOptions opt = options;
+  std::map<std::string, std::string> sums;
+  for (const auto& f : sc.input_files) sums[f] = sha256_file(f);
+  for (const auto& f : catalogue_files_of(sc)) sums[f] = sha256_file(f);
+  opt.input_checksums = sums;
+  r.summary = run_simulation(sc, std::move(jobs), *policy, rec, opt);
+  return r;
+}
+
+std::string format_summary_table(const RunSummary& s, const std::string& output) {
+  std::ostringstream o;
+  const auto row = [&o](const std::string& k, const std::string& v) {
+    o << "  " << std::left << std::setw(28) << k << std::right << std::setw(16) << v << "\n";
+  };
+  o << "dcsim summary" << (s.text.count("scenario") ? ": " + s.text.at("scenario") : "") << "\n";
+  row("facility energy (MWh)", fmt(val(s, "facility_energy_kwh") / 1000.0, 2));
+  row("IT energy (MWh)", fmt(val(s, "it_energy_kwh") / 1000.0, 2));
+  row("peak facility power (kW)", fmt(val(s, "peak_facility_power_kw"), 1));
+  row("PUE", fmt(val(s, "pue"), 3));
+  row("emissions (tCO2e)", fmt(val(s, "emissions_tco2"), 2));
+  row("jobs done / submitted", fmt(val(s, "jobs_completed"), 0) + " / " + fmt(val(s, "jobs_submitted"), 0));
+  row("mean job delay (h)", fmt(val(s, "mean_job_delay_h"), 2));
+  row("mean utilisation", fmt(val(s, "mean_utilisation"), 3));
+  if (!output.empty()) o << "  result: " << output << "\n";
+  return o.str();
+}
+
+std::string summary_json(const RunSummary& s) {
+  std::ostringstream o;
+  o << "{";
+  bool first = true;
+  for (const auto& [k, v] : s.values) {
+    o << (first ? "" : ", ") << "\"" << k << "\": ";
+    if (std::isfinite(v)) o << std::setprecision(17) << v;
+    else o << "null";
+    first = false;
+  }
+  o << "}\n";
+  return o.str();
+}
+
+int run_command(const RunCommand& rc, const std::atomic<bool>& stop) {
+  RunOptions opt;
+  opt.stop = &stop;
+  std::unique_ptr<ProgressLine> progress;
+  // The progress line needs the span: load once to learn it (cheap), then run.
+  {
+    const Scenario sc = load_checked_scenario(rc.scenario, rc.sets);
+    progress = std::make_unique<ProgressLine>(Calendar(sc.time.start), sc.time.duration_s, !rc.quiet);
+  }
+  ProgressLine* pl = progress.get();
+  opt.progress = [pl](Seconds now, double) { pl->update(now); };
+  ScenarioRun r = run_scenario_file(rc.scenario, rc.sets, rc.output, opt);
+  progress->done();
+  if (!rc.quiet) std::cout << format_summary_table(r.summary, r.output);
+  if (!rc.summary_json.empty()) {
+    std::ofstream js(rc.summary_json);
+    js << summary_json(r.summary);
+    if (!js) throw std::runtime_error("cannot write " + rc.summary_json);
+  }
+  if (!rc.plot.empty()) {
+    const int rcode = plot_command(r.output, "", rc.plot);
+    if (rcode != 0) return rcode;
+    if (!rc.quiet) std::cout << "  plot: " << rc.plot << "\n";
+  }
+  return 0;
+}
+
+int validate_command(const std::vector<std::string>& files) {
+  ValidateOptions vo;
+  vo.validate_policy = policy_validator();
+  vo.validate_workload_catalogue = [](const std::string& p, DiagnosticSink& sink) {
+    Catalogue c;
+    load_catalogue_into(p, c, sink);
+  };
+  vo.validate_accelerator_catalogue = [](const std::string& p, DiagnosticSink& sink) {
+    validate_catalogue_file(p, sink);
+  };
+  int bad = 0;
+  for (const auto& f : files) {
+    const auto diags = validate_file(f, vo);
+    if (diags.empty()) {
+      std::cout << f << ": ok (" << to_string(detect_file_kind(f)) << ")\n";
+    } else {
+      ++bad;
+      for (const auto& d : diags) std::cerr << "error: " << d.to_string() << "\n";
+    }
+  }
+  return bad ? 2 : 0;
+}
+
+int describe_command(const std::string& what) {
+  const bool all = what == "all";
+  if (all || what == "accelerators" || what == "nodes") {
+    DiagnosticSink sink;
+    const PlatformCatalogue cat = load_builtin_catalogue(sink, (fs::path(data_dir()) / "platforms").string());
+    sink.throw_if_any();
+    if (all || what == "accelerators") {
+      std::cout << "Accelerators (platforms/accelerators.yaml; power in W, throughput in dense TFLOP/s)\n";
+      for (const auto& [name, a] : cat.accelerators) {
+        std::cout << "  " << std::left << std::setw(18) << name << " TDP " << std::setw(5) << a.tdp_w
+                  << " idle " << std::setw(5) << a.idle_power_w << " bf16 " << std::setw(6)
+                  << (a.peak_tflops.count("bf16") ? a.peak_tflops.at("bf16") : 0.0) << " p-states "
+                  << a.pstates.size() << " (" << a.max_freq_mhz() << " MHz max)\n";
+      }
+    }
+    if (all || what == "nodes") {
+      std::cout << "Node types (platforms/nodes.yaml)\n";
+      for (const auto& [name, n] : cat.node_types)
+        std::cout << "  " << std::left << std::setw(18) << name << n.accelerators_per_node << " × "
+                  << n.accelerator << ", host idle/busy " << n.host_idle_w << "/" << n.host_busy_w
+                  << " W, boot " << n.boot_s << " s\n";
+    }
+  }
+  if (all || what == "profiles") {
+    const Catalogue c = load_catalogue({(fs::path(data_dir()) / "workloads" / "profiles.yaml").string()});
+    std::cout << "Workload profiles (workloads/profiles.yaml; shares of a step at f_max)\n";
+    for (const auto& [name, p] : c.profiles)
+      std::cout << "  " << std::left << std::setw(26) << name << " compute " << p.compute_share
+                << " memory " << p.memory_share << " io " << p.io_share << " intensity "
+                << p.intensity << " median " << p.duration_median_h << " h\n";
+  }
+  if (all || what == "policies") std::cout << describe_policies();
+  return 0;
+}
+
+int plot_command(const std::string& result, const std::string& outdir, const std::string& png) {
+  const std::string pkg = (fs::path(data_dir()) / "analysis").string();
+  std::vector<std::string> args = {"/usr/bin/python3", "-m", "dcsim_analysis", "plot", result};
+  if (!png.empty()) {
+    args.push_back("--png");
+    args.push_back(png);
+  } else if (!outdir.empty()) {
+    args.push_back("-o");
+    args.push_back(outdir);
+  }
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("cannot start /usr/bin/python3 for plotting");
+  if (pid == 0) {
+    const char* old = std::getenv("PYTHONPATH");
+    const std::string pp = pkg + (old && *old ? std::string(":") + old : std::string());
+    setenv("PYTHONPATH", pp.c_str(), 1);
+    setenv("MPLBACKEND", "Agg", 1);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    std::perror("dcsim: cannot run /usr/bin/python3");
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::cerr << "dcsim: plotting failed (python3 -m dcsim_analysis plot " << result << ")\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace dcsim

@@ -1,0 +1,51 @@
+#pragma once
+// The engine: runs one Scenario on SimGrid (S4U). The only module that includes SimGrid; its
+// types never appear in this header.
+//
+// Time is SimGrid's, power is ours (ARCHITECTURE.md): SimGrid decides when executions end
+// (host speed per p-state gives DVFS timing), physics decides how many watts each component
+// draws; energy is integrated on every change and sampled as interval averages.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/scenario.hpp"
+#include "model/job.hpp"
+#include "output/recorder.hpp"
+#include "policy/policy.hpp"
+
+namespace dcsim {
+
+struct RunOptions {
+  // Called from the simulation every few hundred controller steps with the simulated time and
+  // the fraction done; the caller throttles its output by wall-clock time.
+  std::function<void(Seconds sim_now, double fraction)> progress;
+  // Set asynchronously (e.g. by a signal handler) to stop the run; the run then throws
+  // RunInterrupted and the recorder is aborted.
+  const std::atomic<bool>* stop = nullptr;
+  // Extra SimGrid command-line configuration (e.g. "--cfg=plugin:host_energy").
+  std::vector<std::string> simgrid_args;
+  // Enable SimGrid's host energy plugin and report its total in the summary (cross-check).
+  bool simgrid_energy_plugin = false;
+  // Provenance: input file → sha256, written into the result file.
+  std::map<std::string, std::string> input_checksums;
+};
+
+class RunInterrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Runs the scenario with the given job stream and policy (a composite of the scheduler and the
+// energy policies). Writes series, job and event tables through the recorder and finishes it.
+// Throws InputError for bad inputs found late (traces), InvariantError when a run-end check
+// fails, RunInterrupted when stopped; the recorder is aborted in every failure case.
+RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Policy& policy,
+                          Recorder& recorder, const RunOptions& options = {});
+
+// The SimGrid version string ("3.32").
+std::string simgrid_version();
+
+}  // namespace dcsim

@@ -1,0 +1,156 @@
+// Loading the site's time-varying inputs (carbon intensity, price, weather, on-site generation)
+// and presenting them to the engine as piecewise-constant steps.
+//
+// Each input is a traces::TimeSeries already mapped onto simulated time (the traces module
+// aligns calendar years, fills gaps by the scenario's rule and reports what it did). The engine
+// holds each value over its step (hourly data: one value per hour), which keeps energy and
+// emissions exactly integrable; forecasts use the series' exact means over a window.
+#include "engine/site_inputs.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "core/error.hpp"
+#include "physics/renewables.hpp"
+#include "traces/align.hpp"
+#include "traces/loaders.hpp"
+#include "traces/time_series.hpp"
+
+namespace dcsim {
+
+namespace {
+
+class SeriesInput final : public StepInput {
+ public:
+  explicit SeriesInput(traces::TimeSeries s) : s_(std::move(s)), cur_(s_) {}
+  double value_at(Seconds t) override { return cur_.value_at(t); }
+  Seconds next_change_after(Seconds t) override { return cur_.next_change_after(t); }
+  double mean_over(Seconds t0, Seconds t1) override {
+    return t1 > t0 ? s_.mean_over(t0, t1) : s_.value_at(t0);
+  }
+
+ private:
+  traces::TimeSeries s_;
+  traces::SeriesCursor cur_;
+};
+
+}  // namespace
+
+static std::unique_ptr<StepInput> make_series_input(traces::TimeSeries s) {
+  return std::make_unique<SeriesInput>(std::move(s));
+}
+
+namespace {
+
+traces::GapRule gap_rule_of(const std::string& s) {
+  if (s == "hold") return traces::GapRule::hold;
+  if (s == "error") return traces::GapRule::error;
+  return traces::GapRule::interpolate;
+}
+traces::BeyondSpanRule beyond_rule_of(const std::string& s) {
+  if (s == "hold") return traces::BeyondSpanRule::hold;
+  if (s == "error") return traces::BeyondSpanRule::error;
+  return traces::BeyondSpanRule::wrap;
+}
+
+struct Loader {
+  const Scenario& sc;
+  const Calendar& cal;
+  Seconds span_s;
+  std::vector<std::string>& reports;
+  traces::LoadOptions load;
+  traces::AlignOptions align;
+
+  Loader(const Scenario& s, const Calendar& c, Seconds span, std::vector<std::string>& r)
+      : sc(s), cal(c), span_s(span), reports(r) {
+    load.rules.empty_cells = gap_rule_of(s.site.supply.grid.gap_rule);
+    load.rules.missing_steps = gap_rule_of(s.site.supply.grid.gap_rule);
+    align.beyond = beyond_rule_of(s.site.supply.grid.wrap_rule);
+  }
+
+  traces::LoadedSeries aligned(const traces::LoadedSeries& in) {
+    traces::LoadedSeries out = traces::align_to_run(in, cal, span_s, align);
+    reports.push_back(out.report.summary());
+    return out;
+  }
+  traces::TimeSeries carbon(const std::string& file, const std::string& column) {
+    return aligned(traces::load_carbon(file, column, load)).series;
+  }
+  traces::TimeSeries profile(const std::string& file, const std::string& column) {
+    return aligned(traces::normalise_by_max(traces::load_generation_profile(file, column, load))).series;
+  }
+  struct Weather {
+    traces::TimeSeries temp, ghi, wind;
+  };
+  std::map<std::string, Weather> weather_cache;
+  const Weather& weather(const std::string& file) {
+    auto it = weather_cache.find(file);
+    if (it != weather_cache.end()) return it->second;
+    traces::WeatherTrace w = traces::load_weather(file, load);
+    Weather out{aligned(w.temperature_c).series, aligned(w.ghi_w_m2).series, aligned(w.wind_ms).series};
+    return weather_cache.emplace(file, std::move(out)).first->second;
+  }
+};
+
+// Applies f pointwise at the time points of `base` (values of `other` sampled there).
+traces::TimeSeries map_series(const traces::TimeSeries& base, const traces::TimeSeries* other,
+                              const std::function<double(double, double)>& f) {
+  std::vector<double> t(base.times().begin(), base.times().end());
+  std::vector<double> v(t.size());
+  for (std::size_t i = 0; i < t.size(); ++i)
+    v[i] = f(base.value(i), other ? other->value_at(t[i]) : 0.0);
+  return traces::TimeSeries(std::move(t), std::move(v), traces::Interp::step);
+}
+
+}  // namespace
+
+SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
+  SiteInputs in;
+  const Seconds span = sc.time.duration_s > 0 ? sc.time.duration_s : cal.span_of_years(static_cast<int>(sc.time.years));
+  Loader ld(sc, cal, span, in.reports);
+  const GridSpec& g = sc.site.supply.grid;
+  if (!g.carbon_file.empty())
+    in.carbon_gco2_per_kwh = make_series_input(ld.carbon(g.carbon_file, g.carbon_column));
+  else
+    in.carbon_gco2_per_kwh = std::make_unique<ConstantInput>(g.carbon_gco2_per_kwh.value_or(0.0));
+  if (!g.price_file.empty())
+    in.price_usd_per_kwh = make_series_input(ld.carbon(g.price_file, "price"));
+  else
+    in.price_usd_per_kwh = std::make_unique<ConstantInput>(g.price_usd_per_kwh.value_or(0.0));
+
+  if (!sc.site.cooling.weather.empty())
+    in.outdoor_temp_c = make_series_input(ld.weather(sc.site.cooling.weather).temp);
+  else
+    in.outdoor_temp_c = std::make_unique<ConstantInput>(sc.site.cooling.constant_outdoor_temp_c);
+
+  const SolarSpec& pv = sc.site.supply.solar;
+  if (pv.peak_mw > 0 && !pv.weather.empty()) {
+    const auto& w = ld.weather(pv.weather);
+    in.solar_w = make_series_input(map_series(w.ghi, &w.temp, [&pv](double ghi, double temp) {
+      return pv_power_w(pv, ghi, temp);
+    }));
+  } else if (pv.peak_mw > 0 && !pv.profile_file.empty()) {
+    const double peak_w = pv.peak_mw * 1e6;
+    in.solar_w = make_series_input(map_series(ld.profile(pv.profile_file, "SUN"), nullptr,
+                                              [peak_w](double x, double) { return x * peak_w; }));
+  } else {
+    in.solar_w = std::make_unique<ConstantInput>(0.0);
+  }
+  const WindSpec& wd = sc.site.supply.wind;
+  if (wd.rated_mw > 0 && !wd.weather.empty()) {
+    const auto& w = ld.weather(wd.weather);
+    in.wind_w = make_series_input(map_series(w.wind, nullptr, [&wd](double ws, double) {
+      return wind_power_w(wd, ws);
+    }));
+  } else if (wd.rated_mw > 0 && !wd.profile_file.empty()) {
+    const double rated_w = wd.rated_mw * 1e6;
+    in.wind_w = make_series_input(map_series(ld.profile(wd.profile_file, "WND"), nullptr,
+                                             [rated_w](double x, double) { return x * rated_w; }));
+  } else {
+    in.wind_w = std::make_unique<ConstantInput>(0.0);
+  }
+  return in;
+}
+
+}  // namespace dcsim
