@@ -545,14 +545,15 @@ void Hdf5Recorder::finish(const RunSummary& summary) {
   }
   m.flush_table(m.jobs);
   m.flush_table(m.events);
-  for (const auto& [k, v] : summary.values) {
-    if (!valid_name(k)) throw OutputError("RunSummary: invalid name '" + k + "'");
-    h5::set_attr(f, "summary_" + k, v);
-  }
-  for (const auto& [k, v] : summary.text) {
-    if (!valid_name(k)) throw OutputError("RunSummary: invalid name '" + k + "'");
-    h5::set_attr(f, "summary_" + k, v);
-  }
+  // A summary name outside [A-Za-z0-9_] is made safe rather than refused: failing here
+  // would throw the whole run away for a cosmetic reason.
+  const auto summary_name = [](std::string k) {
+    for (char& ch : k)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ch = '_';
+    return "summary_" + k;
+  };
+  for (const auto& [k, v] : summary.values) h5::set_attr(f, summary_name(k), v);
+  for (const auto& [k, v] : summary.text) h5::set_attr(f, summary_name(k), v);
   h5::set_attr(f, "complete", std::int32_t{1});
   h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + m.partial_path);
   m.close_all();

@@ -515,3 +515,15 @@ TEST_CASE("The writer's memory does not grow with simulated time") {
   // 3 more years add 1.05 M events, 26 k jobs and 105 k rows (~60 MB of data): none of it stays.
   CHECK(after_four_years - after_first_year < 4 * 1024);
 }
+
+TEST_CASE("Summary names outside [A-Za-z0-9_] are written with '_' instead of failing the run") {
+  const auto dir = scratch_dir("summary_names");
+  const std::string path = (dir / "run.h5").string();
+  Hdf5Recorder rec(path);
+  fill_sample(rec, {});
+  RunSummary sum;
+  sum.values = {{"energy.total-kwh", 5.0}};
+  rec.finish(sum);
+  h5::Handle f = h5::open_file_readonly(path);
+  CHECK(h5::get_double_attr(f.get(), "summary_energy_total_kwh") == 5.0);
+}
