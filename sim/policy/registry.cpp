@@ -642,6 +642,22 @@ std::unique_ptr<Policy> make_policy_stack(const PoliciesSpec& spec, DiagnosticSi
   auto scheduler = make_role(spec.scheduler, PolicyRole::scheduler);
   std::vector<std::unique_ptr<Policy>> energy;
   for (const PolicyConfig& cfg : spec.energy) energy.push_back(make_role(cfg, PolicyRole::energy));
+  // Two p-state setters would fight over the same nodes every round.
+  const char* governors[] = {"performance", "powersave", "ondemand", "conservative",
+                             "workload-aware"};
+  const PolicyConfig* first_governor = nullptr;
+  for (const PolicyConfig& cfg : spec.energy) {
+    if (std::find(std::begin(governors), std::end(governors), cfg.name) == std::end(governors))
+      continue;
+    if (first_governor == nullptr) {
+      first_governor = &cfg;
+      continue;
+    }
+    diag(sink, (cfg.key_path.empty() ? std::string("policy") : cfg.key_path) + ".name",
+         "expected at most one DVFS governor (performance, powersave, ondemand, conservative, "
+         "workload-aware), got '" +
+             cfg.name + "' after '" + first_governor->name + "'");
+  }
   if (sink.size() != before) return nullptr;
   return std::make_unique<CompositePolicy>(std::move(scheduler), std::move(energy));
 }

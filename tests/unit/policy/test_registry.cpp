@@ -183,3 +183,14 @@ TEST_CASE("sim/policy/README.md documents every policy and parameter of the cata
     }
   }
 }
+
+TEST_CASE("make_policy_stack rejects two DVFS governors in one run") {
+  PoliciesSpec spec;
+  spec.energy.push_back(cfg("ondemand", "policies.energy[0]"));
+  spec.energy.push_back(cfg("workload-aware", "policies.energy[1]"));
+  DiagnosticSink sink;
+  CHECK_FALSE(make_policy_stack(spec, sink));
+  REQUIRE(sink.size() == 1);
+  CHECK(sink.all()[0].key_path == "policies.energy[1].name");
+  CHECK_THAT(sink.all()[0].message, Catch::EndsWith("got 'workload-aware' after 'ondemand'"));
+}

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "fixtures/views.hpp"
+#include "policy/carbon.hpp"
 #include "policy/composite.hpp"
 #include "policy/scaling.hpp"
 #include "policy/scheduler.hpp"
@@ -255,5 +256,34 @@ TEST_CASE("demand-response windows parse hour ranges, including ones that wrap m
     CHECK_FALSE(parse_hour_windows("a-b"));
     CHECK_FALSE(parse_hour_windows("5-5"));
     CHECK_FALSE(parse_hour_windows("1-2,"));
+  }
+}
+
+TEST_CASE("in a composite, power-down-idle boots nothing for a job the scheduler just started or a gate holds") {
+  ViewBuilder b;
+  b.nodes(3);
+  b.node(1).state = NodeState::off;
+  b.node(2).state = NodeState::off;
+  b.queue(1, 8);  // fits on node 0: started this round
+  auto& held = b.queue(2, 8, 3600);
+  held.deferrable = true;
+  held.deadline_s = 10 * 3600.0;
+  b.carbon({500, 500, 100});  // cleanest at 2 h: held until then
+  std::vector<std::unique_ptr<Policy>> energy;
+  energy.push_back(std::make_unique<CarbonAwareShift>(ShiftOptions{}));
+  energy.push_back(std::make_unique<PowerDownIdle>(PowerDownOptions{1800, 0}));
+  CompositePolicy c(std::make_unique<ListScheduler>(SchedulerOptions{}), std::move(energy));
+  const auto ds = c.decide(b.view(), {});
+  const auto st = only<StartJob>(ds);
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].job == 1);
+  CHECK(only<PowerOn>(ds).empty());
+  SECTION("once released, the held job makes it boot a node") {
+    b.now(2 * 3600.0);
+    b.dequeue(1);
+    b.node(0).gpus_free = 0;  // job 1 runs there
+    const auto later = c.decide(b.view(), {});
+    CHECK(only<StartJob>(later).empty());
+    CHECK(ids_on(later) == std::vector<NodeId>{1});
   }
 }
