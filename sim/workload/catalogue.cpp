@@ -100,8 +100,8 @@ ReferencePlatform default_reference_platform() {
   r.accelerator.power_limit_max_w = 700;
   r.accelerator.pstates = {PState{1980, 1.0, 1038.2}};  // platforms/accelerators.yaml H200-SXM
   r.gpus_per_node = 8;
-  r.host_idle_w = 800;
-  r.host_busy_w = 2400;
+  r.host_idle_w = 1450;  // platforms/nodes.yaml dgx-h200: host 900 + NICs 300 + fans idle 250
+  r.host_busy_w = 2250;  // host 1700 + NICs 300 + fans idle 250
   r.pue = 1.0;
   return r;
 }

@@ -46,8 +46,8 @@ namespace dcsim {
 struct ReferencePlatform {
   AcceleratorSpec accelerator;   // name, peak_tflops, idle_power_w, pstates[0].full_power_w
   int gpus_per_node = 8;
-  Watts host_idle_w = 800;       // per node
-  Watts host_busy_w = 2400;      // per node at host_load 1
+  Watts host_idle_w = 1450;      // per node, everything but the accelerators
+  Watts host_busy_w = 2250;      // per node at host_load 1
   double pue = 1.0;              // 1.0: facility overhead excluded (IT energy)
   std::string note;
 };
