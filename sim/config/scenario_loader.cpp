@@ -37,6 +37,12 @@ std::string human_bytes(double b) {
   return buf;
 }
 
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 std::string sci(double v) {
   char buf[64];
   if (v < 1e6) std::snprintf(buf, sizeof buf, "%.0f", v);
@@ -60,9 +66,10 @@ std::unique_ptr<YamlDoc> resolve_chain(const std::string& path, std::vector<std:
   auto keys = doc->root_keys();
   if (std::find(keys.begin(), keys.end(), "extends") != keys.end()) {
     YamlMap root = doc->root_map();
+    std::size_t before = doc->errors().size();
     std::string base = root.path("extends");
     YamlPos at = root.key_pos("extends");
-    if (!base.empty() && doc->errors().size() == 0) {
+    if (!base.empty() && doc->errors().size() == before) {
       std::string cb = canonical(base);
       auto cyc = std::find(chain.begin(), chain.end(), cb);
       if (cyc != chain.end()) {
@@ -97,6 +104,7 @@ const Range kPosFraction{.min = 0, .max = 1, .min_exclusive = true};
 struct Reader {
   DiagnosticSink& errs;
   const LoadOptions& opts;
+  bool base_failed = false;  // an `extends` could not be followed: the document is partial
 
   void time(YamlMap m, TimeSpec& t) {
     if (auto v = m.value("start")) {
@@ -206,8 +214,8 @@ struct Reader {
     w.rated_ms = m.number("rated_ms", w.rated_ms, kPos);
     w.cut_out_ms = m.number("cut_out_ms", w.cut_out_ms, kPos);
     if (!(w.cut_in_ms < w.rated_ms && w.rated_ms < w.cut_out_ms))
-      m.error("expected cut_in_ms < rated_ms < cut_out_ms, got " + std::to_string(w.cut_in_ms) +
-                  ", " + std::to_string(w.rated_ms) + ", " + std::to_string(w.cut_out_ms),
+      m.error("expected cut_in_ms < rated_ms < cut_out_ms, got " + num(w.cut_in_ms) +
+                  ", " + num(w.rated_ms) + ", " + num(w.cut_out_ms),
               m.has("rated_ms") ? "rated_ms" : "");
     w.shear_exponent = m.number("shear_exponent", w.shear_exponent, {.min = 0, .max = 1});
   }
@@ -231,8 +239,8 @@ struct Reader {
     b.soc_initial = m.number("soc_initial", b.soc_initial, kFraction);
     if (!(b.soc_min <= b.soc_initial && b.soc_initial <= b.soc_max && b.soc_min < b.soc_max))
       m.error("expected soc_min <= soc_initial <= soc_max with soc_min < soc_max, got " +
-                  std::to_string(b.soc_min) + ", " + std::to_string(b.soc_initial) + ", " +
-                  std::to_string(b.soc_max),
+                  num(b.soc_min) + ", " + num(b.soc_initial) + ", " +
+                  num(b.soc_max),
               m.has("soc_initial") ? "soc_initial" : m.has("soc_min") ? "soc_min" : "");
     b.cycles_to_80pct = m.number("cycles_to_80pct", b.cycles_to_80pct, kPos);
     b.calendar_fade_per_year = m.number("calendar_fade_per_year", b.calendar_fade_per_year, kFraction);
@@ -248,10 +256,11 @@ struct Reader {
   }
 
   void site(YamlMap m, SiteSpec& s) {
-    if (!m.present()) {
+    // After a failed `extends`, a missing site is most likely in the base we could not read.
+    if (!m.present() && !base_failed) {
       m.error("missing required key 'site' (expected a mapping with at least a platform)");
     }
-    std::string platform = m.required_path("platform");
+    std::string platform = m.present() ? m.required_path("platform") : "";
     if (!platform.empty() && fs::exists(platform)) {
       if (opts.load_platform) s.platform = load_platform(platform, errs);
       s.platform.file = platform;
@@ -277,7 +286,7 @@ struct Reader {
       sum += x;
     }
     if (sum_to_one && !out.empty() && std::fabs(sum - 1.0) > 1e-6)
-      parent.error("expected shares that sum to 1, got a sum of " + sci(sum * 1e6) + "e-6", key);
+      parent.error("expected shares that sum to 1, got a sum of " + num(sum), key);
     return out;
   }
 
@@ -339,7 +348,7 @@ struct Reader {
     w.sweep_variants = static_cast<int>(m.integer("sweep_variants", w.sweep_variants, {.min = 1, .max = 10000}));
     w.chain_fraction = m.number("chain_fraction", w.chain_fraction, kFraction);
     if (w.sweep_fraction + w.chain_fraction > 1 + 1e-12)
-      m.error("expected sweep_fraction + chain_fraction <= 1, got " + sci(w.sweep_fraction + w.chain_fraction), "chain_fraction");
+      m.error("expected sweep_fraction + chain_fraction <= 1, got " + num(w.sweep_fraction + w.chain_fraction), "chain_fraction");
 
     // Jobs submitted over the span, before they are generated: refuse absurd sizes.
     double est = w.generator == "fixed" ? w.jobs : 0;
@@ -479,6 +488,8 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   Scenario s;
   s.file = path;
   Reader r{errs, options};
+  for (const auto& d : errs.all())
+    if (d.key_path == "extends") r.base_failed = true;
   YamlMap root = doc->root_map();
   s.name = root.string("name", fs::path(path).stem().string());
   s.description = root.string("description", "");

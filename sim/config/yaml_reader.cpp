@@ -401,6 +401,36 @@ NumStatus parse_double(const std::string& s, double& out) {
   return NumStatus::Ok;
 }
 
+// yaml-cpp 0.7 accepts a quoted scalar left open until the end of a file that ends with a
+// newline (it swallows the rest of the file into the string). Without the final newline it
+// reports "illegal EOF in scalar": parse again that way to detect it, and report the last
+// quoted scalar, which is the one left open.
+void check_unterminated_quote(const std::string& text, const YNode& root, const std::string& file) {
+  if (text.find('"') == std::string::npos && text.find('\'') == std::string::npos) return;
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  try {
+    (void)YAML::LoadAll(t);
+    return;
+  } catch (const YAML::Exception& e) {
+    if (e.msg.find("illegal EOF in scalar") == std::string::npos) return;
+  }
+  const YNode* last = nullptr;
+  std::vector<const YNode*> stack{&root};
+  while (!stack.empty()) {
+    const YNode* n = stack.back();
+    stack.pop_back();
+    if (n->kind == YNode::Kind::Scalar && n->quoted &&
+        (!last || n->line > last->line || (n->line == last->line && n->col > last->col)))
+      last = n;
+    for (const auto& e : n->entries) stack.push_back(e.value.get());
+    for (const auto& i : n->items) stack.push_back(i.get());
+  }
+  throw InputError(at(file, last ? last->line : 0, last ? last->col : 0,
+                      "expected valid YAML, got a syntax error: a quoted string is never closed "
+                      "(it runs to the end of the file)"));
+}
+
 }  // namespace
 
 std::optional<double> parse_yaml_number(const std::string& text) {
@@ -895,6 +925,7 @@ std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const 
   }
   Converter conv{name, doc->errors_, 0};
   doc->root_ = conv.convert(docs[0], 1, 1, "");
+  check_unterminated_quote(text, *doc->root_, name);
   return doc;
 }
 
