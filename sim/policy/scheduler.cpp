@@ -291,6 +291,31 @@ void ListScheduler::try_preempt(const ClusterView& view, const JobRequest& head,
   }
 }
 
+void ListScheduler::sync_queue(std::span<const JobRequest* const> queue) {
+  // Match the previous queue against this one in order, by address: matched jobs keep their
+  // cached fields (and their place in the deadline order) at their new position; the rest (the
+  // tail from the first unmatched job on) is read from the requests. A job inserted in the
+  // middle only makes the jobs after it count as new, which costs time, not correctness.
+  const std::size_t q = queue.size();
+  if (qc_ptr_.size() == q && std::equal(queue.begin(), queue.end(), qc_ptr_.begin())) {
+    queue_same_ = true;
+    return;
+  }
+  queue_same_ = false;
+  std::size_t k = 0;
+  newpos_.assign(qc_ptr_.size(), -1);
+  for (std::size_t i = 0; i < qc_ptr_.size() && k < q; ++i)
+    if (queue[k] == qc_ptr_[i]) newpos_[i] = static_cast<std::int32_t>(k++);
+  tail_ = k;
+  nq_.resize(q);
+  for (std::size_t i = 0; i < newpos_.size(); ++i)
+    if (newpos_[i] >= 0) nq_[static_cast<std::size_t>(newpos_[i])] = qc_[i];
+  for (std::size_t t = k; t < q; ++t)
+    nq_[t] = Cached{queue[t]->gpus, queue[t]->walltime_estimate_s};
+  qc_.swap(nq_);
+  qc_ptr_.assign(queue.begin(), queue.end());
+}
+
 void ListScheduler::order_by_deadline(std::span<const JobRequest* const> queue) {
   const auto less = [](const OrderKey& a, const OrderKey& b) {
     if (a.deadline != b.deadline) return a.deadline < b.deadline;
@@ -298,17 +323,10 @@ void ListScheduler::order_by_deadline(std::span<const JobRequest* const> queue) 
     if (a.submit != b.submit) return a.submit < b.submit;
     return a.id < b.id;
   };
-  // Match the previous queue against this one in order: matched jobs keep their place in the
-  // sorted order (with their new position); the rest is sorted and merged in. A job inserted in
-  // the middle only makes the jobs after it count as new, which costs time, not correctness.
-  const std::size_t q = queue.size();
-  std::size_t k = 0;
-  newpos_.assign(last_ids_.size(), -1);
-  for (std::size_t i = 0; i < last_ids_.size() && k < q; ++i)
-    if (queue[k]->id == last_ids_[i]) newpos_[i] = static_cast<std::int32_t>(k++);
+  if (queue_same_ && keys_.size() == queue.size()) return;
   std::size_t kept = 0;
   for (const OrderKey& e : keys_) {
-    const std::int32_t np = newpos_[e.pos];
+    const std::int32_t np = e.pos < newpos_.size() ? newpos_[e.pos] : -1;
     if (np < 0) continue;
     keys_[kept] = e;
     keys_[kept].pos = static_cast<std::uint32_t>(np);
@@ -316,7 +334,7 @@ void ListScheduler::order_by_deadline(std::span<const JobRequest* const> queue) 
   }
   keys_.resize(kept);
   fresh_.clear();
-  for (std::size_t t = k; t < q; ++t) {
+  for (std::size_t t = tail_; t < queue.size(); ++t) {
     const JobRequest& j = *queue[t];
     fresh_.push_back(OrderKey{j.deadline_s ? *j.deadline_s : kInf, -j.priority, j.submit_s, j.id,
                               static_cast<std::uint32_t>(t)});
@@ -325,8 +343,6 @@ void ListScheduler::order_by_deadline(std::span<const JobRequest* const> queue) 
   merged_.resize(keys_.size() + fresh_.size());
   std::merge(keys_.begin(), keys_.end(), fresh_.begin(), fresh_.end(), merged_.begin(), less);
   keys_.swap(merged_);
-  last_ids_.resize(q);
-  for (std::size_t t = 0; t < q; ++t) last_ids_[t] = queue[t]->id;
 }
 
 void ListScheduler::decide(const ClusterView& view, std::span<const Event> events,
@@ -363,13 +379,24 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
 
   const std::size_t q = queue.size();
   const bool sorted = opt_.order == QueueOrder::deadline;
+  if (sorted || opt_.backfill == Backfill::easy) sync_queue(queue);
   if (sorted) order_by_deadline(queue);
 
   bool blocked = false;
   bool reserved = false;
   Seconds shadow = kInf;
   for (std::size_t k = 0; k < q; ++k) {
-    const JobRequest& j = *queue[sorted ? keys_[k].pos : k];
+    const std::size_t pos = sorted ? keys_[k].pos : k;
+    if (blocked) {
+      // Backfilling: reject cheaply from the cached size and estimate before reading the job.
+      if (free_now_.total_free() == 0) break;
+      const Cached c = qc_[pos];
+      const bool short_job = c.estimate_s > 0 && now_ + c.estimate_s <= shadow;
+      const FreeMap& m = !reserved || short_job ? free_now_ : avail_long_;
+      if (c.gpus < gpn_ ? !m.fits_single(c.gpus) : m.whole_nodes() < (c.gpus + gpn_ - 1) / gpn_)
+        continue;
+    }
+    const JobRequest& j = *queue[pos];
     if (!admitted(j)) continue;
     if (never_fits(j)) {
       out.emplace_back(std::in_place_type<RejectJob>, RejectJob{j.id, j.gpus <= 0 ? "expected a job of at least 1 GPU, got " +

@@ -54,10 +54,12 @@
 // until the head would fit; if it cannot fit, nobody is preempted. No new preemption is issued
 // while earlier ones are pending (until their JobPreempted/JobFinished events).
 //
-// Complexity per decide (N nodes, Q queued, R running, S started): O(N) to index the nodes,
-// O(Q log Q) to sort only for `deadline` order, O(R log R) for the shadow time, O(Q) to scan the
-// queue with O(G) rejection of jobs that cannot fit (histograms of free GPUs), O(N) per placed
-// small job and O(n·N) per job of n whole nodes. FCFS stops at the head: O(N + S·N).
+// Complexity per decide (N nodes, Q queued, R running, S started; details in README.md):
+// O(N) to index the nodes; O(Q) pointer comparisons to match the queue with the previous call's
+// (k new jobs read once; deadline order updated in O(k log k)); O(R log R) for the shadow time;
+// O(Q) backfill scan over cached (GPUs, estimate) with O(G) rejection of jobs that cannot fit
+// (histograms of free GPUs); O(N) per placed small job and O(n·N) per job of n whole nodes.
+// A full cluster returns after O(N); FCFS stops at the head.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -162,8 +164,19 @@ class ListScheduler final : public Policy {
   };
   void order_by_deadline(std::span<const JobRequest* const> queue);
   std::vector<OrderKey> keys_, fresh_, merged_;
-  std::vector<JobId> last_ids_;
-  std::vector<std::int32_t> newpos_;
+  // Queue cache: requested GPUs and estimate per queue position, so the backfill scan does not
+  // read every JobRequest. Kept across calls by matching addresses (JobRequests must keep their
+  // address for the whole run, which the engine guarantees by owning them in stable storage).
+  struct Cached {
+    int gpus;
+    Seconds estimate_s;
+  };
+  void sync_queue(std::span<const JobRequest* const> queue);
+  std::vector<const JobRequest*> qc_ptr_;
+  std::vector<Cached> qc_, nq_;
+  std::vector<std::int32_t> newpos_;  // previous position → current position, −1 if gone
+  std::size_t tail_ = 0;              // first position not matched with the previous queue
+  bool queue_same_ = false;
   struct Release { Seconds end; const Allocation* alloc; };  // slices by NodeId
   std::vector<Release> releases_;
   std::vector<std::pair<std::size_t, Seconds>> started_;  // (index in out, expected end)
