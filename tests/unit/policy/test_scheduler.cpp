@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 
@@ -435,4 +436,70 @@ TEST_CASE("an elastic multi-node job shrinks to the whole nodes that are free") 
   REQUIRE(st.size() == 1);
   CHECK(st[0].gpus == 16);
   CHECK(same_alloc(st[0].allocation, {{1, 8}, {2, 8}}));
+}
+
+// A scheduler kept across calls (with its queue cache and deadline order) must decide exactly
+// as a fresh one on every view; random queue changes and cluster states, fixed seed.
+TEST_CASE("schedulers kept across calls decide exactly as fresh ones while the queue changes") {
+  for (const bool edf : {false, true}) {
+    RngStream rng(edf ? 5 : 6, "policy-test-cache");
+    SchedulerOptions o;
+    o.backfill = Backfill::easy;
+    o.order = edf ? QueueOrder::deadline : QueueOrder::submission;
+    ListScheduler persistent(o);
+    std::deque<JobRequest> store;
+    std::vector<const JobRequest*> queue;
+    JobId next = 1;
+    auto make = [&] {
+      auto& j = store.emplace_back();
+      j.id = next++;
+      j.gpus = std::array<int, 5>{1, 2, 4, 8, 16}[rng.uniform_int(0, 4)];
+      j.walltime_estimate_s = rng.bernoulli(0.1) ? 0 : std::floor(rng.uniform(10, 500));
+      if (rng.bernoulli(0.5)) j.deadline_s = std::floor(rng.uniform(0, 1000));
+      return &j;
+    };
+    for (int round = 0; round < 300; ++round) {
+      for (int r = 0; r < 2 && !queue.empty(); ++r)
+        queue.erase(queue.begin() +
+                    rng.uniform_int(0, static_cast<std::int64_t>(queue.size()) - 1));
+      for (int a = 0; a < 2; ++a) queue.push_back(make());
+      if (rng.bernoulli(0.2))
+        queue.insert(queue.begin() + rng.uniform_int(0, static_cast<std::int64_t>(queue.size())),
+                     make());
+      // 4 nodes; each node's GPUs are partly taken by one running job ending at a random time.
+      std::vector<NodeView> nodes(4);
+      std::deque<JobRequest> run_store;
+      std::vector<RunningJobView> running;
+      for (NodeId n = 0; n < 4; ++n) {
+        nodes[n].id = n;
+        nodes[n].rack = n / 2;
+        const int busy = static_cast<int>(rng.uniform_int(0, 8));
+        nodes[n].gpus_free = 8 - busy;
+        if (busy > 0) {
+          auto& rj = run_store.emplace_back();
+          rj.id = 1000000 + n;
+          RunningJobView rv;
+          rv.request = &rj;
+          rv.allocation = {{n, busy}};
+          rv.expected_end_s = std::floor(rng.uniform(0, 600));
+          running.push_back(rv);
+        }
+      }
+      ClusterView v;
+      v.nodes = nodes;
+      v.queue = queue;
+      v.running = running;
+      ListScheduler fresh(o);
+      const auto a = persistent.decide(v, {});
+      const auto b = fresh.decide(v, {});
+      const auto sa = only<StartJob>(a);
+      const auto sb = only<StartJob>(b);
+      INFO("edf " << edf << " round " << round);
+      REQUIRE(sa.size() == sb.size());
+      for (std::size_t i = 0; i < sa.size(); ++i) {
+        REQUIRE(sa[i].job == sb[i].job);
+        REQUIRE(same_alloc(sa[i].allocation, sb[i].allocation));
+      }
+    }
+  }
 }
