@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "physics/dvfs.hpp"
 
 namespace dcsim {
 
@@ -135,7 +136,9 @@ Seconds sample_duration_s(const ProfileSpec& p, RngStream& rng) {
 
 Flops work_for_duration(const ProfileSpec& p, const ReferencePlatform& ref, int gpus,
                         Seconds duration_ref_s) {
-  return duration_ref_s * static_cast<double>(gpus) * ref.accelerator.peak_flops(p.precision) *
+  // The same peak (with its fallbacks) as physics' runtime_at_fmax_s, so the reference runs the
+  // job in exactly duration_ref_s.
+  return duration_ref_s * static_cast<double>(gpus) * effective_peak_flops(ref.accelerator, p.precision) *
          p.mfu * p.scaling.efficiency(gpus);
 }
 

@@ -2,20 +2,19 @@
 
 #include <cmath>
 
+#include "physics/accelerator_power.hpp"
+#include "physics/dvfs.hpp"
+
 namespace dcsim {
 
 Seconds reference_runtime_s(const JobProfile& p, int gpus, const ReferencePlatform& ref) {
   if (gpus <= 0) return p.cpu_runtime_s;
-  const double rate = static_cast<double>(gpus) * ref.accelerator.peak_flops(p.precision) * p.mfu *
-                      p.scaling_efficiency;
-  return rate > 0 ? p.work_flops / rate : 0.0;
+  return runtime_at_fmax_s(p, ref.accelerator, gpus);
 }
 
 Watts reference_device_power_w(const JobProfile& p, const ReferencePlatform& ref) {
-  const Watts idle = ref.accelerator.idle_power_w;
-  const Watts full = ref.accelerator.pstates.empty() ? ref.accelerator.tdp_w
-                                                     : ref.accelerator.pstates.front().full_power_w;
-  return idle + std::pow(p.utilisation, ref.accelerator.utilisation_exponent) * p.intensity * (full - idle);
+  // p-state 0: every catalogue profile draws less than the H200's 700 W limit there.
+  return AcceleratorPower(ref.accelerator).power_w(0, p.utilisation, p.intensity);
 }
 
 Watts reference_host_power_per_gpu_w(const JobProfile& p, const ReferencePlatform& ref) {

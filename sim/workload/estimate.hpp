@@ -6,9 +6,9 @@
 //   P_host/gpu = (host_idle_w + host_load · (host_busy_w − host_idle_w)) / gpus_per_node
 //   E          = runtime_s · g · (P_device + P_host/gpu) · pue                         (J)
 // Checkpoint pauses are not included (they are below 1 % of the seed profiles' run time).
-// This is the same law as physics' AcceleratorPower::power_w(pstate 0, u, i) and
-// runtime_at_fmax_s(); the catalogue is calibrated against it so that its calibration does not
-// move when the engine's models are refined elsewhere.
+// Computed with physics' runtime_at_fmax_s() and AcceleratorPower::power_w(p-state 0, u, i), the
+// models the engine uses, so the calibration holds for the simulated jobs (at f_max, below the
+// power limit, which every catalogue profile is on the H200).
 #include "core/units.hpp"
 #include "model/job.hpp"
 #include "workload/catalogue.hpp"

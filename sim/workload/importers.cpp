@@ -12,6 +12,7 @@
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "physics/dvfs.hpp"
 #include "workload/estimate.hpp"
 
 namespace dcsim {
@@ -373,7 +374,7 @@ ImportResult import_azure_llm(std::istream& in, const std::string& file, const T
   // Memory-bound decoding reads every weight per token: rates scale with 1/parameters.
   const double scale = p.model_params > 0 && spec.serving_params > 0 ? p.model_params / spec.serving_params : 1.0;
   const double prefill = p.prefill_tokens_per_s * scale, decode = p.decode_tokens_per_s * scale;
-  const double peak = cat.reference.accelerator.peak_flops(p.precision);
+  const double peak = effective_peak_flops(cat.reference.accelerator, p.precision);
   ImportResult res;
   std::string line;
   int line_no = 1;
