@@ -2,6 +2,7 @@
 // mix by year), determinism byte for byte, and validation.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "core/error.hpp"
@@ -265,4 +266,26 @@ TEST_CASE("an invalid workload reports every problem at its key") {
     CHECK(keys.count("workload.weekly_cycle") == 1);
     CHECK(keys.count("workload.optimisations.magic") == 1);
   }
+}
+
+TEST_CASE("a growing lab replayed 2015-2025 uses more energy each year, as the growth trends say") {
+  // Round catalogue: work of a training ×100 from 2010 to 2020 (×1.585 per year), then ×1.5 per
+  // year (model_size_growth_per_year); submissions ×1.2 per year. The yearly energy is the
+  // integral of an exponential, so consecutive years differ by exactly the product of the rates.
+  const Catalogue c = test::round_catalogue();
+  const Calendar cal{CivilTime{2015, 1, 1, 0, 0, 0.0}};
+  WorkloadSpec s = lab(3000);
+  s.jobs_growth_per_year = 1.2;
+  s.model_size_growth_per_year = 1.5;
+  const auto jobs = generate_jobs(s, cal, cal.span_of_years(10), 2015, c);
+  std::map<int, double> kwh;
+  for (const Job& j : jobs) kwh[cal.year_at(j.request.submit_s)] += kwh_from_joules(reference_energy_j(j, c.reference));
+  REQUIRE(kwh.size() == 10);
+  for (int y = 2015; y < 2024; ++y) {
+    const double expected = y < 2020 ? 1.2 * std::pow(10.0, 0.2) : (y == 2020 ? 0.0 : 1.2 * 1.5);
+    if (expected == 0.0) continue;  // 2020 → 2021 crosses the change of trend
+    INFO(y << " → " << y + 1);
+    CHECK(kwh[y + 1] / kwh[y] == Approx(expected).epsilon(0.06));
+  }
+  CHECK(kwh[2024] > 50 * kwh[2015]);
 }
