@@ -344,6 +344,47 @@ struct Reader {
     if (w.generator == "trace" && traces.size() == 0)
       m.error("missing required key 'traces' (expected at least one trace for generator trace)",
               "generator");
+    w.fixed_profile = m.string("fixed_profile", w.fixed_profile);
+    w.work_flops_per_job = m.number("work_flops_per_job", w.work_flops_per_job, {.min = 0, .max = 1e30});
+    w.interarrival_s = m.duration("interarrival", w.interarrival_s, {.min = 0, .max = 10 * kYear365});
+    {
+      YamlMap by_year = m.map("mix_by_year");
+      for (auto& [year, v] : by_year.entries()) {
+        auto y = parse_yaml_number(year);
+        if (!y || *y != std::floor(*y) || *y < 1900 || *y > 2200) {
+          by_year.error("expected a year in [1900, 2200] as key, got " + year, year);
+          continue;
+        }
+        if (!v.is_map()) {
+          v.error("expected a mapping of profile shares, got " + v.describe());
+          continue;
+        }
+        YamlMap holder = v.as_map();
+        std::map<std::string, double> mix;
+        double sum = 0;
+        for (auto& [k, sv] : holder.entries()) {
+          mix[k] = sv.as_number(kFraction);
+          sum += mix[k];
+        }
+        if (!mix.empty() && std::fabs(sum - 1.0) > 1e-6)
+          by_year.error("expected shares that sum to 1, got a sum of " + num(sum), year);
+        w.mix_by_year[static_cast<int>(*y)] = mix;
+      }
+    }
+    for (const auto& item : m.list("deadline_bursts")) {
+      YamlMap b = item.as_map();
+      DeadlineBurst db;
+      db.month = static_cast<int>(b.required_integer("month", {.min = 1, .max = 12}));
+      db.day = static_cast<int>(b.required_integer("day", {.min = 1, .max = 31}));
+      db.window_s = b.duration("window", db.window_s, {.min = 0, .max = 366 * kDay, .min_exclusive = true});
+      db.factor = b.number("factor", db.factor, {.min = 0, .max = 1000});
+      w.deadline_bursts.push_back(db);
+    }
+    w.peak_hour_utc = m.number("peak_hour_utc", w.peak_hour_utc, {.min = 0, .max = 24});
+    w.scale_work_with_year = m.boolean("scale_work_with_year", w.scale_work_with_year);
+    w.chain_finetune_work = m.number("chain_finetune_work", w.chain_finetune_work, {.min = 0, .max = 10});
+    w.chain_eval_work = m.number("chain_eval_work", w.chain_eval_work, {.min = 0, .max = 10});
+    w.sweep_spread = m.number("sweep_spread", w.sweep_spread, {.min = 0, .max = 5});
     w.sweep_fraction = m.number("sweep_fraction", w.sweep_fraction, kFraction);
     w.sweep_variants = static_cast<int>(m.integer("sweep_variants", w.sweep_variants, {.min = 1, .max = 10000}));
     w.chain_fraction = m.number("chain_fraction", w.chain_fraction, kFraction);

@@ -53,9 +53,37 @@ TEST_CASE("a base scenario is read with its values and every other default", "[s
   CHECK(s.policies.energy[0].numbers.at("after") == 1800);
   CHECK(s.policies.energy[0].key_path == "policies.energy.0");
   CHECK(s.output.file == "results/base.h5");
-  CHECK(s.site.platform.file == kDir + "platform-tiny.yaml");
+  CHECK(s.site.platform.file == std::string(DCSIM_SOURCE_DIR) + "/platforms/sites/quickstart-h200.yaml");
   REQUIRE(s.input_files.size() == 2);
   CHECK(s.input_files[0] == kDir + "base.yaml");
+}
+
+TEST_CASE("the platform file is loaded by the platform loader", "[scenario]") {
+  Scenario s = load_scenario(kDir + "base.yaml");
+  REQUIRE(s.site.platform.nodes.size() == 1);
+  CHECK(s.site.platform.nodes[0].node_type == "dgx-h200");
+  CHECK(s.site.platform.nodes[0].count == 16);
+}
+
+TEST_CASE("a bad platform file's errors come with the scenario's", "[scenario]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "dcsim-scenario-bad-platform";
+  fs::create_directories(dir);
+  { std::ofstream(dir / "p.yaml") << "name: p\nnodes:\n  - {type: no-such-node, count: 2}\n"; }
+  { std::ofstream(dir / "s.yaml") << "seed: -3\nsite: {platform: p.yaml}\n"; }
+  try {
+    load_scenario((dir / "s.yaml").string());
+    FAIL("no error");
+  } catch (const InputError& e) {
+    bool seed = false, platform = false;
+    for (const auto& d : e.diagnostics()) {
+      if (d.key_path == "seed" && d.line == 1) seed = true;
+      if (fs::path(d.file).filename() == "p.yaml" && d.line == 3) platform = true;
+    }
+    CHECK(seed);
+    CHECK(platform);
+  }
+  fs::remove_all(dir);
 }
 
 TEST_CASE("extends merges mappings key by key and replaces lists", "[scenario]") {
@@ -103,6 +131,15 @@ TEST_CASE("every documented key is read", "[scenario]") {
   REQUIRE(s.workload.traces.size() == 1);
   CHECK(s.workload.traces[0].limit == 1000);
   CHECK(s.workload.catalogue_files.size() == 1);
+  CHECK(s.workload.fixed_profile == "speech_recognition");
+  CHECK(s.workload.work_flops_per_job == 2e20);
+  CHECK(s.workload.interarrival_s == 3.6 * 3600);
+  CHECK(s.workload.mix_by_year.at(2026).at("generative_modelling") == 0.7);
+  REQUIRE(s.workload.deadline_bursts.size() == 1);
+  CHECK(s.workload.deadline_bursts[0].window_s == 14 * 86400.0);
+  CHECK(s.workload.deadline_bursts[0].factor == 2.5);
+  CHECK_FALSE(s.workload.scale_work_with_year);
+  CHECK(s.workload.sweep_spread == 0.3);
   CHECK(s.policies.scheduler.name == "easy-backfill");
   CHECK(s.policies.energy[1].numbers.at("enabled") == 1);
   CHECK(s.policies.tick_s == 300);
