@@ -254,3 +254,50 @@ TEST_CASE("an unknown trace format or a missing file is an input error") {
   CHECK(input_error([&] { import_trace(spec_for("philly", kFix + "jobs.csv"), c, 1); }).key_path == "format");
   CHECK(input_error([&] { import_trace(spec_for("swf", kFix + "nope.swf"), c, 1); }).key_path == "file");
 }
+
+TEST_CASE("Helios: the Earth vc6YE month replays its GPU demand at every minute") {
+  const Catalogue c = test::round_catalogue();
+  const std::string file = std::string(DCSIM_SOURCE_DIR) + "/scenarios/data/gpu_traces/helios_earth_vc6YE_cluster_sequence_1min.csv";
+  const ImportResult r = import_trace(spec_for("helios", file), c, 1);
+  // Demand per minute from the file itself.
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> demand;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string x;
+    while (std::getline(ss, x, ',')) f.push_back(x);
+    // running/pending ≥8 and <8 are columns 12..15 (0-based)
+    demand.push_back(std::stod(f[12]) + std::stod(f[13]) + std::stod(f[14]) + std::stod(f[15]));
+  }
+  REQUIRE(demand.size() == 44640);
+  // Sweep-line over job starts and ends: running GPUs at each minute.
+  std::vector<double> delta(demand.size() + 2, 0.0);
+  for (const Job& j : r.jobs) {
+    const auto s = static_cast<std::size_t>(std::lround(j.request.submit_s / 60.0));
+    const auto e = static_cast<std::size_t>(std::lround((j.request.submit_s + runtime(j, c)) / 60.0));
+    delta[s] += j.request.gpus;
+    delta[std::min(e, delta.size() - 1)] -= j.request.gpus;
+  }
+  double running = 0;
+  std::size_t mismatches = 0;
+  for (std::size_t m = 0; m < demand.size(); ++m) {
+    running += delta[m];
+    if (std::abs(running - demand[m]) > 1e-6) ++mismatches;
+  }
+  CHECK(mismatches == 0);
+  CHECK(r.jobs.size() > 1000);
+}
+
+TEST_CASE("Azure LLM: the code trace imports one inference job per request") {
+  Catalogue c = test::round_catalogue();
+  const std::string file = std::string(DCSIM_SOURCE_DIR) + "/scenarios/data/gpu_traces/azure_llm_inference_2023_code.csv";
+  TraceImportSpec s = spec_for("azure-llm", file);
+  s.default_profile = "decode";
+  const ImportResult r = import_trace(s, c, 1);
+  CHECK(r.jobs.size() == 8819);
+  // 2023-11-16 18:17:03 to 19:14:19: the last request about 57 minutes after the first
+  CHECK(r.jobs.back().request.submit_s == Approx(57 * 60 + 15.3).margin(2.0));
+}
