@@ -183,7 +183,8 @@ struct WorkloadSpec {
   // Added by the workload module (workloads/README.md):
   std::string fixed_profile = "image_classification";  // fixed generator: profile of every job
   Flops work_flops_per_job = 0;   // fixed generator: 0 = drawn from the profile's duration
-  Seconds interarrival_s = 0;     // fixed generator: submit i·interarrival_s (0 = all at t = 0)
+  Seconds interarrival_s = 0;     // fixed generator: (mean) gap between submissions (0 = all at t = 0)
+  std::string arrival_process = "regular";  // fixed generator: regular (i·gap) | poisson (exponential gaps)
   std::map<int, std::map<std::string, double>> mix_by_year;  // research-lab: from that year on
   std::vector<DeadlineBurst> deadline_bursts;
   double peak_hour_utc = 14;      // daily cycle: hour of the highest arrival rate
