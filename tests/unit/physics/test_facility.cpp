@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -133,5 +134,26 @@ TEST_CASE("a liquid loop removes most heat with pumps and a dry cooler", "[physi
     // trim 680 kW at CoP 8.816·10/12; air share 0.2 MW at CoP 2.6756·25/34
     CHECK(hot.dry_cooler_w == Approx(54000));
     CHECK(hot.chiller_w == Approx(92558.98 + 101659.44));
+  }
+}
+
+TEST_CASE("with the default power path, PUE stays within 1.03–2.0 from −20 to 48 °C and from "
+          "30 to 100 % load",
+          "[physics][facility]") {
+  for (const char* model : {"chiller", "chiller-economiser", "liquid"}) {
+    CoolingSpec c;
+    c.model = model;
+    double lo = 10, hi = 0;
+    for (double t = -20; t <= 48; t += 1) {
+      for (double load = 0.3; load <= 1.0; load += 0.1) {
+        const double pue = facility_power(c, LossSpec{}, LossSpec{}, load * 1e6, t, 1e6).pue;
+        lo = std::min(lo, pue);
+        hi = std::max(hi, pue);
+      }
+    }
+    std::cout << model << ": PUE from " << lo << " to " << hi << "\n";
+    INFO(model);
+    CHECK(lo >= 1.03);
+    CHECK(hi <= 2.0);
   }
 }
