@@ -779,7 +779,7 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
       notes.push_back(diags.file + ": column '" + raw.names[c] + "' has no values");
       continue;
     }
-    std::size_t prev = SIZE_MAX;
+    std::size_t prev = SIZE_MAX, next = 0;  // valid neighbours; `next` is reused along a run
     for (std::size_t i = 0; i < n; ++i) {
       if (!std::isnan(v[i])) {
         prev = i;
@@ -795,8 +795,10 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
           continue;
         }
       }
-      std::size_t next = i + 1;
-      while (next < n && std::isnan(v[next])) ++next;
+      if (next <= i) {
+        next = i + 1;
+        while (next < n && std::isnan(v[next])) ++next;
+      }
       if (prev == SIZE_MAX) {
         v[i] = v[first_valid];
       } else if (rule == GapRule::hold || next >= n) {

@@ -45,7 +45,7 @@ struct FaultRules {
   OrderRule unordered = OrderRule::sort;
   // Refuse (InputError) a file whose gaps would need more inserted points than this: a stray
   // timestamp years away must not exhaust memory.
-  std::size_t max_gap_points = 1'000'000;
+  std::size_t max_gap_points = 100'000;
 };
 
 const char* to_string(GapRule r);
