@@ -101,9 +101,12 @@ class Builder {
   void fixed() {
     const ProfileSpec& p = cat_.by_name(spec_.fixed_profile);
     const int g = spec_.gpus_per_job;
+    const bool poisson = spec_.arrival_process == "poisson" && spec_.interarrival_s > 0;
+    Seconds t = 0;
     for (int i = 0; i < spec_.jobs; ++i) {
+      t = poisson ? t + arrivals_.exponential(1.0 / spec_.interarrival_s) : spec_.interarrival_s * i;
       const Seconds d = sample_duration_s(p, fixed_);
-      Job j = make_job(p, g, d, spec_.interarrival_s * i, p.kind);
+      Job j = make_job(p, g, d, t, p.kind);
       if (spec_.work_flops_per_job > 0) j.profile.work_flops = spec_.work_flops_per_job;
       finish_job(j, p);
       jobs.push_back(std::move(j));
@@ -255,6 +258,10 @@ void validate_workload(const WorkloadSpec& spec, const Catalogue& cat) {
       errs.add(diag("workload.profile", "expected a profile of the catalogue, got \"" + spec.fixed_profile + "\""));
     if (spec.gpus_per_job < 1) errs.add(diag("workload.gpus_per_job", "expected an integer >= 1, got " + std::to_string(spec.gpus_per_job)));
     if (spec.jobs < 0) errs.add(diag("workload.jobs", "expected an integer >= 0, got " + std::to_string(spec.jobs)));
+    if (spec.arrival_process != "regular" && spec.arrival_process != "poisson")
+      errs.add(diag("workload.arrivals.process", "expected regular or poisson, got \"" + spec.arrival_process + "\""));
+    if (spec.interarrival_s < 0)
+      errs.add(diag("workload.arrivals.mean_interarrival", "expected a duration >= 0, got " + num(spec.interarrival_s)));
   }
   if (spec.daily_cycle < 0 || spec.daily_cycle > 1)
     errs.add(diag("workload.daily_cycle", "expected a number in [0, 1], got " + num(spec.daily_cycle)));

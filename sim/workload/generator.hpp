@@ -5,7 +5,9 @@
 // Generators (WorkloadSpec::generator):
 //   fixed         `jobs` jobs of `fixed_profile` with `gpus_per_job` GPUs each; work
 //                 `work_flops_per_job` (or drawn from the profile's duration distribution);
-//                 job i (0-based) submitted at i · interarrival_s.
+//                 job i (0-based) submitted at i · interarrival_s (arrival_process regular) or
+//                 after exponential gaps of mean interarrival_s (poisson; stream
+//                 "workload.arrivals"), the first one gap after t = 0.
 //   research-lab  non-homogeneous Poisson arrivals (Lewis–Shedler thinning):
 //                   λ(t) = λ0 · G^{t/yr} · (1 + a_d·cos(2π(h(t) − h_peak)/24)) · w(t) · b(t)
 //                 λ0 = jobs_per_year / 365 d, G = jobs_growth_per_year, h(t) the UTC hour,

@@ -289,3 +289,29 @@ TEST_CASE("a growing lab replayed 2015-2025 uses more energy each year, as the g
   }
   CHECK(kwh[2024] > 50 * kwh[2015]);
 }
+
+TEST_CASE("the fixed generator can submit as a Poisson process with the given mean gap") {
+  const Catalogue c = test::round_catalogue();
+  WorkloadSpec s;
+  s.generator = "fixed";
+  s.jobs = 20000;
+  s.fixed_profile = "compute";
+  s.gpus_per_job = 8;
+  s.interarrival_s = 3.6 * kHour;
+  s.arrival_process = "poisson";
+  const auto jobs = generate_jobs(s, kCal, 1e12, 5, c);
+  REQUIRE(jobs.size() == 20000);
+  // mean gap 3.6 h (sd of the mean 0.7 %); coefficient of variation of the gaps 1 (exponential)
+  const double mean_gap = jobs.back().request.submit_s / 20000.0;
+  CHECK(mean_gap == Approx(3.6 * kHour).epsilon(0.03));
+  double sq = 0;
+  for (std::size_t i = 1; i < jobs.size(); ++i) {
+    const double g = jobs[i].request.submit_s - jobs[i - 1].request.submit_s;
+    sq += (g - mean_gap) * (g - mean_gap);
+  }
+  CHECK(std::sqrt(sq / 19999.0) / mean_gap == Approx(1.0).epsilon(0.05));
+  SECTION("an unknown process is an input error") {
+    s.arrival_process = "bursty";
+    CHECK_THROWS_AS(generate_jobs(s, kCal, 1e12, 5, c), InputError);
+  }
+}
