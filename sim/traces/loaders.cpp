@@ -83,6 +83,7 @@ struct Raw {
   std::vector<double> key;        // file-order time in seconds (see key_minus_utc_s)
   std::vector<int> line;          // file line of each row
   std::vector<int> offset_min;    // explicit UTC offset per row (kNoOffset if none)
+  std::vector<std::uint8_t> row_flags;  // per row, e.g. kPointSourceEstimated (empty = none)
   std::vector<std::vector<double>> cols;  // NaN = empty cell
   double key_minus_utc_s = 0;     // key = UTC + this (local standard clocks)
   bool naive_local_clock = false; // offset-less timestamps of a local clock: look for DST jumps
@@ -221,7 +222,27 @@ void parse_electricity_maps(std::string_view txt, Raw& raw, Diags& diags) {
   layout.min_fields = layout.numeric.empty() ? 1 : layout.numeric.back() + 1;
   raw.add_columns(names);
   raw.reserve(8784);
+  // "Data Estimated" = true marks values Electricity Maps estimated: kept, flagged and counted.
+  std::size_t est_col = SIZE_MAX;
+  for (std::size_t i = 0; i < f.size(); ++i)
+    if (text::trim(f[i]) == "Data Estimated") est_col = i;
+  if (est_col == SIZE_MAX) {
+    parse_timestamp_rows(reader, layout, raw, diags, "2023-01-01 00:00:00");
+    return;
+  }
+  // Second pass over the same lines for the flag column (rows that parsed keep their order).
   parse_timestamp_rows(reader, layout, raw, diags, "2023-01-01 00:00:00");
+  text::LineReader again(txt);
+  std::string_view l;
+  again.next(l);
+  raw.row_flags.assign(raw.key.size(), kPointOriginal);
+  std::size_t r = 0;
+  for (; again.next(l) && r < raw.line.size();) {
+    if (again.line_no() != raw.line[r]) continue;
+    text::split_csv(l, f);
+    if (est_col < f.size() && text::trim(f[est_col]) == "true") raw.row_flags[r] = kPointSourceEstimated;
+    ++r;
+  }
 }
 
 void parse_generic(std::string_view txt, Raw& raw, Diags& diags) {
@@ -684,6 +705,15 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     else notes.push_back(diags.file + ": irregular time steps; no gap detection");
   }
   std::vector<std::uint8_t> flags(n, kPointOriginal);
+  std::size_t estimated = 0;
+  if (!raw.row_flags.empty())
+    for (std::size_t i = 0; i < n; ++i) {
+      flags[i] = raw.row_flags[keep[i]];
+      estimated += (flags[i] & kPointSourceEstimated) != 0;
+    }
+  if (estimated > 0)
+    notes.push_back(diags.file + ": " + std::to_string(estimated) +
+                    " rows marked as estimated by the source (kept, flagged kPointSourceEstimated)");
   std::vector<std::size_t> src(n);  // index into raw columns, or SIZE_MAX for inserted points
   for (std::size_t i = 0; i < n; ++i) src[i] = keep[i];
   if (step > 0) {
@@ -741,7 +771,7 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
       }
       k2.push_back(key[i]);
       l2.push_back(line[i]);
-      f2.push_back(kPointOriginal);
+      f2.push_back(flags[i]);
       s2.push_back(keep[i]);
     }
     key = std::move(k2);
@@ -859,6 +889,7 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     rep.duplicates_dropped = duplicates + folded_dups;
     rep.unordered_rows_sorted = unordered;
     rep.dst_jumps = dst;
+    rep.source_estimated = estimated;
     for (const auto& note : notes)
       if (note.find("column '") == std::string::npos || note.find("column '" + raw.names[c] + "'") != std::string::npos)
         rep.notes.push_back(note);

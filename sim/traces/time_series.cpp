@@ -114,7 +114,7 @@ TimeSeries::Stats TimeSeries::stats(bool include_filled) const {
   Stats s;
   double sum = 0;
   for (std::size_t i = 0; i < v_.size(); ++i) {
-    if (!include_filled && flags_[i] != kPointOriginal) continue;
+    if (!include_filled && (flags_[i] & (kPointFilledEmpty | kPointFilledGap)) != 0) continue;
     if (s.count == 0) s.min = s.max = v_[i];
     s.min = std::min(s.min, v_[i]);
     s.max = std::max(s.max, v_[i]);

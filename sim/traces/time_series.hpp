@@ -34,6 +34,7 @@ enum PointFlag : std::uint8_t {
   kPointOriginal = 0,
   kPointFilledEmpty = 1,   // the file had an empty/invalid cell here; value from the gap rule
   kPointFilledGap = 2,     // the file had no row at this time (missing timestamp); inserted
+  kPointSourceEstimated = 4,  // the file itself marks the value as estimated (Electricity Maps)
 };
 
 inline constexpr Seconds kNever = std::numeric_limits<double>::infinity();
@@ -73,7 +74,7 @@ class TimeSeries {
   // First time > t where the value (step) or slope (linear) changes; kNever if none.
   Seconds next_change_after(Seconds t) const;
 
-  // Statistics over the points (not time-weighted). include_filled = false skips flagged points,
+  // Statistics over the points (not time-weighted). include_filled = false skips filled points,
   // which is how published min/mean/max of a file with empty cells are computed.
   struct Stats {
     double min = 0, mean = 0, max = 0;

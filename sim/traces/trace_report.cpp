@@ -86,6 +86,7 @@ std::vector<std::pair<std::string, double>> TraceReport::counts() const {
       {"unordered_rows_sorted", d(unordered_rows_sorted)},
       {"dst_jumps", d(dst_jumps)},
       {"negative_values_clamped", d(negative_values_clamped)},
+      {"source_estimated", d(source_estimated)},
       {"wrapped_span_s", wrapped_span_s},
       {"held_span_s", held_span_s},
       {"feb29_filled", d(feb29_filled)},
@@ -119,6 +120,7 @@ std::string TraceReport::summary() const {
   add(d(unordered_rows_sorted), "unordered rows sorted");
   add(d(dst_jumps), "DST jumps");
   add(d(negative_values_clamped), "negative values clamped");
+  add(d(source_estimated), "values estimated by the source");
   add(wrapped_span_s, "s wrapped");
   add(held_span_s, "s held");
   add(d(feb29_filled), "Feb 29 filled from Feb 28");

@@ -75,6 +75,7 @@ struct TraceReport {
   std::size_t dst_jumps = 0;            // UTC-offset changes in the timestamps, or DST-like hour
                                         // jumps in timestamps without an offset
   std::size_t negative_values_clamped = 0;  // generation profiles only
+  std::size_t source_estimated = 0;     // rows the file marks as estimated (kept, flagged)
   // Alignment to the run (traces/align.hpp)
   std::string alignment;                // e.g. "typical_year from 2022", "absolute"
   Seconds wrapped_span_s = 0;           // run time served by a repeated year / span

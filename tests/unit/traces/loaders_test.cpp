@@ -75,11 +75,11 @@ TEST_CASE("EIA-930 avg_CI min, mean and max match SOURCES.md for all five balanc
 }
 
 TEST_CASE("Electricity Maps files give direct CI by its UTF-8 column name or by alias") {
-  struct Row { const char* file; double min, mean, max; };
-  // SOURCES.md §1.2
-  const Row rows[] = {{"carbon/electricitymaps_ES_2023_hourly.csv", 31.1, 117.8, 280.6},
-                      {"carbon/electricitymaps_NO_2023_hourly.csv", 0.7, 9.3, 47.7},
-                      {"carbon/electricitymaps_US-CAL-CISO_2023_hourly.csv", 54.9, 193.5, 330.8}};
+  struct Row { const char* file; double min, mean, max; std::size_t estimated; };
+  // SOURCES.md §1.2; `estimated` = rows with "Data Estimated" true (grep -c ',true,')
+  const Row rows[] = {{"carbon/electricitymaps_ES_2023_hourly.csv", 31.1, 117.8, 280.6, 14},
+                      {"carbon/electricitymaps_NO_2023_hourly.csv", 0.7, 9.3, 47.7, 4},
+                      {"carbon/electricitymaps_US-CAL-CISO_2023_hourly.csv", 54.9, 193.5, 330.8, 3}};
   for (const auto& row : rows) {
     INFO(row.file);
     const TraceTable t = load_table(data(row.file));
@@ -88,6 +88,8 @@ TEST_CASE("Electricity Maps files give direct CI by its UTF-8 column name or by 
     CHECK(&direct == &t.column("direct"));
     CHECK(direct.size() == 8760);
     CHECK(t.report("direct").clean());
+    CHECK(t.report("direct").source_estimated == row.estimated);
+    CHECK(direct.count_flagged(kPointSourceEstimated) == row.estimated);
     const auto st = direct.stats();
     CHECK(st.min == Approx(row.min).margin(0.05));
     CHECK(st.mean == Approx(row.mean).margin(0.05));
