@@ -114,6 +114,11 @@ AcceleratorSpec parse_accelerator(const std::string& name, YamlMap m) {
             "full_power_w} in descending frequency)");
     return a;
   }
+  if (auto pv = m.value("pstates"); pv && !pv->is_list()) {
+    pv->error("expected a list of p-states {freq_mhz, rel_voltage, full_power_w}, got " +
+              pv->describe());
+    return a;
+  }
   YamlList list = m.list("pstates");
   if (list.size() == 0) {
     m.error("expected at least one p-state, got an empty list", "pstates");
@@ -121,6 +126,11 @@ AcceleratorSpec parse_accelerator(const std::string& name, YamlMap m) {
   }
   const PState* prev = nullptr;
   for (const auto& item : list) {
+    if (!item.is_map()) {
+      item.error("expected a p-state {freq_mhz, rel_voltage, full_power_w}, got " + item.describe());
+      prev = nullptr;
+      continue;
+    }
     YamlMap s = item.as_map();
     PState p;
     p.freq_mhz = s.required_number("freq_mhz", kPos);
@@ -188,6 +198,10 @@ void parse_sections(YamlMap root, CatalogueBuild& b) {
   if (root.has("accelerators")) {
     YamlMap acc = root.map("accelerators");
     for (auto& [name, v] : acc.entries()) {
+      if (!v.is_map()) {
+        v.error("expected a mapping of accelerator fields (platforms/README.md), got " + v.describe());
+        continue;
+      }
       const std::string key = "accelerator:" + name;
       AcceleratorSpec a = parse_accelerator(name, v.as_map());  // errors reported either way
       if (b.cat.defined_at.count(key)) {
@@ -203,6 +217,10 @@ void parse_sections(YamlMap root, CatalogueBuild& b) {
   if (root.has("node_types")) {
     YamlMap nodes = root.map("node_types");
     for (auto& [name, v] : nodes.entries()) {
+      if (!v.is_map()) {
+        v.error("expected a mapping of node-type fields (platforms/README.md), got " + v.describe());
+        continue;
+      }
       const std::string key = "node:" + name;
       CatalogueBuild scratch;  // a duplicate's accelerator position must not replace the first's
       NodeSpec n = parse_node(name, v.as_map(), b.cat.defined_at.count(key) ? scratch : b);
@@ -406,6 +424,10 @@ PlatformSpec load_platform(const std::string& path, DiagnosticSink& errors) {
   if (root.has("nodes") && groups.size() == 0)
     root.error("expected at least one node group {type, count}, got an empty list", "nodes");
   for (const auto& item : groups) {
+    if (!item.is_map()) {
+      item.error("expected a node group {type: <node type>, count: <nodes>}, got " + item.describe());
+      continue;
+    }
     YamlMap g = item.as_map();
     NodeGroup ng;
     ng.node_type = g.required_string("type");

@@ -215,6 +215,19 @@ TEST_CASE("bad platform files are reported with file, line, column and key path,
     CHECK(e[0].line == 2);
     CHECK(e[0].message.find("no-such-catalogue.yaml") != std::string::npos);
   }
+  SECTION("values of the wrong shape are reported once each, without follow-up noise") {
+    const auto e = load_errors("wrong_shapes.yaml");
+    CHECK(find_error(e, "expected a mapping, got 100").key_path == "accelerators.gpu-a.peak_tflops");
+    CHECK(find_error(e, "got lots").line == 5);
+    CHECK(find_error(e, "expected a list of p-states").line == 10);
+    CHECK(find_error(e, "accelerator fields").key_path == "accelerators.gpu-b");
+    CHECK(find_error(e, "got 2.5").line == 13);
+    CHECK(find_error(e, "host_busy_w >= host_idle_w").line == 13);
+    CHECK(find_error(e, "expected a node group").key_path == "nodes.0");
+    CHECK(find_error(e, "the string \"3\"").key_path == "nodes.1.count");
+    CHECK(find_error(e, "got a list").key_path == "network");
+    CHECK(e.size() == 9);
+  }
   SECTION("several problems are all reported together") {
     const auto e = load_errors("many_errors.yaml");
     CHECK(find_error(e, "duplicate accelerator 'H200-SXM'").line == 3);
