@@ -34,7 +34,7 @@ std::string data_dir() {
 namespace {
 
 PolicyValidator policy_validator() {
-  return [](const PolicyConfig& cfg, DiagnosticSink& sink) { (void)make_policy(cfg, sink); };
+  return [](const PolicyConfig& cfg, DiagnosticSink& sink) { validate_policy(cfg, sink); };
 }
 
 std::vector<std::string> catalogue_files_of(const Scenario& sc) {

@@ -476,10 +476,22 @@ std::optional<double> parse_number(const std::string& s) {
   return v;
 }
 
+// Key paths of diagnostics: full ("policies.energy.0.after") or relative to the entry ("after",
+// "name", "" for the entry itself), as config's PolicyValidator wants.
+struct KeyPaths {
+  std::string base;
+  bool relative = false;
+  std::string of(const std::string& key) const { return relative ? key : base + "." + key; }
+  std::string entry() const { return relative ? std::string() : base; }
+};
+
+KeyPaths full_paths(const PolicyConfig& cfg) {
+  return KeyPaths{cfg.key_path.empty() ? std::string("policy") : cfg.key_path, false};
+}
+
 std::unique_ptr<Policy> build(const PolicyInfo& info, const PolicyConfig& cfg,
-                              DiagnosticSink& sink) {
+                              DiagnosticSink& sink, const KeyPaths& paths) {
   const std::size_t before = sink.size();
-  const std::string base = cfg.key_path.empty() ? std::string("policy") : cfg.key_path;
   auto known = [&](const std::string& key) {
     return std::any_of(info.params.begin(), info.params.end(),
                        [&](const ParamSpec& p) { return p.name == key; });
@@ -490,7 +502,7 @@ std::unique_ptr<Policy> build(const PolicyInfo& info, const PolicyConfig& cfg,
       param_names.empty() ? "no parameters" : "one of " + join(param_names);
   auto unknown = [&](const std::string& key) {
     if (key == "name" || known(key)) return;
-    diag(sink, base + "." + key,
+    diag(sink, paths.of(key),
          "expected a parameter of " + info.name + " (" + expected_params + "), got '" + key + "'");
   };
   for (const auto& [k, v] : cfg.numbers) unknown(k);
@@ -498,7 +510,7 @@ std::unique_ptr<Policy> build(const PolicyInfo& info, const PolicyConfig& cfg,
 
   ParamValues vals;
   for (const ParamSpec& p : info.params) {
-    const std::string key = base + "." + p.name;
+    const std::string key = paths.of(p.name);
     const auto num_it = cfg.numbers.find(p.name);
     const auto str_it = cfg.strings.find(p.name);
     const bool has_num = num_it != cfg.numbers.end();
@@ -576,7 +588,7 @@ std::unique_ptr<Policy> build(const PolicyInfo& info, const PolicyConfig& cfg,
   if (sink.size() != before) return nullptr;
   if (info.validate) {
     if (std::string msg = info.validate(vals); !msg.empty()) {
-      diag(sink, base, std::move(msg));
+      diag(sink, paths.entry(), std::move(msg));
       return nullptr;
     }
   }
@@ -615,18 +627,48 @@ std::unique_ptr<Policy> make_policy(const PolicyConfig& config, DiagnosticSink& 
   if (info == nullptr) {
     std::vector<std::string> all;
     for (const PolicyInfo& p : policy_catalogue()) all.push_back(p.name);
-    diag(sink, (config.key_path.empty() ? std::string("policy") : config.key_path) + ".name",
+    diag(sink, full_paths(config).of("name"),
          "expected a policy name (" + join(all) + "), got '" + config.name + "'");
     return nullptr;
   }
-  return build(*info, config, sink);
+  return build(*info, config, sink, full_paths(config));
+}
+
+void validate_policy(const PolicyConfig& config, DiagnosticSink& sink) {
+  const KeyPaths rel{config.key_path, true};
+  // The role follows from where the entry was written.
+  const std::string& kp = config.key_path;
+  const bool is_sched = kp.size() >= 9 && kp.compare(kp.size() - 9, 9, "scheduler") == 0;
+  const bool is_energy = kp.find("energy") != std::string::npos;
+  const PolicyInfo* info = find_policy(config.name);
+  const auto role_ok = [&](const PolicyInfo& i) {
+    return !(is_sched && i.role != PolicyRole::scheduler) &&
+           !(is_energy && i.role != PolicyRole::energy);
+  };
+  if (info == nullptr || !role_ok(*info)) {
+    const bool known_role = is_sched || is_energy;
+    const PolicyRole role = is_sched ? PolicyRole::scheduler : PolicyRole::energy;
+    std::vector<std::string> names;
+    if (known_role) {
+      names = names_of(role);
+    } else {
+      for (const PolicyInfo& p : policy_catalogue()) names.push_back(p.name);
+    }
+    const std::string what = !known_role ? "a policy name"
+                             : is_sched  ? "a scheduling policy"
+                                         : "an energy policy";
+    diag(sink, rel.of("name"), "expected " + what + " (" + join(names) + "), got '" +
+                                   config.name + "'");
+    return;
+  }
+  (void)build(*info, config, sink, rel);
 }
 
 std::unique_ptr<Policy> make_policy_stack(const PoliciesSpec& spec, DiagnosticSink& sink) {
   const std::size_t before = sink.size();
   auto make_role = [&](const PolicyConfig& cfg, PolicyRole role) -> std::unique_ptr<Policy> {
     const PolicyInfo* info = find_policy(cfg.name);
-    const std::string base = cfg.key_path.empty() ? std::string("policy") : cfg.key_path;
+    const KeyPaths paths = full_paths(cfg);
     const char* what = role == PolicyRole::scheduler ? "a scheduling policy" : "an energy policy";
     if (info == nullptr || info->role != role) {
       std::string msg = std::string("expected ") + what + " (" + join(names_of(role)) +
@@ -634,10 +676,10 @@ std::unique_ptr<Policy> make_policy_stack(const PoliciesSpec& spec, DiagnosticSi
       if (info != nullptr)
         msg += role == PolicyRole::scheduler ? " (an energy policy: list it under energy)"
                                              : " (a scheduler: give it as the scheduler)";
-      diag(sink, base + ".name", std::move(msg));
+      diag(sink, paths.of("name"), std::move(msg));
       return nullptr;
     }
-    return build(*info, cfg, sink);
+    return build(*info, cfg, sink, paths);
   };
   auto scheduler = make_role(spec.scheduler, PolicyRole::scheduler);
   std::vector<std::unique_ptr<Policy>> energy;

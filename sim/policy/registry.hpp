@@ -74,6 +74,12 @@ const PolicyInfo* find_policy(std::string_view name);
 
 // Builds one policy; nullptr (and diagnostics in `sink`) if the configuration is invalid.
 std::unique_ptr<Policy> make_policy(const PolicyConfig& config, DiagnosticSink& sink);
+// The check config/ runs while loading a scenario (its PolicyValidator): the same checks as
+// make_policy, with key paths relative to the entry — the parameter name ("after"), "name" for
+// the policy name, "" for the entry — so the loader can place each at its position in the file
+// and prefix the entry's path. The role (scheduler or energy policy) is checked when the entry's
+// key_path ends in "scheduler" or contains "energy".
+void validate_policy(const PolicyConfig& config, DiagnosticSink& sink);
 // The scheduler plus the energy policies as one CompositePolicy; nullptr on any error (all
 // errors of all entries are reported). Checks that the scheduler entry names a scheduler and
 // each energy entry an energy policy.

@@ -194,3 +194,39 @@ TEST_CASE("make_policy_stack rejects two DVFS governors in one run") {
   CHECK(sink.all()[0].key_path == "policies.energy[1].name");
   CHECK_THAT(sink.all()[0].message, Catch::EndsWith("got 'workload-aware' after 'ondemand'"));
 }
+
+TEST_CASE("validate_policy reports key paths relative to the entry, as the scenario loader wants") {
+  DiagnosticSink sink;
+  SECTION("a parameter: its name") {
+    auto c = cfg("power-down-idle", "policies.energy.0");
+    c.numbers["after"] = -1;
+    validate_policy(c, sink);
+    REQUIRE(sink.size() == 1);
+    CHECK(sink.all()[0].key_path == "after");
+  }
+  SECTION("an inconsistent entry: empty") {
+    auto c = cfg("suspend-resume", "policies.energy.1");
+    c.numbers["low_gco2"] = 500;
+    validate_policy(c, sink);
+    REQUIRE(sink.size() == 1);
+    CHECK(sink.all()[0].key_path.empty());
+  }
+  SECTION("an energy policy written as the scheduler: name, listing the schedulers") {
+    validate_policy(cfg("ondemand", "policies.scheduler"), sink);
+    REQUIRE(sink.size() == 1);
+    CHECK(sink.all()[0].key_path == "name");
+    CHECK(sink.all()[0].message ==
+          "expected a scheduling policy (fcfs, easy-backfill, priority-deadline), got 'ondemand'");
+  }
+  SECTION("a scheduler among the energy policies") {
+    validate_policy(cfg("fcfs", "policies.energy.2"), sink);
+    REQUIRE(sink.size() == 1);
+    CHECK_THAT(sink.all()[0].message, Catch::StartsWith("expected an energy policy (power-down-idle, "));
+  }
+  SECTION("a valid entry: nothing") {
+    auto c = cfg("carbon-aware-shift", "policies.energy.0");
+    c.strings["step"] = "1h";
+    validate_policy(c, sink);
+    CHECK(sink.empty());
+  }
+}
