@@ -215,8 +215,10 @@ void SuspendResume::decide(const ClusterView& view, std::span<const Event>,
       const Seconds remaining = r.expected_end_s - now;
       if (remaining < opt_.min_remaining_s || suspended_.count(j->id)) continue;
       if (j->deadline_s && now + remaining + opt_.checkpoint_cost_s >= *j->deadline_s) continue;
+      const Suspension s{now, remaining, j->deadline_s};
+      if (forced_release(s) <= now) continue;  // it would have to resume at once
       emit(out, PreemptJob{j->id});
-      suspended_.emplace(j->id, Suspension{now, remaining, j->deadline_s});
+      suspended_.emplace(j->id, s);
     }
   }
   Seconds next = kInf;
