@@ -707,7 +707,7 @@ class Sim {
     const int g = nd.spec->accelerators_per_node;
     Watts per_device = kInf;
     if (nd.device_cap_w > 0) per_device = std::min(per_device, nd.device_cap_w);
-    const Watts host = host_power_w(*nd.spec, nd.host_load);
+    const Watts host = host_power_w(*nd.spec, nd.host_load, 1.0);  // budget with fans at full speed
     if (nd.node_cap_w > 0) per_device = std::min(per_device, (nd.node_cap_w - host) / g);
     if (nd.rack_share_cap_w > 0) per_device = std::min(per_device, (nd.rack_share_cap_w - host) / g);
     for (std::uint32_t j : nd.jobs) {
@@ -756,7 +756,6 @@ class Sim {
       case NodeState::booting: host = nd.spec->boot_power_w; break;
       case NodeState::shutting_down: host = nd.spec->shutdown_power_w; break;
       case NodeState::on: {
-        host = host_power_w(*nd.spec, nd.host_load);
         int busy = 0;
         for (std::uint32_t j : nd.jobs) {
           const JobRt& r = jobs_[j];
@@ -768,6 +767,9 @@ class Sim {
         }
         accel += (v.gpus_total - busy) * nd.power->power_w(nd.eff_pstate, 0.0, 0.0);
         busy_now = busy;
+        // Fans follow the larger of the host load and the accelerators' heat (node_power.hpp).
+        const double heat = nd.acc->tdp_w > 0 ? accel / (v.gpus_total * nd.acc->tdp_w) : 0.0;
+        host = host_power_w(*nd.spec, nd.host_load, std::min(1.0, heat));
         break;
       }
     }
@@ -906,7 +908,7 @@ class Sim {
     JobRecord rec;
     rec.id = r.job.request.id;
     rec.profile = r.job.request.profile;
-    rec.year = r.job.profile.model_year;
+    rec.year = r.job.profile.model_year > 0 ? r.job.profile.model_year : cal_.year_at(r.job.request.submit_s);
     rec.submit_s = r.job.request.submit_s;
     rec.start_s = r.first_start_s;
     rec.end_s = r.end_s;
@@ -1012,7 +1014,7 @@ class Sim {
     s["jobs_killed"] = static_cast<double>(killed_);
     s["jobs_not_submitted"] = static_cast<double>(not_submitted_);
     s["preemptions"] = static_cast<double>(preemptions_);
-    s["mean_job_delay_h"] = delay_n_ > 0 ? delay_sum_ / delay_n_ / 3600.0 : 0;
+    s["mean_job_delay_h"] = delay_n_ > 0 ? delay_sum_ / static_cast<double>(delay_n_) / 3600.0 : 0;
     s["pstate_changes"] = static_cast<double>(pstate_changes_);
     s["simulated_s"] = final_t_;
     s["gpus"] = gpus_total_;
