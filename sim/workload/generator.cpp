@@ -313,8 +313,19 @@ void finalise_stream(std::vector<Job>& jobs, Seconds span_s) {
                jobs.end());
   }
   JobGraph graph(jobs);  // unknown ids, cycles → InputError
-  std::stable_sort(jobs.begin(), jobs.end(),
-                   [](const Job& a, const Job& b) { return a.request.submit_s < b.request.submit_s; });
+  const auto by_submit = [](const Job& a, const Job& b) { return a.request.submit_s < b.request.submit_s; };
+  if (!std::is_sorted(jobs.begin(), jobs.end(), by_submit)) {
+    // Sort a permutation, then move each job once (a Job is large: moving it log N times costs).
+    std::vector<std::size_t> order(jobs.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return jobs[a].request.submit_s < jobs[b].request.submit_s;
+    });
+    std::vector<Job> sorted;
+    sorted.reserve(jobs.size());
+    for (std::size_t i : order) sorted.push_back(std::move(jobs[i]));
+    jobs = std::move(sorted);
+  }
   std::unordered_map<JobId, JobId> remap;
   remap.reserve(jobs.size());
   for (std::size_t i = 0; i < jobs.size(); ++i) remap[jobs[i].request.id] = static_cast<JobId>(i + 1);
