@@ -90,8 +90,8 @@ ACCELERATORS = [
                 "idle and the p-state table are estimated: Google publishes no DVFS states"),
     dict(name="TPU-v3", kind="tpu",
          peak={"bf16": 123},
-         memory_gb=32, bw=0.9, tdp=450, idle=90, lim=(450, 450),
-         law=dict(fmax=940, fmin=470, step=94, vmin=0.7, ps=170, d=250),
+         memory_gb=32, bw=0.9, tdp=450, idle=80, lim=(450, 450),
+         law=dict(fmax=940, fmin=470, step=94, vmin=0.7, ps=150, d=250),
          source="Patterson et al. 2021 (REFERENCE.md: 123 TFLOP/s peak, 450 W TDP); Jouppi et al., "
                 "CACM 2020 (32 GiB HBM, 900 GB/s, 940 MHz). No user power limit. idle and p-states "
                 "estimated"),

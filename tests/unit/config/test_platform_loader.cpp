@@ -12,6 +12,7 @@
 #include "config/platform_loader.hpp"
 #include "config/yaml_reader.hpp"
 #include "physics/accelerator_power.hpp"
+#include "physics/node_power.hpp"
 
 using namespace dcsim;
 
@@ -322,5 +323,32 @@ TEST_CASE("partial-duty GEMMs stay within 15 % of the duty-cycle measurement (kn
     const double sim = h200.power_w(burst, d, 1.0);
     std::printf("  %4.2f %7.1f %7.1f %+6.1f %%\n", d, sim, w, 100 * (sim - w) / w);
     CHECK(std::abs(sim - w) / w <= 0.15);
+  }
+}
+
+TEST_CASE("at a training load the V100 and TPU nodes draw Patterson et al.'s measured average "
+          "system power per chip within 15 %",
+          "[config][platform][calibration]") {
+  // Patterson et al. 2021, Table 3: average system power per processor (chip + its share of
+  // host, memory, network, fans) in training: V100 325 W, TPU v2 221 W, TPU v3 283 W.
+  // Load: the H200 calibration point of GPT-2 training (u 0.995, intensity 0.561), host load 0.3
+  // (JobProfile default), each device at the fastest p-state its power limit allows.
+  DiagnosticSink errors;
+  const PlatformCatalogue c = load_builtin_catalogue(errors, kRoot + "/platforms/nodes.yaml");
+  REQUIRE(errors.empty());
+  const std::vector<std::pair<std::string, double>> measured{
+      {"v100-8gpu", 325}, {"tpu-v2-host", 221}, {"tpu-v3-host", 283}};
+  std::printf("\nsystem power per chip in training: node, simulated W, Patterson W, error\n");
+  for (const auto& [node, w] : measured) {
+    const NodeSpec& n = c.node_types.at(node);
+    const AcceleratorSpec& a = c.accelerators.at(n.accelerator);
+    const AcceleratorPower power(a);
+    const int p = power.highest_pstate_under(a.power_limit_max_w, 0.995, 0.561);
+    const double chip = power.power_w(p, 0.995, 0.561);
+    const int k = n.accelerators_per_node;
+    const double per_chip = node_power_w(n, 0.3, k * chip, k * a.tdp_w) / k;
+    std::printf("  %-12s %6.1f %6.1f %+6.1f %%\n", node.c_str(), per_chip, w, 100 * (per_chip - w) / w);
+    INFO(node);
+    CHECK(std::abs(per_chip - w) / w <= 0.15);
   }
 }
