@@ -305,3 +305,15 @@ TEST_CASE("a long run of empty cells is filled in linear time") {
   (void)ms;
 #endif
 }
+
+TEST_CASE("the report names every repair for provenance") {
+  const TraceTable t = load_table(fixture("gap.csv"));
+  const TraceReport& r = t.report("value");
+  CHECK(r.summary() == fixture("gap.csv") + "[value]: 1 gaps, 2 gap points filled");
+  bool found = false;
+  for (const auto& [name, value] : r.counts())
+    if (name == "gap_points_filled") found = value == 2;
+  CHECK(found);
+  REQUIRE(r.notes.size() == 1);
+  CHECK(r.notes[0].find("gap.csv:5: gap of 10800 s after 2024-01-01T01:00:00Z; 2 points filled") != std::string::npos);
+}
