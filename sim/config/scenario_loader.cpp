@@ -335,7 +335,24 @@ struct Reader {
       ts.format = t.choice("format", "", {"swf", "alibaba-gpu-2023", "helios", "dcsim-csv", "azure-llm"});
       if (!t.has("format")) t.error("missing required key 'format' (expected swf, alibaba-gpu-2023, helios, dcsim-csv or azure-llm)");
       ts.file = t.required_path("file");
-      ts.profile_rule = t.string("profile_rule", ts.profile_rule);
+      ts.profile_rule = t.choice("profile_rule", ts.profile_rule, {"fixed", "by-gpus", "by-column", "mix"});
+      {
+        YamlMap pm = t.map("profile_map");
+        for (auto& [k, v] : pm.entries()) {
+          if (ts.profile_rule == "by-gpus") {
+            auto g = parse_yaml_number(k);
+            if (!g || *g < 0 || *g != std::floor(*g)) {
+              pm.error("expected a minimum GPU count (an integer >= 0) as key for rule by-gpus, got " + k, k);
+              continue;
+            }
+          }
+          ts.profile_map[k] = v.as_string();
+        }
+      }
+      ts.profile_column = t.string("profile_column", ts.profile_column);
+      ts.procs_per_gpu = t.number("procs_per_gpu", ts.procs_per_gpu, {.min = 0, .max = 1e6, .min_exclusive = true});
+      ts.aggregate_s = t.duration("aggregate", ts.aggregate_s, {.min = 0, .max = 366 * kDay});
+      ts.serving_params = t.number("serving_params", ts.serving_params, {.min = 0, .max = 1e15, .min_exclusive = true});
       ts.default_profile = t.string("default_profile", ts.default_profile);
       ts.time_scale = t.number("time_scale", ts.time_scale, {.min = 0, .max = 1e6, .min_exclusive = true});
       if (t.has("limit")) ts.limit = static_cast<int>(t.integer("limit", 0, {.min = 1, .max = kMaxJobs}));
@@ -347,6 +364,7 @@ struct Reader {
     w.fixed_profile = m.string("fixed_profile", w.fixed_profile);
     w.work_flops_per_job = m.number("work_flops_per_job", w.work_flops_per_job, {.min = 0, .max = 1e30});
     w.interarrival_s = m.duration("interarrival", w.interarrival_s, {.min = 0, .max = 10 * kYear365});
+    w.arrival_process = m.choice("arrival_process", w.arrival_process, {"regular", "poisson"});
     {
       YamlMap by_year = m.map("mix_by_year");
       for (auto& [year, v] : by_year.entries()) {

@@ -122,6 +122,7 @@ struct NodeRt {
   double host_load = 0;
   double busy_freq = 0;
   int busy_gpus = 0;
+  Watts accel_w_prev = 0, host_w_prev = 0;  // for per-rack sums
 };
 
 struct JobRt {
@@ -245,6 +246,36 @@ class Sim {
   }
 
   RunSummary summary() const { return summary_; }
+
+  // Opt-in per-rack / per-node series (output.per_rack / output.per_node).
+  void begin_entities(Recorder& rec) {
+    if (sc_.output.per_rack && topo_->rack_count() > 0) {
+      rack_avg_ = std::make_unique<EntityAverager>(topo_->rack_count(), 0.0);
+      rack_power_.assign(topo_->rack_count(), 0.0);
+      std::vector<std::int64_t> ids(topo_->rack_count());
+      for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+      rec.begin_entities("rack", ids, {{"rack_it_power_w", "W", "IT power of the rack (nodes incl. booting/off)"}});
+    }
+    if (sc_.output.per_node) {
+      node_avg_ = std::make_unique<EntityAverager>(nodes_.size(), 0.0);
+      std::vector<std::int64_t> ids(nodes_.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+      rec.begin_entities("node", ids, {{"node_power_w", "W", "power of the node (accelerators + host)"}});
+    }
+  }
+  // Called by the site sink right after each site row: the same bin for the entities.
+  void emit_entities(Recorder& rec, Seconds bin_start, Seconds bin_end) {
+    if (rack_avg_) {
+      entity_row_.resize(rack_avg_->size());
+      rack_avg_->emit(bin_start, bin_end, entity_row_);
+      rec.append_entity_sample("rack", bin_start, entity_row_);
+    }
+    if (node_avg_) {
+      entity_row_.resize(node_avg_->size());
+      node_avg_->emit(bin_start, bin_end, entity_row_);
+      rec.append_entity_sample("node", bin_start, entity_row_);
+    }
+  }
 
  private:
   // ---------------------------------------------------------------------------- controller
@@ -784,6 +815,14 @@ class Sim {
     nd.busy_freq = bf;
     nd.busy_gpus = busy_now;
     nd.energy.set(now, accel + host);
+    if (node_avg_) node_avg_->set(n, now, accel + host);
+    if (rack_avg_) {
+      const RackId r = views_[n].rack;
+      rack_power_[r] += (accel + host) - (nd.accel_w_prev + nd.host_w_prev);
+      rack_avg_->set(r, now, rack_power_[r]);
+    }
+    nd.accel_w_prev = accel;
+    nd.host_w_prev = host;
     // Jobs on the node: their power share changed.
     for (std::uint32_t j : nd.jobs) update_job_power(j, now);
     site_dirty_ = true;
@@ -1040,6 +1079,8 @@ class Sim {
   Forecasts forecasts_;
   std::function<double(Seconds)> hour_fn_;
   std::unique_ptr<IntervalAverager> averager_;
+  std::unique_ptr<EntityAverager> rack_avg_, node_avg_;
+  std::vector<double> rack_power_, entity_row_;
   Values values_ = Values(ch_count, 0.0);
   Values totals_ = Values(ch_count, 0.0);
   bool interrupted_ = false;
@@ -1131,17 +1172,21 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
       meta.attributes["trace_report_" + std::to_string(i)] = sim.inputs_.reports[i];
     const auto specs = site_series_specs();
     recorder.begin(meta, specs);
+    sim.begin_entities(recorder);
     std::vector<double> row;
     Recorder* rec = &recorder;
+    Sim* simp = &sim;
+    const Seconds dt = scenario.time.sample_s, end = sim.end_s_;
     sim.averager_ = std::make_unique<IntervalAverager>(
         ch_count, 0.0, scenario.time.sample_s,
-        [rec, &row](Seconds t, const std::vector<double>& avg) {
+        [rec, &row, simp, dt, end](Seconds t, const std::vector<double>& avg) {
           row.assign(avg.begin(), avg.begin() + ch_written);
           // Ratios per interval are ratios of energies, not means of instantaneous ratios.
           const double nan = std::numeric_limits<double>::quiet_NaN();
           row[ch_pue] = avg[ch_it] > 0 ? avg[ch_facility] / avg[ch_it] : nan;
           row[ch_freq] = avg[ch_busy_gpus] > 0 ? avg[ch_busy_freq] / avg[ch_busy_gpus] : nan;
           rec->append_sample(t, row);
+          simp->emit_entities(*rec, t, std::min(t + dt, end));
         });
     sim.run();
     if (sim.interrupted_) throw RunInterrupted("run interrupted");

@@ -81,4 +81,32 @@ class IntervalAverager {
   Sink sink_;
 };
 
+// Interval averages of many entities (per-rack, per-node series) at O(1) per change: each entity
+// integrates only its own changes; emit() closes a bin for all of them (O(entities) per bin).
+class EntityAverager {
+ public:
+  EntityAverager(std::size_t n, Seconds t0) : power_(n, 0.0), acc_(n, 0.0), last_(n, t0) {}
+  std::size_t size() const { return power_.size(); }
+  double power(std::size_t i) const { return power_[i]; }
+  // Value of entity i changes to p at time t (t within the current bin).
+  void set(std::size_t i, Seconds t, double p) {
+    acc_[i] += power_[i] * (t - last_[i]);
+    last_[i] = t;
+    power_[i] = p;
+  }
+  // Closes the bin [bin_start, bin_end) and writes each entity's average into out[offset + i].
+  void emit(Seconds bin_start, Seconds bin_end, std::vector<double>& out, std::size_t offset = 0) {
+    const Seconds w = bin_end - bin_start;
+    for (std::size_t i = 0; i < power_.size(); ++i) {
+      acc_[i] += power_[i] * (bin_end - last_[i]);
+      out[offset + i] = w > 0 ? acc_[i] / w : power_[i];
+      acc_[i] = 0;
+      last_[i] = bin_end;
+    }
+  }
+
+ private:
+  std::vector<double> power_, acc_, last_;
+};
+
 }  // namespace dcsim
