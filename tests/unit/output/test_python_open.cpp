@@ -47,6 +47,7 @@ for engine in ("h5netcdf", "netcdf4"):
         assert ds.rack_inlet_temp_c.dims == ("time", "rack")
         assert np.issubdtype(ds.job_start_time.dtype, np.datetime64)
         assert np.isnat(ds.job_start_time.values[2]) and not np.isnat(ds.job_start_time.values[0])
+        assert ds.job_delay_s.dtype == np.float64  # units "s": not decoded to timedelta64
         assert list(ds.job_outcome.values) == ["completed", "completed", "rejected"]
         assert json.loads(ds.attrs["input_checksums"])["platforms/h100.yaml"] == "cd34"
         assert ds.attrs["scenario_yaml"] == "name: sample\nseed: 42\n"
