@@ -29,6 +29,10 @@ FlopsPerSecond effective_peak_flops(const AcceleratorSpec& a, const std::string&
   else if (precision == "fp16") f = first_of({"bf16"});
   else if (precision == "fp8" || precision == "int8") f = first_of({"bf16", "fp16"});
   else if (precision == "tf32") f = first_of({"fp32"});
+  if (f <= 0 && (precision == "fp32" || precision == "tf32")) {
+    // No fp32 units (TPUs): fp32 matmuls run as three bf16 passes (XLA precision HIGH).
+    f = first_of({"bf16"}) / 3.0;
+  }
   if (f > 0) return f;
   throw std::invalid_argument("accelerator '" + a.name + "' has no peak throughput for precision '" +
                               precision + "' (nor a fallback)");

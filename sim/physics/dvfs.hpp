@@ -32,7 +32,9 @@ double slowdown(const JobProfile& p, Megahertz f, Megahertz f_max);
 
 // Peak dense FLOP/s of `precision` on `a`, with documented fallbacks when the device has no
 // dedicated units for it: bf16 ↔ fp16; fp8 and int8 run at bf16 (else fp16) speed; tf32 runs at
-// fp32 speed. Throws std::invalid_argument if nothing applies (e.g. fp64 on a TPU).
+// fp32 speed; fp32/tf32 without fp32 units (TPUs) run as three bf16 passes (bf16 peak / 3, XLA's
+// "HIGH" matmul precision on TPU). Throws std::invalid_argument if nothing applies (e.g. fp64
+// on a TPU).
 FlopsPerSecond effective_peak_flops(const AcceleratorSpec& a, const std::string& precision);
 
 Seconds runtime_at_fmax_s(const JobProfile& p, const AcceleratorSpec& a, int gpus);

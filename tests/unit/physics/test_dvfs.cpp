@@ -47,6 +47,11 @@ TEST_CASE("run time at f_max is work over the achieved aggregate throughput", "[
     p.precision = "tf32";
     CHECK(runtime_at_fmax_s(p, a, 4) == Approx(6250));
   }
+  SECTION("fp32 on a device without fp32 units runs as three bf16 passes") {
+    a.peak_tflops.erase("fp32");
+    p.precision = "fp32";
+    CHECK(runtime_at_fmax_s(p, a, 4) == Approx(3 * 625));
+  }
   SECTION("a precision the device cannot run is an error") {
     p.precision = "fp64";
     CHECK_THROWS_AS(runtime_at_fmax_s(p, a, 4), std::invalid_argument);
