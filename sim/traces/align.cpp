@@ -192,7 +192,8 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
     rep.alignment = "none (no data)";
     return {};
   }
-  if (!(span_s >= 0)) throw InvariantError("align_to_run: negative span");
+  if (!(span_s >= 0) || !(span_s <= 1e12) || !std::isfinite(calendar.start_unix()))
+    coverage_error(meta, "expected a run span in [0, 1e12] s, got " + std::to_string(span_s));
   Seconds step = meta.nominal_step_s;
   if (!(step > 0))
     step = src.size() > 1 ? (src.last_time() - src.first_time()) / static_cast<double>(src.size() - 1) : 3600.0;
@@ -237,8 +238,9 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
   const auto day_from = static_cast<std::int64_t>(std::floor(run0 / kDay)) - 1;
   const auto day_to = static_cast<std::int64_t>(std::floor(run1 / kDay)) + 1;
   const YearView yv = reference_year_of(src, meta, step);
+  // Work and size of a day-by-day mapping: at least one step per day, however sparse the trace.
   const double typical_points =
-      static_cast<double>(day_to - day_from + 1) * static_cast<double>(yv.p.t.size()) / 365.0;
+      static_cast<double>(day_to - day_from + 1) * std::max(1.0, static_cast<double>(yv.p.t.size()) / 365.0);
   const bool typical = options.mode == CalendarMode::typical_year || meta.base == TimeBase::typical_year;
 
   if (typical) {

@@ -320,8 +320,8 @@ void parse_generic(std::string_view txt, Raw& raw, Diags& diags) {
         continue;
       }
       const auto t = text::parse_number(f[0]);
-      if (!t) {
-        diags.add(ln, 1, "time_s", "expected seconds since the run start, got " + quote(f[0]));
+      if (!t || std::fabs(*t) > 1e12) {  // 1e12 s ≈ 31,700 years
+        diags.add(ln, 1, "time_s", "expected seconds since the run start within ±1e12, got " + quote(f[0]));
         continue;
       }
       raw.key.push_back(*t);
@@ -754,7 +754,10 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
                                           " s after " + iso(key[i - 1]) + " (line " + std::to_string(line[i - 1]) + ")");
           } else {
             std::size_t inserted = 0;
-            for (double t = key[i - 1] + step; t < key[i] - 0.5 * step; t += step) {
+            const auto m = static_cast<std::size_t>(std::max(0.0, std::round(dt / step) - 1));
+            for (std::size_t k = 1; k <= m; ++k) {
+              const double t = key[i - 1] + static_cast<double>(k) * step;
+              if (!(t > k2.back() && t < key[i])) continue;  // rounding at huge times
               k2.push_back(t);
               l2.push_back(line[i]);
               f2.push_back(kPointFilledGap);
