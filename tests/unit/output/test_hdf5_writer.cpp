@@ -340,6 +340,7 @@ TEST_CASE("The same run written twice gives byte-identical files") {
   s.rows = 100;
   s.racks = 2;
   write_sample((dir / "a.h5").string(), s, {.chunk_rows = 16});
+  ::usleep(1'100'000);  // a second later: any time stamp HDF5 kept would now differ
   write_sample((dir / "b.h5").string(), s, {.chunk_rows = 16});
   const auto a = slurp(dir / "a.h5");
   CHECK(a.size() > 0);
