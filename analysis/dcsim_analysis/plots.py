@@ -177,14 +177,14 @@ def plot_carbon_vs_load(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
     else:
         scale, unit = _power_scale(float(np.nanmax(load)) if load.size else 0.0)
         load_label, load_plot = f"IT power ({unit})", load / scale
-    t = ds[io.SITE_DIM].values
+    tt, (ci_s, load_s) = _steps(ds, ci, load_plot)
 
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
-    ax1.plot(t, ci, color="#7f7f7f", linewidth=0.8)
+    ax1.plot(tt, ci_s, color="#7f7f7f", linewidth=0.8)
     ax1.set_ylabel("carbon intensity (gCO2e/kWh)", color="#555555")
     twin = ax1.twinx()
-    twin.plot(t, load_plot, color="#1f77b4", linewidth=0.8)
+    twin.plot(tt, load_s, color="#1f77b4", linewidth=0.8)
     twin.set_ylabel(load_label, color="#1f77b4")
     _date_axis(ax1)
     ax1.set_title(_title(ds, "Carbon intensity and load"))
@@ -198,6 +198,9 @@ def plot_carbon_vs_load(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
         ax2.plot((edges[:-1] + edges[1:]) / 2, means, color="black", marker="o", markersize=3,
                  label="mean per bin")
         ax2.legend(fontsize="small")
+    elif ok.any():
+        ax2.annotate(f"constant intensity: {ci[ok][0]:g} gCO2e/kWh", (0.5, 0.97),
+                     xycoords="axes fraction", ha="center", va="top", fontsize="small")
     ax2.set_xlabel("carbon intensity (gCO2e/kWh)")
     ax2.set_ylabel(load_label)
     ax2.set_title("load vs intensity")
@@ -275,6 +278,11 @@ def plot_strategy_comparison(
     cols = [c for c in cols if c in df.columns and df[c].notna().any()]
     if not cols:
         raise ValueError(f"nothing to compare: none of the metrics are in {list(df.columns)}")
+    df = df.copy()
+    for col in cols:  # MW and MWh read badly below 1: show kW and kWh instead
+        if col.endswith(("_mw", "_mwh")) and df[col].abs().max() < 1:
+            df[col] = df[col] * 1000
+            labels[col] = labels.get(col, col).replace("(MW", "(kW")
     n = len(cols)
     fig = Figure(figsize=(3.2 * n, 0.45 * len(df) + 2.2), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n, sharey=True))
@@ -288,8 +296,8 @@ def plot_strategy_comparison(
         ax.invert_yaxis() if ax is axes[0] else None
         if baseline is not None and baseline in df.index:
             ref = float(df.loc[baseline, col])
-            for yi, v in zip(y, vals):
-                if ref and np.isfinite(v):
+            for yi, v, name in zip(y, vals, names):
+                if ref and np.isfinite(v) and name != baseline:
                     ax.annotate(f"{(v - ref) / ref:+.1%}", (v, yi), xytext=(3, 0),
                                 textcoords="offset points", va="center", fontsize="x-small")
         ax.margins(x=0.15)

@@ -33,6 +33,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MIN_PNG_BYTES = 5_000  # a plot with axes, labels and data; an empty canvas is ~2 kB
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Debian's netCDF4 was built against another numpy minor version: harmless, and noisy.
+    config.addinivalue_line("filterwarnings", "ignore:numpy.ndarray size changed:RuntimeWarning")
+
+
 def dcsim_binary() -> Path:
     b = Path(os.environ.get("DCSIM_BINARY", "build/release/dcsim"))
     return b if b.is_absolute() else SOURCE_DIR / b

@@ -13,12 +13,13 @@ from conftest import ANALYSIS_DIR, QUICKSTART, SOURCE_DIR, assert_png, run_dcsim
 
 NOTEBOOKS = ANALYSIS_DIR / "notebooks"
 
-# Strategies compared by strategy_comparison.ipynb: the quickstart scenario with one key
-# overridden per run (`dcsim run --set key=value`). The label becomes the file name.
+# Strategies compared by strategy_comparison.ipynb: the quickstart scenario (FCFS, no energy
+# policy) with one key overridden per run (`dcsim run --set key=value`), as its comments suggest.
+# The label becomes the file name and so the run's label in the comparison.
 VARIANTS = {
     "baseline": [],
-    "seed-43": ["seed=43"],
-    "seed-44": ["seed=44"],
+    "easy-backfill": ["policies.scheduler.name=easy-backfill"],
+    "power-down-idle": ["policies.energy=[{name: power-down-idle}]"],
 }
 
 
