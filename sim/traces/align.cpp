@@ -14,9 +14,13 @@ namespace {
 
 constexpr double kDay = 86400.0;
 
-double year_start(int y) { return static_cast<double>(days_from_civil(y, 1, 1)) * kDay; }
+double year_start(int y) {
+  return static_cast<double>(days_from_civil(y, 1, 1)) * kDay;
+}
 
-std::string iso(double unix_s) { return format_iso(civil_from_unix(unix_s)); }
+std::string iso(double unix_s) {
+  return format_iso(civil_from_unix(unix_s));
+}
 
 struct Points {
   std::vector<double> t, v;
@@ -69,7 +73,8 @@ YearView reference_year_of(const TimeSeries& src, const TraceMeta& meta, Seconds
   }
   std::vector<std::size_t> order(idx.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return tt[a] < tt[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return tt[a] < tt[b]; });
   for (std::size_t k : order) {
     if (!yv.p.t.empty() && yv.p.t.back() == tt[k]) continue;
     yv.p.push(tt[k], v[idx[k]], f[idx[k]]);
@@ -82,8 +87,8 @@ YearView reference_year_of(const TimeSeries& src, const TraceMeta& meta, Seconds
 // Emits run days [day_from, day_to] (Unix day numbers) from the reference year by month/day.
 // keep(t) filters emitted points. Counts Feb 29 handling for days overlapping [run0, run1].
 template <class Keep>
-void emit_typical(const YearView& yv, std::int64_t day_from, std::int64_t day_to, double run0, double run1,
-                  Points& out, TraceReport& rep, Keep keep) {
+void emit_typical(const YearView& yv, std::int64_t day_from, std::int64_t day_to, double run0,
+                  double run1, Points& out, TraceReport& rep, Keep keep) {
   const bool ref_leap = is_leap_year(yv.year);
   const auto& pt = yv.p.t;
   for (std::int64_t day = day_from; day <= day_to; ++day) {
@@ -95,7 +100,8 @@ void emit_typical(const YearView& yv, std::int64_t day_from, std::int64_t day_to
     const double off = d0 - s0;
     bool kept = false;
     auto it = std::lower_bound(pt.begin(), pt.end(), s0);
-    for (auto i = static_cast<std::size_t>(it - pt.begin()); i < pt.size() && pt[i] < s0 + kDay; ++i) {
+    for (auto i = static_cast<std::size_t>(it - pt.begin()); i < pt.size() && pt[i] < s0 + kDay;
+         ++i) {
       const double t = pt[i] + off;
       if (keep(t)) {
         out.push(t, yv.p.v[i], yv.p.f[i]);
@@ -105,11 +111,14 @@ void emit_typical(const YearView& yv, std::int64_t day_from, std::int64_t day_to
     // Count leap-day handling only for run days this mapping actually served.
     const bool overlaps = d0 + kDay > run0 && d0 < run1;
     if (kept && overlaps && leap_day_from_28) ++rep.feb29_filled;
-    if (kept && overlaps && ref_leap && !is_leap_year(c.year) && c.month == 3 && c.day == 1) ++rep.feb29_dropped;
+    if (kept && overlaps && ref_leap && !is_leap_year(c.year) && c.month == 3 && c.day == 1)
+      ++rep.feb29_dropped;
   }
 }
 
-double overlap(double a0, double a1, double b0, double b1) { return std::max(0.0, std::min(a1, b1) - std::max(a0, b0)); }
+double overlap(double a0, double a1, double b0, double b1) {
+  return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
+}
 
 // Run seconds in [run0, run1] whose calendar year differs from `year`.
 double seconds_outside_year(double run0, double run1, int year) {
@@ -126,7 +135,8 @@ double seconds_outside_year(double run0, double run1, int year) {
 void check_size(double estimate, const TraceMeta& meta, const AlignOptions& opt) {
   if (estimate <= static_cast<double>(opt.max_points)) return;
   coverage_error(meta, "expected an aligned trace of at most " + std::to_string(opt.max_points) +
-                           " points, got an estimated " + std::to_string(static_cast<long long>(estimate)) +
+                           " points, got an estimated " +
+                           std::to_string(static_cast<long long>(estimate)) +
                            " (a short trace repeated over a long run?)");
 }
 
@@ -143,9 +153,12 @@ void trim(Points& p, double lo, double hi) {
   const auto e = std::upper_bound(p.t.begin(), p.t.end(), hi);
   std::size_t i1 = std::min(p.t.size(), static_cast<std::size_t>(e - p.t.begin()) + 1);
   Points q;
-  q.t.assign(p.t.begin() + static_cast<std::ptrdiff_t>(i0), p.t.begin() + static_cast<std::ptrdiff_t>(i1));
-  q.v.assign(p.v.begin() + static_cast<std::ptrdiff_t>(i0), p.v.begin() + static_cast<std::ptrdiff_t>(i1));
-  q.f.assign(p.f.begin() + static_cast<std::ptrdiff_t>(i0), p.f.begin() + static_cast<std::ptrdiff_t>(i1));
+  q.t.assign(p.t.begin() + static_cast<std::ptrdiff_t>(i0),
+             p.t.begin() + static_cast<std::ptrdiff_t>(i1));
+  q.v.assign(p.v.begin() + static_cast<std::ptrdiff_t>(i0),
+             p.v.begin() + static_cast<std::ptrdiff_t>(i1));
+  q.f.assign(p.f.begin() + static_cast<std::ptrdiff_t>(i0),
+             p.f.begin() + static_cast<std::ptrdiff_t>(i1));
   p = std::move(q);
 }
 
@@ -159,7 +172,8 @@ Points copy_points(const TimeSeries& s) {
 
 // Periodic repetition of the whole trace with period `period`, covering [lo, hi] outside
 // [cov0, cov1) (inside, the original points are used).
-Points periodic(const TimeSeries& s, double period, double cov0, double cov1, double lo, double hi) {
+Points periodic(const TimeSeries& s, double period, double cov0, double cov1, double lo,
+                double hi) {
   Points out;
   const auto t = s.times();
   const auto kmin = static_cast<long long>(std::floor((lo - cov0) / period)) - 1;
@@ -196,7 +210,9 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
     coverage_error(meta, "expected a run span in [0, 1e12] s, got " + std::to_string(span_s));
   Seconds step = meta.nominal_step_s;
   if (!(step > 0))
-    step = src.size() > 1 ? (src.last_time() - src.first_time()) / static_cast<double>(src.size() - 1) : 3600.0;
+    step = src.size() > 1
+               ? (src.last_time() - src.first_time()) / static_cast<double>(src.size() - 1)
+               : 3600.0;
   const double first = src.first_time(), cov1 = src.last_time() + step;
 
   // --- relative: no calendar -----------------------------------------------------------------
@@ -211,12 +227,14 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
     }
     switch (options.beyond) {
       case BeyondSpanRule::error:
-        coverage_error(meta, "expected a trace covering the run (0.." + std::to_string(span_s) + " s), got " +
-                                 std::to_string(first) + ".." + std::to_string(cov1) + " s; set the rule to wrap or hold");
+        coverage_error(meta, "expected a trace covering the run (0.." + std::to_string(span_s) +
+                                 " s), got " + std::to_string(first) + ".." + std::to_string(cov1) +
+                                 " s; set the rule to wrap or hold");
       case BeyondSpanRule::hold: {
         rep.held_span_s += outside;
         rep.alignment += ", hold beyond the trace";
-        rep.notes.push_back(meta.file + ": " + std::to_string(outside) + " s of the run hold the first/last value");
+        rep.notes.push_back(meta.file + ": " + std::to_string(outside) +
+                            " s of the run hold the first/last value");
         Points p = copy_points(src);
         return finish(p, 0, src.interp());
       }
@@ -225,7 +243,8 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
         check_size((span_s / period + 4) * static_cast<double>(src.size()), meta, options);
         rep.wrapped_span_s += outside;
         rep.alignment += ", span repeated every " + std::to_string(period) + " s";
-        rep.notes.push_back(meta.file + ": trace of " + std::to_string(period) + " s repeated to cover the run");
+        rep.notes.push_back(meta.file + ": trace of " + std::to_string(period) +
+                            " s repeated to cover the run");
         Points p = periodic(src, period, first, cov1, run0, run1);
         trim(p, run0 - period, run1 + period);
         return finish(p, 0, src.interp());
@@ -239,30 +258,35 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
   const auto day_to = static_cast<std::int64_t>(std::floor(run1 / kDay)) + 1;
   const YearView yv = reference_year_of(src, meta, step);
   // Work and size of a day-by-day mapping: at least one step per day, however sparse the trace.
-  const double typical_points =
-      static_cast<double>(day_to - day_from + 1) * std::max(1.0, static_cast<double>(yv.p.t.size()) / 365.0);
-  const bool typical = options.mode == CalendarMode::typical_year || meta.base == TimeBase::typical_year;
+  const double typical_points = static_cast<double>(day_to - day_from + 1) *
+                                std::max(1.0, static_cast<double>(yv.p.t.size()) / 365.0);
+  const bool typical =
+      options.mode == CalendarMode::typical_year || meta.base == TimeBase::typical_year;
 
   if (typical) {
     if (!yv.full) {
-      const std::string msg = "expected a trace covering the whole year " + std::to_string(yv.year) +
-                              " for typical-year alignment, got " + iso(src.first_time()) + ".." + iso(src.last_time());
+      const std::string msg = "expected a trace covering the whole year " +
+                              std::to_string(yv.year) + " for typical-year alignment, got " +
+                              iso(src.first_time()) + ".." + iso(src.last_time());
       if (options.beyond == BeyondSpanRule::error) coverage_error(meta, msg);
       rep.notes.push_back(meta.file + ": " + msg + "; days without data hold the previous value");
     }
     if (meta.base == TimeBase::typical_year && options.mode == CalendarMode::absolute)
-      rep.notes.push_back(meta.file + ": a typical-year file has no real instants; aligned by month/day/hour");
+      rep.notes.push_back(meta.file +
+                          ": a typical-year file has no real instants; aligned by month/day/hour");
     check_size(typical_points, meta, options);
     Points p;
     emit_typical(yv, day_from, day_to, run0, run1, p, rep, [](double) { return true; });
-    if (p.t.empty()) coverage_error(meta, "expected points in the trace's reference year, got none");
+    if (p.t.empty())
+      coverage_error(meta, "expected points in the trace's reference year, got none");
     rep.alignment = "typical_year from " + std::to_string(yv.year);
     rep.wrapped_span_s += seconds_outside_year(run0, run1, yv.year);
     if (rep.feb29_filled > 0)
-      rep.notes.push_back(meta.file + ": " + std::to_string(rep.feb29_filled) + " run Feb 29 read from " +
-                          std::to_string(yv.year) + "-02-28");
+      rep.notes.push_back(meta.file + ": " + std::to_string(rep.feb29_filled) +
+                          " run Feb 29 read from " + std::to_string(yv.year) + "-02-28");
     if (rep.feb29_dropped > 0)
-      rep.notes.push_back(meta.file + ": trace Feb 29 skipped in " + std::to_string(rep.feb29_dropped) + " run years");
+      rep.notes.push_back(meta.file + ": trace Feb 29 skipped in " +
+                          std::to_string(rep.feb29_dropped) + " run years");
     return finish(p, run0, src.interp());
   }
 
@@ -276,13 +300,15 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
   } else {
     switch (options.beyond) {
       case BeyondSpanRule::error:
-        coverage_error(meta, "expected a trace covering the run (" + iso(run0) + ".." + iso(run1) + "), got " +
-                                 iso(first) + ".." + iso(cov1) + "; set the rule to wrap or hold");
+        coverage_error(meta, "expected a trace covering the run (" + iso(run0) + ".." + iso(run1) +
+                                 "), got " + iso(first) + ".." + iso(cov1) +
+                                 "; set the rule to wrap or hold");
       case BeyondSpanRule::hold:
         p = copy_points(src);
         rep.held_span_s += outside;
         rep.alignment += ", hold beyond the trace";
-        rep.notes.push_back(meta.file + ": " + std::to_string(outside) + " s of the run hold the first/last value");
+        rep.notes.push_back(meta.file + ": " + std::to_string(outside) +
+                            " s of the run hold the first/last value");
         break;
       case BeyondSpanRule::wrap:
         rep.wrapped_span_s += outside;
@@ -293,7 +319,8 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
           emit_typical(yv, day_from, day_to, run0, run1, extra, rep,
                        [&](double t) { return t < first || t >= cov1; });
           std::size_t k = 0;
-          for (; k < extra.t.size() && extra.t[k] < first; ++k) p.push(extra.t[k], extra.v[k], extra.f[k]);
+          for (; k < extra.t.size() && extra.t[k] < first; ++k)
+            p.push(extra.t[k], extra.v[k], extra.f[k]);
           const Points orig = copy_points(src);
           for (std::size_t i = 0; i < orig.t.size(); ++i)
             if (p.t.empty() || orig.t[i] > p.t.back()) p.push(orig.t[i], orig.v[i], orig.f[i]);
@@ -307,8 +334,8 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
           check_size((span_s / period + 4) * static_cast<double>(src.size()), meta, options);
           p = periodic(src, period, first, cov1, run0, run1);
           rep.alignment += ", span repeated every " + std::to_string(period) + " s";
-          rep.notes.push_back(meta.file + ": trace shorter than a year repeated every " + std::to_string(period) +
-                              " s to cover the run");
+          rep.notes.push_back(meta.file + ": trace shorter than a year repeated every " +
+                              std::to_string(period) + " s to cover the run");
         }
         break;
     }

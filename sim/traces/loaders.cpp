@@ -14,21 +14,30 @@ namespace dcsim::traces {
 
 const char* to_string(TraceFormat f) {
   switch (f) {
-    case TraceFormat::eia930: return "eia930";
-    case TraceFormat::electricity_maps: return "electricity_maps";
-    case TraceFormat::epw: return "epw";
-    case TraceFormat::nsrdb_psm3: return "nsrdb_psm3";
-    case TraceFormat::pvgis_tmy: return "pvgis_tmy";
-    case TraceFormat::generic_csv: return "generic_csv";
+    case TraceFormat::eia930:
+      return "eia930";
+    case TraceFormat::electricity_maps:
+      return "electricity_maps";
+    case TraceFormat::epw:
+      return "epw";
+    case TraceFormat::nsrdb_psm3:
+      return "nsrdb_psm3";
+    case TraceFormat::pvgis_tmy:
+      return "pvgis_tmy";
+    case TraceFormat::generic_csv:
+      return "generic_csv";
   }
   return "?";
 }
 
 const char* to_string(TimeBase b) {
   switch (b) {
-    case TimeBase::absolute_utc: return "absolute_utc";
-    case TimeBase::typical_year: return "typical_year";
-    case TimeBase::relative: return "relative";
+    case TimeBase::absolute_utc:
+      return "absolute_utc";
+    case TimeBase::typical_year:
+      return "typical_year";
+    case TimeBase::relative:
+      return "relative";
   }
   return "?";
 }
@@ -80,13 +89,13 @@ struct Raw {
   TraceMeta meta;
   std::vector<std::string> names;
   std::vector<std::pair<std::string, std::string>> aliases;
-  std::vector<double> key;        // file-order time in seconds (see key_minus_utc_s)
-  std::vector<int> line;          // file line of each row
-  std::vector<int> offset_min;    // explicit UTC offset per row (kNoOffset if none)
-  std::vector<std::uint8_t> row_flags;  // per row, e.g. kPointSourceEstimated (empty = none)
+  std::vector<double> key;                // file-order time in seconds (see key_minus_utc_s)
+  std::vector<int> line;                  // file line of each row
+  std::vector<int> offset_min;            // explicit UTC offset per row (kNoOffset if none)
+  std::vector<std::uint8_t> row_flags;    // per row, e.g. kPointSourceEstimated (empty = none)
   std::vector<std::vector<double>> cols;  // NaN = empty cell
-  double key_minus_utc_s = 0;     // key = UTC + this (local standard clocks)
-  bool naive_local_clock = false; // offset-less timestamps of a local clock: look for DST jumps
+  double key_minus_utc_s = 0;             // key = UTC + this (local standard clocks)
+  bool naive_local_clock = false;  // offset-less timestamps of a local clock: look for DST jumps
   Interp interp = Interp::step;
   std::vector<std::string> notes;
 
@@ -121,7 +130,9 @@ double civil_seconds(int y, int m, int d, int h, int mi = 0, double s = 0) {
 
 // Typical-year files mix months of different years; their points are placed in one reference
 // year: a leap year if the file has a Feb 29, else a common year.
-int typical_reference_year(bool has_feb29) { return has_feb29 ? 2000 : 2001; }
+int typical_reference_year(bool has_feb29) {
+  return has_feb29 ? 2000 : 2001;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Format parsers: fill Raw; report malformed input into Diags.
@@ -143,13 +154,15 @@ void parse_timestamp_rows(text::LineReader& reader, const CsvLayout& layout, Raw
     text::split_csv(line, f);
     if (f.size() < layout.min_fields) {
       diags.add(ln, 0, {},
-                "expected " + std::to_string(layout.min_fields) + " fields, got " + std::to_string(f.size()));
+                "expected " + std::to_string(layout.min_fields) + " fields, got " +
+                    std::to_string(f.size()));
       continue;
     }
     const auto ts = text::parse_timestamp(f[layout.time_index]);
     if (!ts) {
       diags.add(ln, column_of(line, f[layout.time_index]), {},
-                std::string("expected a timestamp like ") + example + ", got " + quote(f[layout.time_index]));
+                std::string("expected a timestamp like ") + example + ", got " +
+                    quote(f[layout.time_index]));
       continue;
     }
     // Keys live on the file's clock (key = UTC + key_minus_utc_s): offset-less stamps are read on
@@ -200,7 +213,8 @@ void parse_electricity_maps(std::string_view txt, Raw& raw, Diags& diags) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < f.size(); ++i) {
     const auto name = text::trim(f[i]);
-    if (name.rfind("Carbon Intensity", 0) == 0 || name.find("Percentage") != std::string_view::npos) {
+    if (name.rfind("Carbon Intensity", 0) == 0 ||
+        name.find("Percentage") != std::string_view::npos) {
       layout.numeric.push_back(i);
       names.emplace_back(name);
       const std::string n(name);
@@ -217,8 +231,9 @@ void parse_electricity_maps(std::string_view txt, Raw& raw, Diags& diags) {
     }
   }
   if (names.empty())
-    diags.add(1, 1, {}, "expected 'Carbon Intensity gCO₂eq/kWh (direct)' and similar columns, got header " +
-                            quote(line));
+    diags.add(1, 1, {},
+              "expected 'Carbon Intensity gCO₂eq/kWh (direct)' and similar columns, got header " +
+                  quote(line));
   layout.min_fields = layout.numeric.empty() ? 1 : layout.numeric.back() + 1;
   raw.add_columns(names);
   raw.reserve(8784);
@@ -240,7 +255,8 @@ void parse_electricity_maps(std::string_view txt, Raw& raw, Diags& diags) {
   for (; again.next(l) && r < raw.line.size();) {
     if (again.line_no() != raw.line[r]) continue;
     text::split_csv(l, f);
-    if (est_col < f.size() && text::trim(f[est_col]) == "true") raw.row_flags[r] = kPointSourceEstimated;
+    if (est_col < f.size() && text::trim(f[est_col]) == "true")
+      raw.row_flags[r] = kPointSourceEstimated;
     ++r;
   }
 }
@@ -263,24 +279,30 @@ void parse_generic(std::string_view txt, Raw& raw, Diags& diags) {
     if (k == "utc_offset_h") {
       const auto x = text::parse_number(v);
       if (!x || *x < -14 || *x > 14)
-        diags.add(reader.line_no(), 0, "utc_offset_h", "expected hours in [-14, 14], got " + quote(v));
+        diags.add(reader.line_no(), 0, "utc_offset_h",
+                  "expected hours in [-14, 14], got " + quote(v));
       else {
         raw.meta.utc_offset_h = *x;
         raw.key_minus_utc_s = *x * 3600.0;
       }
     } else if (k == "typical_year") {
-      if (v == "true") typical = true;
-      else if (v != "false") diags.add(reader.line_no(), 0, "typical_year", "expected true or false, got " + quote(v));
+      if (v == "true")
+        typical = true;
+      else if (v != "false")
+        diags.add(reader.line_no(), 0, "typical_year", "expected true or false, got " + quote(v));
     } else if (k == "interp") {
-      if (v == "linear") raw.interp = Interp::linear;
-      else if (v != "step") diags.add(reader.line_no(), 0, "interp", "expected step or linear, got " + quote(v));
+      if (v == "linear")
+        raw.interp = Interp::linear;
+      else if (v != "step")
+        diags.add(reader.line_no(), 0, "interp", "expected step or linear, got " + quote(v));
     }
   }
   text::split_csv(line, f);
   const int header_line = reader.line_no();
   const auto first = f.empty() ? std::string_view{} : text::trim(f[0]);
   if (first != "time" && first != "time_s") {
-    diags.add(header_line, 1, {}, "expected a header starting with 'time' or 'time_s', got " + quote(line));
+    diags.add(header_line, 1, {},
+              "expected a header starting with 'time' or 'time_s', got " + quote(line));
     return;
   }
   CsvLayout layout;
@@ -316,12 +338,15 @@ void parse_generic(std::string_view txt, Raw& raw, Diags& diags) {
       const int ln = reader.line_no();
       text::split_csv(l, f);
       if (f.size() < layout.min_fields) {
-        diags.add(ln, 0, {}, "expected " + std::to_string(layout.min_fields) + " fields, got " + std::to_string(f.size()));
+        diags.add(ln, 0, {},
+                  "expected " + std::to_string(layout.min_fields) + " fields, got " +
+                      std::to_string(f.size()));
         continue;
       }
       const auto t = text::parse_number(f[0]);
       if (!t || std::fabs(*t) > 1e12) {  // 1e12 s ≈ 31,700 years
-        diags.add(ln, 1, "time_s", "expected seconds since the run start within ±1e12, got " + quote(f[0]));
+        diags.add(ln, 1, "time_s",
+                  "expected seconds since the run start within ±1e12, got " + quote(f[0]));
         continue;
       }
       raw.key.push_back(*t);
@@ -364,31 +389,37 @@ void parse_epw(std::string_view txt, Raw& raw, Diags& diags) {
   }
   const auto tz = text::parse_number(f[8]);
   if (!tz || *tz < -14 || *tz > 14) {
-    diags.add(1, column_of(line, f[8]), "LOCATION.time_zone", "expected hours from UTC in [-14, 14], got " + quote(f[8]));
+    diags.add(1, column_of(line, f[8]), "LOCATION.time_zone",
+              "expected hours from UTC in [-14, 14], got " + quote(f[8]));
     return;
   }
   raw.meta.utc_offset_h = *tz;
   raw.key_minus_utc_s = *tz * 3600.0;
   for (int i = 2; i <= 8; ++i) {
     if (!reader.next(line)) {
-      diags.add(reader.line_no(), 0, {}, "expected 8 EPW header lines, got " + std::to_string(reader.line_no()));
+      diags.add(reader.line_no(), 0, {},
+                "expected 8 EPW header lines, got " + std::to_string(reader.line_no()));
       return;
     }
   }
   // 0-based EPW fields we read, their names and the "missing" marker (value >= marker).
-  struct Col { std::size_t idx; const char* name; double missing; };
+  struct Col {
+    std::size_t idx;
+    const char* name;
+    double missing;
+  };
   static const Col kCols[] = {
-      {6, "temperature_c", 99.9},        {7, "dew_point_c", 99.9},
-      {8, "relative_humidity_pct", 999}, {9, "pressure_pa", 999999},
-      {13, "ghi_w_m2", 9999},            {14, "dni_w_m2", 9999},
-      {15, "dhi_w_m2", 9999},            {20, "wind_dir_deg", 999},
-      {21, "wind_ms", 999},
+      {6, "temperature_c", 99.9}, {7, "dew_point_c", 99.9},  {8, "relative_humidity_pct", 999},
+      {9, "pressure_pa", 999999}, {13, "ghi_w_m2", 9999},    {14, "dni_w_m2", 9999},
+      {15, "dhi_w_m2", 9999},     {20, "wind_dir_deg", 999}, {21, "wind_ms", 999},
   };
   std::vector<std::string> names;
   for (const auto& c : kCols) names.emplace_back(c.name);
   raw.add_columns(names);
   raw.reserve(8784);
-  struct Civil { int y, m, d, h; };
+  struct Civil {
+    int y, m, d, h;
+  };
   std::vector<Civil> civ;
   civ.reserve(8784);
   std::string_view l;
@@ -403,19 +434,23 @@ void parse_epw(std::string_view txt, Raw& raw, Diags& diags) {
     const auto y = text::parse_int(f[0]), m = text::parse_int(f[1]), d = text::parse_int(f[2]),
                h = text::parse_int(f[3]), mi = text::parse_int(f[4]);
     if (!y || !m || !d || !h || *y < 1 || *y > 9999 || *m < 1 || *m > 12 || *d < 1 ||
-        *d > days_in_month(static_cast<int>(*y) , static_cast<int>(*m)) + (*m == 2 ? 1 : 0)) {
-      diags.add(ln, 1, {}, "expected year,month,day with a valid date, got " + quote(l.substr(0, 20)));
+        *d > days_in_month(static_cast<int>(*y), static_cast<int>(*m)) + (*m == 2 ? 1 : 0)) {
+      diags.add(ln, 1, {},
+                "expected year,month,day with a valid date, got " + quote(l.substr(0, 20)));
       continue;
     }
     if (*h < 1 || *h > 24) {
-      diags.add(ln, column_of(l, f[3]), "hour", "expected an hour-ending hour in 1..24, got " + quote(f[3]));
+      diags.add(ln, column_of(l, f[3]), "hour",
+                "expected an hour-ending hour in 1..24, got " + quote(f[3]));
       continue;
     }
     if (!mi || (*mi != 0 && *mi != 60)) {
-      diags.add(ln, column_of(l, f[4]), "minute", "expected minute 0 or 60 (hourly EPW), got " + quote(f[4]));
+      diags.add(ln, column_of(l, f[4]), "minute",
+                "expected minute 0 or 60 (hourly EPW), got " + quote(f[4]));
       continue;
     }
-    civ.push_back({static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d), static_cast<int>(*h)});
+    civ.push_back(
+        {static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d), static_cast<int>(*h)});
     raw.line.push_back(ln);
     raw.offset_min.push_back(kNoOffset);
     for (std::size_t c = 0; c < std::size(kCols); ++c)
@@ -437,8 +472,9 @@ void parse_epw(std::string_view txt, Raw& raw, Diags& diags) {
     const auto& c = civ[i];
     const int y = years_differ ? ref : c.y;
     if (c.d > days_in_month(y, c.m)) {
-      diags.add(raw.line[i], 1, {}, "expected a valid date, got " + std::to_string(y) + "-" +
-                                        std::to_string(c.m) + "-" + std::to_string(c.d));
+      diags.add(raw.line[i], 1, {},
+                "expected a valid date, got " + std::to_string(y) + "-" + std::to_string(c.m) +
+                    "-" + std::to_string(c.d));
     }
     // Hour-ending h covers [h-1, h) local standard time: the point starts its interval.
     raw.key.push_back(civil_seconds(y, c.m, c.d, c.h - 1));
@@ -451,7 +487,8 @@ void parse_nsrdb(std::string_view txt, Raw& raw, Diags& diags) {
   std::string_view l1, l2, l3;
   std::vector<std::string_view> k, v, f;
   if (!reader.next(l1) || !reader.next(l2) || !reader.next(l3)) {
-    diags.add(reader.line_no(), 0, {}, "expected 2 NSRDB metadata lines and a header, got a shorter file");
+    diags.add(reader.line_no(), 0, {},
+              "expected 2 NSRDB metadata lines and a header, got a shorter file");
     return;
   }
   text::split_csv(l1, k);
@@ -461,7 +498,8 @@ void parse_nsrdb(std::string_view txt, Raw& raw, Diags& diags) {
     if (text::trim(k[i]) == "Time Zone") {
       const auto tz = text::parse_number(v[i]);
       if (!tz || *tz < -14 || *tz > 14) {
-        diags.add(2, column_of(l2, v[i]), "Time Zone", "expected hours from UTC in [-14, 14], got " + quote(v[i]));
+        diags.add(2, column_of(l2, v[i]), "Time Zone",
+                  "expected hours from UTC in [-14, 14], got " + quote(v[i]));
         return;
       }
       raw.meta.utc_offset_h = *tz;
@@ -479,11 +517,16 @@ void parse_nsrdb(std::string_view txt, Raw& raw, Diags& diags) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < f.size(); ++i) {
     const auto n = text::trim(f[i]);
-    if (n == "Year") iy = i;
-    else if (n == "Month") im = i;
-    else if (n == "Day") id = i;
-    else if (n == "Hour") ih = i;
-    else if (n == "Minute") imin = i;
+    if (n == "Year")
+      iy = i;
+    else if (n == "Month")
+      im = i;
+    else if (n == "Day")
+      id = i;
+    else if (n == "Hour")
+      ih = i;
+    else if (n == "Minute")
+      imin = i;
     else if (!n.empty()) {
       layout.numeric.push_back(i);
       names.emplace_back(n);
@@ -494,30 +537,39 @@ void parse_nsrdb(std::string_view txt, Raw& raw, Diags& diags) {
     return;
   }
   raw.add_columns(names);
-  raw.aliases = {{"temperature_c", "Temperature"}, {"ghi_w_m2", "GHI"}, {"wind_ms", "Wind Speed"},
-                 {"dni_w_m2", "DNI"}, {"dhi_w_m2", "DHI"}};
+  raw.aliases = {{"temperature_c", "Temperature"},
+                 {"ghi_w_m2", "GHI"},
+                 {"wind_ms", "Wind Speed"},
+                 {"dni_w_m2", "DNI"},
+                 {"dhi_w_m2", "DHI"}};
   raw.reserve(17568);
   const std::size_t need = std::max({iy, im, id, ih, imin == SIZE_MAX ? 0 : imin,
-                                     layout.numeric.empty() ? 0 : layout.numeric.back()}) + 1;
+                                     layout.numeric.empty() ? 0 : layout.numeric.back()}) +
+                           1;
   std::string_view l;
   while (reader.next(l)) {
     if (text::trim(l).empty()) continue;
     const int ln = reader.line_no();
     text::split_csv(l, f);
     if (f.size() < need) {
-      diags.add(ln, 0, {}, "expected " + std::to_string(need) + " fields, got " + std::to_string(f.size()));
+      diags.add(ln, 0, {},
+                "expected " + std::to_string(need) + " fields, got " + std::to_string(f.size()));
       continue;
     }
     const auto y = text::parse_int(f[iy]), m = text::parse_int(f[im]), d = text::parse_int(f[id]),
                h = text::parse_int(f[ih]);
     const auto mi = imin == SIZE_MAX ? std::optional<long>(0) : text::parse_int(f[imin]);
     if (!y || !m || !d || !h || !mi || *y < 1 || *y > 9999 || *m < 1 || *m > 12 || *d < 1 ||
-        *d > days_in_month(static_cast<int>(*y), static_cast<int>(*m)) || *h < 0 || *h > 23 || *mi < 0 || *mi > 59) {
-      diags.add(ln, 1, {}, "expected Year,Month,Day,Hour,Minute of a valid local time, got " + quote(l.substr(0, 24)));
+        *d > days_in_month(static_cast<int>(*y), static_cast<int>(*m)) || *h < 0 || *h > 23 ||
+        *mi < 0 || *mi > 59) {
+      diags.add(ln, 1, {},
+                "expected Year,Month,Day,Hour,Minute of a valid local time, got " +
+                    quote(l.substr(0, 24)));
       continue;
     }
-    raw.key.push_back(civil_seconds(static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d),
-                                    static_cast<int>(*h), static_cast<int>(*mi)));
+    raw.key.push_back(civil_seconds(static_cast<int>(*y), static_cast<int>(*m),
+                                    static_cast<int>(*d), static_cast<int>(*h),
+                                    static_cast<int>(*mi)));
     raw.line.push_back(ln);
     raw.offset_min.push_back(kNoOffset);
     for (std::size_t c = 0; c < layout.numeric.size(); ++c)
@@ -553,10 +605,15 @@ void parse_pvgis(std::string_view txt, Raw& raw, Diags& diags) {
   }
   layout.min_fields = layout.numeric.empty() ? 1 : layout.numeric.back() + 1;
   raw.add_columns(names);
-  raw.aliases = {{"temperature_c", "T2m"}, {"ghi_w_m2", "G(h)"}, {"wind_ms", "WS10m"},
-                 {"dni_w_m2", "Gb(n)"}, {"dhi_w_m2", "Gd(h)"}};
+  raw.aliases = {{"temperature_c", "T2m"},
+                 {"ghi_w_m2", "G(h)"},
+                 {"wind_ms", "WS10m"},
+                 {"dni_w_m2", "Gb(n)"},
+                 {"dhi_w_m2", "Gd(h)"}};
   raw.reserve(8784);
-  struct Civil { int m, d, h, mi; };
+  struct Civil {
+    int m, d, h, mi;
+  };
   std::vector<Civil> civ;
   civ.reserve(8784);
   std::string_view l;
@@ -567,7 +624,9 @@ void parse_pvgis(std::string_view txt, Raw& raw, Diags& diags) {
     const int ln = reader.line_no();
     text::split_csv(l, f);
     if (f.size() < layout.min_fields) {
-      diags.add(ln, 0, {}, "expected " + std::to_string(layout.min_fields) + " fields, got " + std::to_string(f.size()));
+      diags.add(ln, 0, {},
+                "expected " + std::to_string(layout.min_fields) + " fields, got " +
+                    std::to_string(f.size()));
       continue;
     }
     const auto ts = text::parse_timestamp(f[0]);
@@ -606,7 +665,9 @@ bool dst_like(double key, Seconds jump_s) {
   return month && c.hour >= 0 && c.hour <= 4;
 }
 
-std::string iso(double unix_s) { return format_iso(civil_from_unix(unix_s)); }
+std::string iso(double unix_s) {
+  return format_iso(civil_from_unix(unix_s));
+}
 
 TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
   const std::size_t n0 = raw.key.size();
@@ -624,13 +685,16 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     if (raw.offset_min[i] != kNoOffset && raw.offset_min[i - 1] != kNoOffset &&
         raw.offset_min[i] != raw.offset_min[i - 1]) {
       ++dst;
-      notes.push_back(diags.file + ":" + std::to_string(raw.line[i]) + ": UTC offset changes from " +
-                      std::to_string(raw.offset_min[i - 1]) + " to " + std::to_string(raw.offset_min[i]) +
+      notes.push_back(diags.file + ":" + std::to_string(raw.line[i]) +
+                      ": UTC offset changes from " + std::to_string(raw.offset_min[i - 1]) +
+                      " to " + std::to_string(raw.offset_min[i]) +
                       " min (daylight saving); times converted to UTC row by row");
     }
   }
   // Only offset-less rows of a local clock can hide DST jumps as duplicate or missing hours.
-  auto naive_row = [&](std::size_t i) { return raw.naive_local_clock && raw.offset_min[i] == kNoOffset; };
+  auto naive_row = [&](std::size_t i) {
+    return raw.naive_local_clock && raw.offset_min[i] == kNoOffset;
+  };
 
   // 1. Order.
   std::vector<std::size_t> perm(n0);
@@ -639,13 +703,14 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     if (raw.key[i] < raw.key[i - 1]) {
       ++unordered;
       if (rules.unordered == OrderRule::error)
-        diags.add(raw.line[i], 0, {}, "expected timestamps in increasing order, got " + iso(raw.key[i]) +
-                                          " after " + iso(raw.key[i - 1]) + " (line " +
-                                          std::to_string(raw.line[i - 1]) + ")");
+        diags.add(raw.line[i], 0, {},
+                  "expected timestamps in increasing order, got " + iso(raw.key[i]) + " after " +
+                      iso(raw.key[i - 1]) + " (line " + std::to_string(raw.line[i - 1]) + ")");
     }
   }
   if (unordered > 0 && rules.unordered == OrderRule::sort) {
-    std::stable_sort(perm.begin(), perm.end(), [&](std::size_t a, std::size_t b) { return raw.key[a] < raw.key[b]; });
+    std::stable_sort(perm.begin(), perm.end(),
+                     [&](std::size_t a, std::size_t b) { return raw.key[a] < raw.key[b]; });
     notes.push_back(diags.file + ": " + std::to_string(unordered) +
                     " rows out of time order; sorted by time (rule unordered=sort)");
   }
@@ -661,19 +726,22 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
       duplicates += b - a - 1;
       if (rules.duplicates == DuplicateRule::error) {
         for (std::size_t k = a + 1; k < b; ++k)
-          diags.add(raw.line[perm[k]], 0, {}, "expected one row per timestamp, got a second row for " +
-                                                  iso(raw.key[perm[k]]) + " (first at line " +
-                                                  std::to_string(raw.line[perm[a]]) + ")");
+          diags.add(raw.line[perm[k]], 0, {},
+                    "expected one row per timestamp, got a second row for " +
+                        iso(raw.key[perm[k]]) + " (first at line " +
+                        std::to_string(raw.line[perm[a]]) + ")");
       }
       if (naive_row(perm[a]) && b - a == 2 && dst_like(raw.key[perm[a]], 3600.0)) {
         ++dst;
-        notes.push_back(diags.file + ":" + std::to_string(raw.line[perm[a + 1]]) + ": repeated hour " +
-                        iso(raw.key[perm[a]]) + " looks like a daylight-saving fall-back in local time; "
+        notes.push_back(diags.file + ":" + std::to_string(raw.line[perm[a + 1]]) +
+                        ": repeated hour " + iso(raw.key[perm[a]]) +
+                        " looks like a daylight-saving fall-back in local time; "
                         "give timestamps with a UTC offset to avoid it");
       }
       notes.push_back(diags.file + ":" + std::to_string(raw.line[perm[a + 1]]) + ": " +
                       std::to_string(b - a - 1) + " duplicate row(s) for " + iso(raw.key[perm[a]]) +
-                      "; kept the " + (rules.duplicates == DuplicateRule::keep_last ? "last" : "first"));
+                      "; kept the " +
+                      (rules.duplicates == DuplicateRule::keep_last ? "last" : "first"));
     }
     keep.push_back(rules.duplicates == DuplicateRule::keep_last ? perm[b - 1] : perm[a]);
     a = b;
@@ -688,21 +756,25 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     line[i] = raw.line[keep[i]];
   }
 
-  // 3. Nominal step and gaps (only for regular traces: >= 90 % of steps are multiples of the median).
+  // 3. Nominal step and gaps (only for regular traces: >= 90 % of steps are multiples of the
+  // median).
   Seconds step = 0;
   if (n >= 3) {
     std::vector<double> dt(n - 1);
     for (std::size_t i = 1; i < n; ++i) dt[i - 1] = key[i] - key[i - 1];
     std::vector<double> tmp = dt;
-    std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(tmp.size() / 2), tmp.end());
+    std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(tmp.size() / 2),
+                     tmp.end());
     const double med = tmp[tmp.size() / 2];
     // Regular: (nearly) every step is a whole multiple of the median; multiples > 1 are gaps.
     const auto regular = std::count_if(dt.begin(), dt.end(), [&](double d) {
       const double k = std::round(d / med);
       return k >= 1 && std::fabs(d - k * med) <= 1e-6 * med;
     });
-    if (med > 0 && static_cast<double>(regular) >= 0.9 * static_cast<double>(dt.size())) step = med;
-    else notes.push_back(diags.file + ": irregular time steps; no gap detection");
+    if (med > 0 && static_cast<double>(regular) >= 0.9 * static_cast<double>(dt.size()))
+      step = med;
+    else
+      notes.push_back(diags.file + ": irregular time steps; no gap detection");
   }
   std::vector<std::uint8_t> flags(n, kPointOriginal);
   std::size_t estimated = 0;
@@ -712,8 +784,9 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
       estimated += (flags[i] & kPointSourceEstimated) != 0;
     }
   if (estimated > 0)
-    notes.push_back(diags.file + ": " + std::to_string(estimated) +
-                    " rows marked as estimated by the source (kept, flagged kPointSourceEstimated)");
+    notes.push_back(
+        diags.file + ": " + std::to_string(estimated) +
+        " rows marked as estimated by the source (kept, flagged kPointSourceEstimated)");
   std::vector<std::size_t> src(n);  // index into raw columns, or SIZE_MAX for inserted points
   for (std::size_t i = 0; i < n; ++i) src[i] = keep[i];
   if (step > 0) {
@@ -722,11 +795,13 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
       const double dt = key[i] - key[i - 1];
       if (dt > rules.gap_factor * step) needed += std::round(dt / step) - 1;
     }
-    if (rules.missing_steps != GapRule::error && needed > static_cast<double>(rules.max_gap_points)) {
-      diags.add(0, 0, {}, "expected gaps that need at most " + std::to_string(rules.max_gap_points) +
-                              " filled points at the " + std::to_string(static_cast<long long>(step)) +
-                              " s step, got " + std::to_string(static_cast<long long>(needed)) +
-                              " (a stray timestamp?)");
+    if (rules.missing_steps != GapRule::error &&
+        needed > static_cast<double>(rules.max_gap_points)) {
+      diags.add(0, 0, {},
+                "expected gaps that need at most " + std::to_string(rules.max_gap_points) +
+                    " filled points at the " + std::to_string(static_cast<long long>(step)) +
+                    " s step, got " + std::to_string(static_cast<long long>(needed)) +
+                    " (a stray timestamp?)");
       diags.throw_if_any();
     }
     std::vector<double> k2;
@@ -745,13 +820,16 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
           if (naive_row(keep[i]) && dst_like(key[i - 1] + step, dt - step)) {
             ++dst;
             notes.push_back(diags.file + ":" + std::to_string(line[i]) + ": missing hour at " +
-                            iso(key[i - 1] + step) + " looks like a daylight-saving spring-forward in "
+                            iso(key[i - 1] + step) +
+                            " looks like a daylight-saving spring-forward in "
                             "local time; give timestamps with a UTC offset to avoid it");
           }
           if (rules.missing_steps == GapRule::error) {
-            diags.add(line[i], 0, {}, "expected a row every " + std::to_string(static_cast<long long>(step)) +
-                                          " s, got a gap of " + std::to_string(static_cast<long long>(dt)) +
-                                          " s after " + iso(key[i - 1]) + " (line " + std::to_string(line[i - 1]) + ")");
+            diags.add(line[i], 0, {},
+                      "expected a row every " + std::to_string(static_cast<long long>(step)) +
+                          " s, got a gap of " + std::to_string(static_cast<long long>(dt)) +
+                          " s after " + iso(key[i - 1]) + " (line " + std::to_string(line[i - 1]) +
+                          ")");
           } else {
             std::size_t inserted = 0;
             const auto m = static_cast<std::size_t>(std::max(0.0, std::round(dt / step) - 1));
@@ -766,9 +844,10 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
             }
             gap_points += inserted;
             notes.push_back(diags.file + ":" + std::to_string(line[i]) + ": gap of " +
-                            std::to_string(static_cast<long long>(dt)) + " s after " + iso(key[i - 1]) + "; " +
-                            std::to_string(inserted) + " points filled (rule missing_steps=" +
-                            to_string(rules.missing_steps) + ")");
+                            std::to_string(static_cast<long long>(dt)) + " s after " +
+                            iso(key[i - 1]) + "; " + std::to_string(inserted) +
+                            " points filled (rule missing_steps=" + to_string(rules.missing_steps) +
+                            ")");
           }
         }
       }
@@ -842,8 +921,9 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
       }
     }
     if (empty_filled[c] > 0 && rules.empty_cells != GapRule::error)
-      notes.push_back(diags.file + ": column '" + raw.names[c] + "': " + std::to_string(empty_filled[c]) +
-                      " empty cells filled (rule empty_cells=" + to_string(rules.empty_cells) + ")");
+      notes.push_back(
+          diags.file + ": column '" + raw.names[c] + "': " + std::to_string(empty_filled[c]) +
+          " empty cells filled (rule empty_cells=" + to_string(rules.empty_cells) + ")");
   }
   diags.throw_if_any();
 
@@ -859,15 +939,25 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     const double y0 = civil_seconds(ry, 1, 1, 0), y1 = civil_seconds(ry + 1, 1, 1, 0);
     bool folded = false;
     for (double& x : t) {
-      while (x < y0) { x += y1 - y0; folded = true; }
-      while (x >= y1) { x -= y1 - y0; folded = true; }
+      while (x < y0) {
+        x += y1 - y0;
+        folded = true;
+      }
+      while (x >= y1) {
+        x -= y1 - y0;
+        folded = true;
+      }
     }
     if (folded) {
-      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t[a] < t[b]; });
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return t[a] < t[b]; });
       std::vector<std::size_t> uniq;
       uniq.reserve(n);
       for (std::size_t i : order) {
-        if (!uniq.empty() && t[uniq.back()] == t[i]) { ++folded_dups; continue; }
+        if (!uniq.empty() && t[uniq.back()] == t[i]) {
+          ++folded_dups;
+          continue;
+        }
         uniq.push_back(i);
       }
       order = std::move(uniq);
@@ -894,7 +984,8 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     rep.dst_jumps = dst;
     rep.source_estimated = estimated;
     for (const auto& note : notes)
-      if (note.find("column '") == std::string::npos || note.find("column '" + raw.names[c] + "'") != std::string::npos)
+      if (note.find("column '") == std::string::npos ||
+          note.find("column '" + raw.names[c] + "'") != std::string::npos)
         rep.notes.push_back(note);
     if (all_empty[c]) {
       out.columns.emplace_back();
@@ -948,7 +1039,8 @@ std::optional<TraceFormat> detect_format(std::string_view txt, std::string_view 
   return std::nullopt;
 }
 
-TraceTable load_table_from_text(std::string_view txt, const std::string& file, const LoadOptions& options) {
+TraceTable load_table_from_text(std::string_view txt, const std::string& file,
+                                const LoadOptions& options) {
   Diags diags;
   diags.file = file;
   const auto fmt = options.format ? options.format : detect_format(txt, file);
@@ -956,21 +1048,35 @@ TraceTable load_table_from_text(std::string_view txt, const std::string& file, c
     text::LineReader r(txt);
     std::string_view first;
     r.next(first);
-    diags.add(1, 1, {},
-              "expected a trace in one of the formats EIA-930 CSV, Electricity Maps CSV, EPW, NSRDB "
-              "PSM3 CSV, PVGIS TMY CSV or generic 'time,value' CSV, got a first line " + quote(first));
+    diags.add(
+        1, 1, {},
+        "expected a trace in one of the formats EIA-930 CSV, Electricity Maps CSV, EPW, NSRDB "
+        "PSM3 CSV, PVGIS TMY CSV or generic 'time,value' CSV, got a first line " +
+            quote(first));
     diags.throw_if_any();
   }
   Raw raw;
   raw.meta.file = file;
   raw.meta.format = *fmt;
   switch (*fmt) {
-    case TraceFormat::eia930: parse_eia930(txt, raw, diags); break;
-    case TraceFormat::electricity_maps: parse_electricity_maps(txt, raw, diags); break;
-    case TraceFormat::epw: parse_epw(txt, raw, diags); break;
-    case TraceFormat::nsrdb_psm3: parse_nsrdb(txt, raw, diags); break;
-    case TraceFormat::pvgis_tmy: parse_pvgis(txt, raw, diags); break;
-    case TraceFormat::generic_csv: parse_generic(txt, raw, diags); break;
+    case TraceFormat::eia930:
+      parse_eia930(txt, raw, diags);
+      break;
+    case TraceFormat::electricity_maps:
+      parse_electricity_maps(txt, raw, diags);
+      break;
+    case TraceFormat::epw:
+      parse_epw(txt, raw, diags);
+      break;
+    case TraceFormat::nsrdb_psm3:
+      parse_nsrdb(txt, raw, diags);
+      break;
+    case TraceFormat::pvgis_tmy:
+      parse_pvgis(txt, raw, diags);
+      break;
+    case TraceFormat::generic_csv:
+      parse_generic(txt, raw, diags);
+      break;
   }
   diags.throw_if_any();
   if (raw.cols.empty()) {
@@ -1035,8 +1141,10 @@ WeatherTrace load_weather(const std::string& path, const LoadOptions& options) {
   if (t.meta.format == TraceFormat::eia930 || t.meta.format == TraceFormat::electricity_maps) {
     Diagnostic d;
     d.file = path;
-    d.message = std::string("expected a weather file (EPW, NSRDB PSM3, PVGIS TMY or generic CSV with "
-                            "temperature_c, ghi_w_m2, wind_ms), got a ") + to_string(t.meta.format) + " file";
+    d.message = std::string(
+                    "expected a weather file (EPW, NSRDB PSM3, PVGIS TMY or generic CSV with "
+                    "temperature_c, ghi_w_m2, wind_ms), got a ") +
+                to_string(t.meta.format) + " file";
     throw InputError(d);
   }
   WeatherTrace w;
@@ -1058,12 +1166,14 @@ WeatherTrace load_weather(const std::string& path, const LoadOptions& options) {
   return w;
 }
 
-LoadedSeries load_series(const std::string& path, std::string_view column, const LoadOptions& options) {
+LoadedSeries load_series(const std::string& path, std::string_view column,
+                         const LoadOptions& options) {
   const TraceTable t = load_table(path, options);
   return pick(t, column);
 }
 
-LoadedSeries load_carbon(const std::string& path, std::string_view column, const LoadOptions& options) {
+LoadedSeries load_carbon(const std::string& path, std::string_view column,
+                         const LoadOptions& options) {
   const TraceTable t = load_table(path, options);
   return pick(t, column.empty() ? std::string_view("carbon_gco2_kwh") : column);
 }
@@ -1076,7 +1186,8 @@ LoadedSeries normalise_by_max(const LoadedSeries& in) {
     Diagnostic d;
     d.file = in.meta.file;
     d.key_path = in.report.column;
-    d.message = "expected a generation column with a positive maximum, got maximum " + std::to_string(mx);
+    d.message =
+        "expected a generation column with a positive maximum, got maximum " + std::to_string(mx);
     throw InputError(d);
   }
   LoadedSeries out = in;
@@ -1088,16 +1199,17 @@ LoadedSeries normalise_by_max(const LoadedSeries& in) {
   }
   const auto t = in.series.times();
   const auto f = in.series.flags();
-  out.series = TimeSeries(std::vector<double>(t.begin(), t.end()), std::move(nv), in.series.interp(),
-                          std::vector<std::uint8_t>(f.begin(), f.end()));
+  out.series = TimeSeries(std::vector<double>(t.begin(), t.end()), std::move(nv),
+                          in.series.interp(), std::vector<std::uint8_t>(f.begin(), f.end()));
   out.report.negative_values_clamped += clamped;
   if (clamped > 0)
-    out.report.notes.push_back(in.meta.file + ": column '" + in.report.column + "': " +
-                               std::to_string(clamped) + " negative values clamped to 0");
+    out.report.notes.push_back(in.meta.file + ": column '" + in.report.column +
+                               "': " + std::to_string(clamped) + " negative values clamped to 0");
   return out;
 }
 
-LoadedSeries load_generation_profile(const std::string& path, std::string_view column, const LoadOptions& options) {
+LoadedSeries load_generation_profile(const std::string& path, std::string_view column,
+                                     const LoadOptions& options) {
   const TraceTable t = load_table(path, options);
   return normalise_by_max(pick(t, column));
 }

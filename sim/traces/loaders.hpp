@@ -31,16 +31,16 @@ struct TraceMeta {
   std::string file;
   TraceFormat format = TraceFormat::generic_csv;
   TimeBase base = TimeBase::absolute_utc;
-  int reference_year = 0;     // typical_year: the year the points were placed in
+  int reference_year = 0;      // typical_year: the year the points were placed in
   Seconds nominal_step_s = 0;  // median spacing (0 if irregular)
-  double utc_offset_h = 0;    // offset of the file's local standard time (EPW, NSRDB, generic)
+  double utc_offset_h = 0;     // offset of the file's local standard time (EPW, NSRDB, generic)
 };
 
 struct TraceTable {
   TraceMeta meta;
-  std::vector<std::string> names;   // columns as named in the file (EPW: canonical names)
-  std::vector<TimeSeries> columns;  // same order; an all-empty column is an empty series
-  std::vector<TraceReport> reports; // one per column
+  std::vector<std::string> names;    // columns as named in the file (EPW: canonical names)
+  std::vector<TimeSeries> columns;   // same order; an all-empty column is an empty series
+  std::vector<TraceReport> reports;  // one per column
 
   // Column by its name or by a canonical alias (temperature_c, ghi_w_m2, wind_ms,
   // carbon_gco2_kwh, direct, lca, low_carbon_pct, renewable_pct, …; README lists them).
@@ -75,8 +75,8 @@ struct LoadedSeries {
 struct WeatherTrace {
   TraceMeta meta;
   LoadedSeries temperature_c;  // dry-bulb air temperature, °C
-  LoadedSeries ghi_w_m2;       // global horizontal irradiance, W/m² (EPW: hourly Wh/m² = mean W/m²)
-  LoadedSeries wind_ms;        // wind speed, m/s (EPW/NSRDB: at ~10 m; PVGIS: 10 m)
+  LoadedSeries ghi_w_m2;  // global horizontal irradiance, W/m² (EPW: hourly Wh/m² = mean W/m²)
+  LoadedSeries wind_ms;   // wind speed, m/s (EPW/NSRDB: at ~10 m; PVGIS: 10 m)
 };
 
 // Weather from EPW, NSRDB PSM3, PVGIS TMY or generic CSV (columns temperature_c, ghi_w_m2,
@@ -84,7 +84,8 @@ struct WeatherTrace {
 WeatherTrace load_weather(const std::string& path, const LoadOptions& options = {});
 
 // Any one column (a price in USD/kWh, a load profile, …) by name or alias.
-LoadedSeries load_series(const std::string& path, std::string_view column, const LoadOptions& options = {});
+LoadedSeries load_series(const std::string& path, std::string_view column,
+                         const LoadOptions& options = {});
 
 // Carbon intensity in gCO2(eq)/kWh. column empty = the format's default (EIA avg_CI,
 // Electricity Maps direct, generic carbon_gco2_kwh or its only value column).

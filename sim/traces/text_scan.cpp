@@ -79,7 +79,8 @@ void split_csv(std::string_view line, std::vector<std::string_view>& fields) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -136,8 +137,8 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) {
       return std::nullopt;
     p = s.size();
   } else {
-    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d))
+    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d))
       return std::nullopt;
     p = 10;
     if (p < s.size() && (s[p] == 'T' || s[p] == ' ')) {
@@ -185,8 +186,8 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) {
   ts.month = mo;
   ts.day = d;
   ts.hour = h;
-  ts.unix_s = static_cast<double>(days_from_civil(y, mo, d)) * 86400.0 + h * 3600.0 + mi * 60.0 + sec -
-              ts.offset_min * 60.0;
+  ts.unix_s = static_cast<double>(days_from_civil(y, mo, d)) * 86400.0 + h * 3600.0 + mi * 60.0 +
+              sec - ts.offset_min * 60.0;
   return ts;
 }
 

@@ -39,9 +39,9 @@ std::optional<double> parse_number(std::string_view s);
 std::optional<long> parse_int(std::string_view s);
 
 struct Timestamp {
-  double unix_s = 0;        // UTC
-  bool has_offset = false;  // an explicit Z or ±hh:mm was present
-  int offset_min = 0;       // local = UTC + offset
+  double unix_s = 0;                 // UTC
+  bool has_offset = false;           // an explicit Z or ±hh:mm was present
+  int offset_min = 0;                // local = UTC + offset
   int month = 1, day = 1, hour = 0;  // as written (local if an offset was given)
 };
 // "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.fff]]" with optional "Z", "±HH:MM", "±HHMM", "±HH";

@@ -15,19 +15,23 @@ TimeSeries::TimeSeries(std::vector<double> times_s, std::vector<double> values, 
     throw InvariantError("TimeSeries: " + std::to_string(t_.size()) + " times but " +
                          std::to_string(v_.size()) + " values");
   if (flags_.empty()) flags_.assign(t_.size(), kPointOriginal);
-  if (flags_.size() != t_.size()) throw InvariantError("TimeSeries: flags size differs from points");
+  if (flags_.size() != t_.size())
+    throw InvariantError("TimeSeries: flags size differs from points");
   if (t_.size() >= std::numeric_limits<std::uint32_t>::max())
     throw InvariantError("TimeSeries: too many points");
   for (std::size_t i = 0; i < t_.size(); ++i) {
     if (!std::isfinite(t_[i]) || !std::isfinite(v_[i]))
       throw InvariantError("TimeSeries: non-finite time or value at point " + std::to_string(i));
     if (i > 0 && !(t_[i] > t_[i - 1]))
-      throw InvariantError("TimeSeries: times not strictly increasing at point " + std::to_string(i));
+      throw InvariantError("TimeSeries: times not strictly increasing at point " +
+                           std::to_string(i));
   }
   build_();
 }
 
-TimeSeries TimeSeries::constant(double value) { return TimeSeries({0.0}, {value}); }
+TimeSeries TimeSeries::constant(double value) {
+  return TimeSeries({0.0}, {value});
+}
 
 void TimeSeries::set_interp(Interp interp) {
   interp_ = interp;
@@ -39,8 +43,8 @@ void TimeSeries::build_() {
   cum_.assign(n, 0.0);
   for (std::size_t i = 1; i < n; ++i) {
     const double dt = t_[i] - t_[i - 1];
-    cum_[i] = cum_[i - 1] +
-              (interp_ == Interp::step ? v_[i - 1] * dt : 0.5 * (v_[i - 1] + v_[i]) * dt);
+    cum_[i] =
+        cum_[i - 1] + (interp_ == Interp::step ? v_[i - 1] * dt : 0.5 * (v_[i - 1] + v_[i]) * dt);
   }
   // Change points. Step: point j (j >= 1) where v_j != v_{j-1}. Linear: point j where the slope
   // on its left (0 before the first point) differs from the slope on its right (0 after the last).
@@ -62,8 +66,8 @@ void TimeSeries::build_() {
 }
 
 std::size_t TimeSeries::count_flagged(std::uint8_t mask) const {
-  return static_cast<std::size_t>(
-      std::count_if(flags_.begin(), flags_.end(), [mask](std::uint8_t f) { return (f & mask) != 0; }));
+  return static_cast<std::size_t>(std::count_if(
+      flags_.begin(), flags_.end(), [mask](std::uint8_t f) { return (f & mask) != 0; }));
 }
 
 std::size_t TimeSeries::segment_of(Seconds t) const {

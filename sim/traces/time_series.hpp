@@ -2,15 +2,15 @@
 // TimeSeries: sorted (time_s, value) points and an interpolation law between them.
 //
 // Law (documented in sim/traces/README.md):
-//   step   f(t) = v_i            for t_i <= t < t_{i+1}   (hold: value of the last point at or before t)
-//   linear f(t) = v_i + (v_{i+1} - v_i) (t - t_i) / (t_{i+1} - t_i)
-//   Outside the points the series holds: f(t) = v_0 for t < t_0 and f(t) = v_{n-1} for t >= t_{n-1}.
-//   (Traces are first aligned to the whole run span by traces/align.hpp, so holding only happens
-//   where a rule says so and the TraceReport counts it.)
+//   step   f(t) = v_i            for t_i <= t < t_{i+1}   (hold: value of the last point at or
+//   before t) linear f(t) = v_i + (v_{i+1} - v_i) (t - t_i) / (t_{i+1} - t_i) Outside the points
+//   the series holds: f(t) = v_0 for t < t_0 and f(t) = v_{n-1} for t >= t_{n-1}. (Traces are first
+//   aligned to the whole run span by traces/align.hpp, so holding only happens where a rule says so
+//   and the TraceReport counts it.)
 //
-// Exact interval means: F(t) = ∫_{t_0}^{t} f is kept as prefix sums at the points (step: Σ v_i Δt_i,
-// linear: trapezoids), so mean_over(t0, t1) = (F(t1) - F(t0)) / (t1 - t0) is exact for the law,
-// with O(log n) per query (or O(1) amortised through a SeriesCursor).
+// Exact interval means: F(t) = ∫_{t_0}^{t} f is kept as prefix sums at the points (step: Σ v_i
+// Δt_i, linear: trapezoids), so mean_over(t0, t1) = (F(t1) - F(t0)) / (t1 - t0) is exact for the
+// law, with O(log n) per query (or O(1) amortised through a SeriesCursor).
 //
 // next_change_after(t) is the first point time > t at which f changes its value (step) or its
 // slope (linear); runs of equal values are skipped through a precomputed index, so the engine
@@ -32,8 +32,8 @@ enum class Interp { step, linear };
 // Per-point provenance flags (bit set).
 enum PointFlag : std::uint8_t {
   kPointOriginal = 0,
-  kPointFilledEmpty = 1,   // the file had an empty/invalid cell here; value from the gap rule
-  kPointFilledGap = 2,     // the file had no row at this time (missing timestamp); inserted
+  kPointFilledEmpty = 1,      // the file had an empty/invalid cell here; value from the gap rule
+  kPointFilledGap = 2,        // the file had no row at this time (missing timestamp); inserted
   kPointSourceEstimated = 4,  // the file itself marks the value as estimated (Electricity Maps)
 };
 
@@ -90,9 +90,9 @@ class TimeSeries {
  private:
   friend class SeriesCursor;
   void build_();
-  double value_in_(std::size_t i, Seconds t) const;     // f(t) given segment i
+  double value_in_(std::size_t i, Seconds t) const;      // f(t) given segment i
   double primitive_in_(std::size_t i, Seconds t) const;  // F(t) given segment i
-  Seconds next_change_from_(std::size_t j) const;       // first change point with index >= j
+  Seconds next_change_from_(std::size_t j) const;        // first change point with index >= j
 
   std::vector<double> t_, v_, cum_;
   std::vector<std::uint8_t> flags_;
@@ -119,6 +119,8 @@ class SeriesCursor {
   std::size_t i_ = 0;
 };
 
-inline SeriesCursor TimeSeries::cursor() const { return SeriesCursor(*this); }
+inline SeriesCursor TimeSeries::cursor() const {
+  return SeriesCursor(*this);
+}
 
 }  // namespace dcsim::traces

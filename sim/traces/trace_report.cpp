@@ -6,39 +6,52 @@ namespace dcsim::traces {
 
 const char* to_string(GapRule r) {
   switch (r) {
-    case GapRule::interpolate: return "interpolate";
-    case GapRule::hold: return "hold";
-    case GapRule::error: return "error";
+    case GapRule::interpolate:
+      return "interpolate";
+    case GapRule::hold:
+      return "hold";
+    case GapRule::error:
+      return "error";
   }
   return "?";
 }
 const char* to_string(DuplicateRule r) {
   switch (r) {
-    case DuplicateRule::keep_first: return "keep_first";
-    case DuplicateRule::keep_last: return "keep_last";
-    case DuplicateRule::error: return "error";
+    case DuplicateRule::keep_first:
+      return "keep_first";
+    case DuplicateRule::keep_last:
+      return "keep_last";
+    case DuplicateRule::error:
+      return "error";
   }
   return "?";
 }
 const char* to_string(OrderRule r) {
   switch (r) {
-    case OrderRule::sort: return "sort";
-    case OrderRule::error: return "error";
+    case OrderRule::sort:
+      return "sort";
+    case OrderRule::error:
+      return "error";
   }
   return "?";
 }
 const char* to_string(BeyondSpanRule r) {
   switch (r) {
-    case BeyondSpanRule::wrap: return "wrap";
-    case BeyondSpanRule::hold: return "hold";
-    case BeyondSpanRule::error: return "error";
+    case BeyondSpanRule::wrap:
+      return "wrap";
+    case BeyondSpanRule::hold:
+      return "hold";
+    case BeyondSpanRule::error:
+      return "error";
   }
   return "?";
 }
 const char* to_string(CalendarMode m) {
   switch (m) {
-    case CalendarMode::typical_year: return "typical_year";
-    case CalendarMode::absolute: return "absolute";
+    case CalendarMode::typical_year:
+      return "typical_year";
+    case CalendarMode::absolute:
+      return "absolute";
   }
   return "?";
 }
@@ -57,7 +70,8 @@ std::optional<GapRule> parse_gap_rule(std::string_view s) {
   return parse_enum(s, all);
 }
 std::optional<DuplicateRule> parse_duplicate_rule(std::string_view s) {
-  static const DuplicateRule all[] = {DuplicateRule::keep_first, DuplicateRule::keep_last, DuplicateRule::error};
+  static const DuplicateRule all[] = {DuplicateRule::keep_first, DuplicateRule::keep_last,
+                                      DuplicateRule::error};
   return parse_enum(s, all);
 }
 std::optional<OrderRule> parse_order_rule(std::string_view s) {
@@ -65,7 +79,8 @@ std::optional<OrderRule> parse_order_rule(std::string_view s) {
   return parse_enum(s, all);
 }
 std::optional<BeyondSpanRule> parse_beyond_span_rule(std::string_view s) {
-  static const BeyondSpanRule all[] = {BeyondSpanRule::wrap, BeyondSpanRule::hold, BeyondSpanRule::error};
+  static const BeyondSpanRule all[] = {BeyondSpanRule::wrap, BeyondSpanRule::hold,
+                                       BeyondSpanRule::error};
   return parse_enum(s, all);
 }
 std::optional<CalendarMode> parse_calendar_mode(std::string_view s) {
@@ -95,9 +110,10 @@ std::vector<std::pair<std::string, double>> TraceReport::counts() const {
 }
 
 bool TraceReport::clean() const {
-  return empty_cells_filled == 0 && gaps == 0 && gap_points_filled == 0 && duplicates_dropped == 0 &&
-         unordered_rows_sorted == 0 && dst_jumps == 0 && negative_values_clamped == 0 &&
-         wrapped_span_s == 0 && held_span_s == 0 && feb29_filled == 0 && feb29_dropped == 0;
+  return empty_cells_filled == 0 && gaps == 0 && gap_points_filled == 0 &&
+         duplicates_dropped == 0 && unordered_rows_sorted == 0 && dst_jumps == 0 &&
+         negative_values_clamped == 0 && wrapped_span_s == 0 && held_span_s == 0 &&
+         feb29_filled == 0 && feb29_dropped == 0;
 }
 
 std::string TraceReport::summary() const {

@@ -5,8 +5,8 @@
 // Rules and their defaults are documented in sim/traces/README.md.
 #include <cstddef>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -64,25 +64,25 @@ struct TraceReport {
   std::string file;
   std::string format;
   std::string column;
-  std::size_t rows = 0;                 // data rows read from the file
-  std::size_t points = 0;               // points in the resulting series (before alignment)
-  Seconds nominal_step_s = 0;           // median spacing; 0 if the trace is irregular
-  std::size_t empty_cells_filled = 0;   // this column's empty cells, filled by the empty-cell rule
-  std::size_t gaps = 0;                 // missing-timestamp runs
-  std::size_t gap_points_filled = 0;    // points inserted into those gaps
+  std::size_t rows = 0;                // data rows read from the file
+  std::size_t points = 0;              // points in the resulting series (before alignment)
+  Seconds nominal_step_s = 0;          // median spacing; 0 if the trace is irregular
+  std::size_t empty_cells_filled = 0;  // this column's empty cells, filled by the empty-cell rule
+  std::size_t gaps = 0;                // missing-timestamp runs
+  std::size_t gap_points_filled = 0;   // points inserted into those gaps
   std::size_t duplicates_dropped = 0;
   std::size_t unordered_rows_sorted = 0;
-  std::size_t dst_jumps = 0;            // UTC-offset changes in the timestamps, or DST-like hour
-                                        // jumps in timestamps without an offset
+  std::size_t dst_jumps = 0;  // UTC-offset changes in the timestamps, or DST-like hour
+                              // jumps in timestamps without an offset
   std::size_t negative_values_clamped = 0;  // generation profiles only
-  std::size_t source_estimated = 0;     // rows the file marks as estimated (kept, flagged)
+  std::size_t source_estimated = 0;         // rows the file marks as estimated (kept, flagged)
   // Alignment to the run (traces/align.hpp)
-  std::string alignment;                // e.g. "typical_year from 2022", "absolute"
-  Seconds wrapped_span_s = 0;           // run time served by a repeated year / span
-  Seconds held_span_s = 0;              // run time served by holding the first/last value
-  std::size_t feb29_filled = 0;         // run leap days read from the trace's Feb 28
-  std::size_t feb29_dropped = 0;        // trace leap days skipped in non-leap run years
-  std::vector<std::string> notes;       // human-readable, with file:line where one applies
+  std::string alignment;           // e.g. "typical_year from 2022", "absolute"
+  Seconds wrapped_span_s = 0;      // run time served by a repeated year / span
+  Seconds held_span_s = 0;         // run time served by holding the first/last value
+  std::size_t feb29_filled = 0;    // run leap days read from the trace's Feb 28
+  std::size_t feb29_dropped = 0;   // trace leap days skipped in non-leap run years
+  std::vector<std::string> notes;  // human-readable, with file:line where one applies
 
   // (name, value) pairs for provenance, fixed order.
   std::vector<std::pair<std::string, double>> counts() const;

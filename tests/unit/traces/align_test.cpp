@@ -1,12 +1,13 @@
 // Calendar alignment: typical-year mapping across years and leap days, absolute alignment and
 // the rules for a trace shorter than the run.
+#include "traces/align.hpp"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
-#include "traces/align.hpp"
 #include "traces/loaders.hpp"
 
 using namespace dcsim;
@@ -14,12 +15,18 @@ using namespace dcsim::traces;
 using Approx = Catch::Detail::Approx;
 
 namespace {
-std::string data(const std::string& rel) { return std::string(DCSIM_SOURCE_DIR) + "/scenarios/data/" + rel; }
+std::string data(const std::string& rel) {
+  return std::string(DCSIM_SOURCE_DIR) + "/scenarios/data/" + rel;
+}
 std::string fixture(const std::string& name) {
   return std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/traces/" + name;
 }
-double utc(int y, int m, int d, int h, int mi = 0) { return unix_from_civil(CivilTime{y, m, d, h, mi, 0.0}); }
-Calendar starting(int y, int m, int d, int h = 0) { return Calendar(CivilTime{y, m, d, h, 0, 0.0}); }
+double utc(int y, int m, int d, int h, int mi = 0) {
+  return unix_from_civil(CivilTime{y, m, d, h, mi, 0.0});
+}
+Calendar starting(int y, int m, int d, int h = 0) {
+  return Calendar(CivilTime{y, m, d, h, 0, 0.0});
+}
 
 const LoadedSeries& ciso() {
   static const LoadedSeries s = load_carbon(data("carbon/eia_ciso_2022_hourly.csv"));
@@ -155,7 +162,8 @@ TEST_CASE("absolute alignment wraps a whole-year trace by month/day/hour beyond 
   opt.mode = CalendarMode::absolute;
   opt.beyond = BeyondSpanRule::wrap;
   const LoadedSeries a = align_to_run(ciso(), cal, 4 * kDay, opt);
-  CHECK(a.series.value_at(cal.at({2022, 12, 31, 22})) == ciso().series.value_at(utc(2022, 12, 31, 22)));
+  CHECK(a.series.value_at(cal.at({2022, 12, 31, 22})) ==
+        ciso().series.value_at(utc(2022, 12, 31, 22)));
   CHECK(a.series.value_at(cal.at({2023, 1, 1, 5})) == ciso().series.value_at(utc(2022, 1, 1, 5)));
   CHECK(a.report.wrapped_span_s == 2 * kDay);
 }
@@ -188,12 +196,14 @@ TEST_CASE("aligning ten years of an hourly trace is fast and keeps the trace's s
   const Calendar cal = starting(2025, 1, 1);
   const auto t0 = std::chrono::steady_clock::now();
   const LoadedSeries a = align_to_run(ciso(), cal, cal.span_of_years(10));
-  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   WARN("10 years aligned in " << ms << " ms, " << a.series.size() << " points");
   // 3652 run days × 24 points, plus the day before the start, the day the run ends in
   // (2035-01-01, the end instant is its first point) and the day after it.
   CHECK(a.series.size() == (3652 + 3) * 24);
-#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)  // timing bounds only in optimised builds
+#if defined(__OPTIMIZE__) && \
+    !defined(__SANITIZE_ADDRESS__)  // timing bounds only in optimised builds
   CHECK(ms < 500);
 #endif
 }
@@ -220,7 +230,9 @@ TEST_CASE("absolute wrap counts the leap day it fills once, and only outside the
   const Seconds span = cal.at({2024, 3, 2});
   const LoadedSeries a = align_to_run(ciso(), cal, span, opt);
   CHECK(a.report.feb29_filled == 1);
-  CHECK(a.series.value_at(cal.at({2024, 2, 29, 12})) == ciso().series.value_at(utc(2022, 2, 28, 12)));
-  CHECK(a.series.value_at(cal.at({2022, 12, 31, 12})) == ciso().series.value_at(utc(2022, 12, 31, 12)));
+  CHECK(a.series.value_at(cal.at({2024, 2, 29, 12})) ==
+        ciso().series.value_at(utc(2022, 2, 28, 12)));
+  CHECK(a.series.value_at(cal.at({2022, 12, 31, 12})) ==
+        ciso().series.value_at(utc(2022, 12, 31, 12)));
   CHECK(a.report.wrapped_span_s == span - 2 * kDay);
 }

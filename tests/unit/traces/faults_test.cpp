@@ -17,7 +17,9 @@ namespace {
 std::string fixture(const std::string& name) {
   return std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/traces/" + name;
 }
-double utc(int y, int m, int d, int h, int mi = 0) { return unix_from_civil(CivilTime{y, m, d, h, mi, 0.0}); }
+double utc(int y, int m, int d, int h, int mi = 0) {
+  return unix_from_civil(CivilTime{y, m, d, h, mi, 0.0});
+}
 
 // Loads and expects an InputError; returns its diagnostics.
 std::vector<Diagnostic> load_error(const std::string& path, const LoadOptions& opt = {}) {
@@ -69,7 +71,8 @@ TEST_CASE("EPW missing-value markers are empty cells") {
   const TraceTable t = load_table(fixture("epw_missing_markers.epw"));
   CHECK(t.meta.base == TimeBase::absolute_utc);  // every row says 2021: an actual year
   // Hour-ending 3 = 02:00–03:00 local at UTC+2 = 00:00 UTC.
-  CHECK(t.column("temperature_c").value_at(utc(2021, 1, 1, 0)) == Approx(3.0));  // between 2.0 and 4.0
+  CHECK(t.column("temperature_c").value_at(utc(2021, 1, 1, 0)) ==
+        Approx(3.0));  // between 2.0 and 4.0
   CHECK(t.column("ghi_w_m2").value_at(utc(2021, 1, 1, 0)) == Approx(30));
   CHECK(t.column("wind_ms").value_at(utc(2021, 1, 1, 0)) == Approx(5.0));
   CHECK(t.report("temperature_c").empty_cells_filled == 1);
@@ -103,7 +106,8 @@ TEST_CASE("missing timestamps are gaps filled by the missing-step rule") {
     const auto d = load_error(path, opt);
     REQUIRE(d.size() == 1);
     CHECK(d[0].line == 5);
-    CHECK(d[0].message.find("expected a row every 3600 s, got a gap of 10800 s") != std::string::npos);
+    CHECK(d[0].message.find("expected a row every 3600 s, got a gap of 10800 s") !=
+          std::string::npos);
   }
 }
 
@@ -217,19 +221,25 @@ TEST_CASE("inputs that are not traces are refused with a clear message") {
   SECTION("a header only") {
     CHECK_THROWS_AS(load_table_from_text("time,value\n", "header_only.csv"), InputError);
   }
-  SECTION("an empty file") { CHECK_THROWS_AS(load_table_from_text("", "empty.csv"), InputError); }
+  SECTION("an empty file") {
+    CHECK_THROWS_AS(load_table_from_text("", "empty.csv"), InputError);
+  }
 }
 
 TEST_CASE("truncated and garbled copies of the real formats never crash") {
   // Every prefix of a few lines of each format, and a few byte flips: either a table or an
   // InputError, nothing else.
   const std::vector<std::string> samples = {
-      "timestamp,WND,SUN,WAT,OIL,NG,COL,NUC,OTH,avg_CI\n2022-01-01 00:00:00+00:00,1,2,3,4,5,6,7,8,9\n"
+      "timestamp,WND,SUN,WAT,OIL,NG,COL,NUC,OTH,avg_CI\n2022-01-01 "
+      "00:00:00+00:00,1,2,3,4,5,6,7,8,9\n"
       "2022-01-01 01:00:00+00:00,,,,,,,,,\n",
-      "Datetime (UTC),Country,Zone Name,Zone Id,Carbon Intensity gCO₂eq/kWh (direct),Carbon Intensity "
+      "Datetime (UTC),Country,Zone Name,Zone Id,Carbon Intensity gCO₂eq/kWh (direct),Carbon "
+      "Intensity "
       "gCO₂eq/kWh (LCA)\n2023-01-01 00:00:00,Spain,Spain,ES,82.99,114.42\n",
-      "Source,Location ID,Time Zone\nNSRDB,1,-7\nYear,Month,Day,Hour,Minute,GHI,Temperature\n2017,1,1,0,0,0,-8.4\n",
-      "Latitude (decimal degrees): 45.000\ntime(UTC),T2m,G(h),WS10m\n20180101:0000,2.04,0.0,0.75\n\nT2m: x\n",
+      "Source,Location ID,Time "
+      "Zone\nNSRDB,1,-7\nYear,Month,Day,Hour,Minute,GHI,Temperature\n2017,1,1,0,0,0,-8.4\n",
+      "Latitude (decimal degrees): "
+      "45.000\ntime(UTC),T2m,G(h),WS10m\n20180101:0000,2.04,0.0,0.75\n\nT2m: x\n",
       "# utc_offset_h: -8\ntime,value\n2024-01-01T00:00,1\n2024-01-01T01:00,2\n",
       "time_s,value\n0,1\n10,2\n"};
   std::size_t tables = 0, errors = 0;
@@ -237,7 +247,8 @@ TEST_CASE("truncated and garbled copies of the real formats never crash") {
     for (std::size_t n = 0; n <= s.size(); ++n) {
       for (int flip = 0; flip < 2; ++flip) {
         std::string txt = s.substr(0, n);
-        if (flip && !txt.empty()) txt[txt.size() / 2] = static_cast<char>(txt[txt.size() / 2] ^ 0x5A);
+        if (flip && !txt.empty())
+          txt[txt.size() / 2] = static_cast<char>(txt[txt.size() / 2] ^ 0x5A);
         try {
           load_table_from_text(txt, "garbled.csv");
           ++tables;
@@ -268,7 +279,8 @@ TEST_CASE("a stray timestamp far away is refused instead of filling millions of 
   // stray_timestamp.csv: a 1-s trace 0…3 s and one row at 10^9 s.
   const auto d = load_error(fixture("stray_timestamp.csv"));
   REQUIRE(d.size() == 1);
-  CHECK(d[0].message.find("expected gaps that need at most 100000 filled points") != std::string::npos);
+  CHECK(d[0].message.find("expected gaps that need at most 100000 filled points") !=
+        std::string::npos);
   // With gaps as errors the same file names the line instead.
   LoadOptions opt;
   opt.rules.missing_steps = GapRule::error;
@@ -296,7 +308,8 @@ TEST_CASE("a long run of empty cells is filled in linear time") {
   txt += "100001,100001\n";
   const auto t0 = std::chrono::steady_clock::now();
   const TraceTable t = load_table_from_text(txt, "long_empty_run.csv");
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   CHECK(t.report("value").empty_cells_filled == 100000);
   CHECK(t.column("value").value_at(50000) == Approx(50000));
 #if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
@@ -315,5 +328,6 @@ TEST_CASE("the report names every repair for provenance") {
     if (name == "gap_points_filled") found = value == 2;
   CHECK(found);
   REQUIRE(r.notes.size() == 1);
-  CHECK(r.notes[0].find("gap.csv:5: gap of 10800 s after 2024-01-01T01:00:00Z; 2 points filled") != std::string::npos);
+  CHECK(r.notes[0].find("gap.csv:5: gap of 10800 s after 2024-01-01T01:00:00Z; 2 points filled") !=
+        std::string::npos);
 }

@@ -1,9 +1,9 @@
 // Forecasts: the actual interval mean times a deterministic noise factor.
+#include "traces/forecast.hpp"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
-
-#include "traces/forecast.hpp"
 
 using namespace dcsim;
 using namespace dcsim::traces;
@@ -37,12 +37,14 @@ TEST_CASE("the same seed gives the same forecast in any query order; another see
   const Forecast a(s, o), b(s, o);
   std::vector<double> forward, backward(24);
   for (int h = 0; h < 24; ++h) forward.push_back(a.mean_over(h * kHour, (h + 1) * kHour, 0));
-  for (int h = 23; h >= 0; --h) backward[static_cast<std::size_t>(h)] = b.mean_over(h * kHour, (h + 1) * kHour, 0);
+  for (int h = 23; h >= 0; --h)
+    backward[static_cast<std::size_t>(h)] = b.mean_over(h * kHour, (h + 1) * kHour, 0);
   CHECK(forward == backward);
   o.seed = 43;
   const Forecast c(s, o);
   int differ = 0;
-  for (int h = 0; h < 24; ++h) differ += c.mean_over(h * kHour, (h + 1) * kHour, 0) != forward[static_cast<std::size_t>(h)];
+  for (int h = 0; h < 24; ++h)
+    differ += c.mean_over(h * kHour, (h + 1) * kHour, 0) != forward[static_cast<std::size_t>(h)];
   CHECK(differ == 24);
   // The forecast differs from the actual series, which it leaves untouched.
   CHECK(forward[0] != 100);

@@ -1,20 +1,25 @@
 // Loaders on the real data files in scenarios/data (origins and published figures in
 // scenarios/data/SOURCES.md). Expected values are read off the quoted file lines.
+#include "traces/loaders.hpp"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
-#include "traces/loaders.hpp"
 
 using namespace dcsim;
 using namespace dcsim::traces;
 using Approx = Catch::Detail::Approx;
 
 namespace {
-std::string data(const std::string& rel) { return std::string(DCSIM_SOURCE_DIR) + "/scenarios/data/" + rel; }
-double utc(int y, int m, int d, int h, int mi = 0) { return unix_from_civil(CivilTime{y, m, d, h, mi, 0.0}); }
+std::string data(const std::string& rel) {
+  return std::string(DCSIM_SOURCE_DIR) + "/scenarios/data/" + rel;
+}
+double utc(int y, int m, int d, int h, int mi = 0) {
+  return unix_from_civil(CivilTime{y, m, d, h, mi, 0.0});
+}
 }  // namespace
 
 TEST_CASE("the EIA-930 CAISO file gives 8760 hourly points and fills its 3 empty avg_CI cells") {
@@ -56,7 +61,10 @@ TEST_CASE("the EIA-930 PJM file has 23 empty avg_CI cells, 22 of them one block 
 }
 
 TEST_CASE("EIA-930 avg_CI min, mean and max match SOURCES.md for all five balancing authorities") {
-  struct Row { const char* file; double min, mean, max; };
+  struct Row {
+    const char* file;
+    double min, mean, max;
+  };
   // SOURCES.md §1.1, rounded to 0.1 gCO2/kWh; computed over the cells the file has.
   const Row rows[] = {{"carbon/eia_ciso_2022_hourly.csv", 74.1, 256.2, 449.0},
                       {"carbon/eia_erco_2022_hourly.csv", 110.7, 347.2, 516.7},
@@ -75,11 +83,16 @@ TEST_CASE("EIA-930 avg_CI min, mean and max match SOURCES.md for all five balanc
 }
 
 TEST_CASE("Electricity Maps files give direct CI by its UTF-8 column name or by alias") {
-  struct Row { const char* file; double min, mean, max; std::size_t estimated; };
+  struct Row {
+    const char* file;
+    double min, mean, max;
+    std::size_t estimated;
+  };
   // SOURCES.md §1.2; `estimated` = rows with "Data Estimated" true (grep -c ',true,')
-  const Row rows[] = {{"carbon/electricitymaps_ES_2023_hourly.csv", 31.1, 117.8, 280.6, 14},
-                      {"carbon/electricitymaps_NO_2023_hourly.csv", 0.7, 9.3, 47.7, 4},
-                      {"carbon/electricitymaps_US-CAL-CISO_2023_hourly.csv", 54.9, 193.5, 330.8, 3}};
+  const Row rows[] = {
+      {"carbon/electricitymaps_ES_2023_hourly.csv", 31.1, 117.8, 280.6, 14},
+      {"carbon/electricitymaps_NO_2023_hourly.csv", 0.7, 9.3, 47.7, 4},
+      {"carbon/electricitymaps_US-CAL-CISO_2023_hourly.csv", 54.9, 193.5, 330.8, 3}};
   for (const auto& row : rows) {
     INFO(row.file);
     const TraceTable t = load_table(data(row.file));
@@ -101,7 +114,8 @@ TEST_CASE("Electricity Maps files give direct CI by its UTF-8 column name or by 
   CHECK(es.column("lca").value_at(utc(2023, 1, 1, 0)) == 114.42);
   CHECK(es.column("low_carbon_pct").value_at(utc(2023, 1, 1, 0)) == 84.03);
   CHECK(es.column("renewable_pct").value_at(utc(2023, 1, 1, 0)) == 50.66);
-  CHECK(load_carbon(data("carbon/electricitymaps_ES_2023_hourly.csv")).series.value_at(utc(2023, 1, 1, 0)) == 82.99);
+  CHECK(load_carbon(data("carbon/electricitymaps_ES_2023_hourly.csv"))
+            .series.value_at(utc(2023, 1, 1, 0)) == 82.99);
 }
 
 TEST_CASE("an EPW file is a typical year in UTC with hour-ending rows starting their hour") {
@@ -138,7 +152,8 @@ TEST_CASE("San Jose EPW is at UTC-8 and cooler in summer than Phoenix") {
   CHECK(sj.temperature_c.series.value_at(utc(sj.meta.reference_year, 1, 1, 8)) == 6.10);
   const int ry = px.meta.reference_year;
   const double july0 = utc(ry, 7, 1, 0), aug0 = utc(ry, 8, 1, 0);
-  CHECK(px.temperature_c.series.mean_over(july0, aug0) > sj.temperature_c.series.mean_over(july0, aug0) + 5);
+  CHECK(px.temperature_c.series.mean_over(july0, aug0) >
+        sj.temperature_c.series.mean_over(july0, aug0) + 5);
 }
 
 TEST_CASE("an NSRDB PSM3 file is a real 30-minute year converted from local standard time") {
@@ -181,7 +196,8 @@ TEST_CASE("generation profiles are normalised to [0, 1] by the column maximum") 
   CHECK(wnd.series.value_at(utc(2022, 1, 1, 0)) == Approx(16317.0 / 26871.0));
   CHECK(wnd.series.stats().min >= 0);
   // NYISO has no solar in this file: a profile of all zeros is refused.
-  CHECK_THROWS_AS(load_generation_profile(data("carbon/eia_nyis_2022_hourly.csv"), "SUN"), InputError);
+  CHECK_THROWS_AS(load_generation_profile(data("carbon/eia_nyis_2022_hourly.csv"), "SUN"),
+                  InputError);
 }
 
 TEST_CASE("weather loading refuses a carbon file and carbon loading an unknown column") {
@@ -199,17 +215,20 @@ TEST_CASE("weather loading refuses a carbon file and carbon loading an unknown c
 TEST_CASE("loading an 8760-row CSV takes milliseconds") {
   const auto t0 = std::chrono::steady_clock::now();
   const TraceTable t = load_table(data("carbon/eia_pjm_2022_hourly.csv"));
-  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   WARN("eia_pjm_2022_hourly.csv (8760 rows x 9 columns) loaded in " << ms << " ms");
   CHECK(t.columns.size() == 9);
-#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)  // timing bounds only in optimised builds
+#if defined(__OPTIMIZE__) && \
+    !defined(__SANITIZE_ADDRESS__)  // timing bounds only in optimised builds
   CHECK(ms < 100);
 #endif
 }
 
 TEST_CASE("a generic CSV names its quantities; carbon and price aliases find them") {
   // carbon_and_price.csv: 00:00Z 231.5/0.081; 01:00−08:00 = 09:00Z 228.0/0.079; 02:00Z 240/0.090
-  const std::string path = std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/traces/carbon_and_price.csv";
+  const std::string path =
+      std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/traces/carbon_and_price.csv";
   const TraceTable t = load_table(path);
   CHECK(t.meta.format == TraceFormat::generic_csv);
   const TimeSeries& price = t.column("price");

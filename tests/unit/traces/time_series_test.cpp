@@ -1,4 +1,6 @@
 // TimeSeries and SeriesCursor: interpolation laws, exact interval means, change points.
+#include "traces/time_series.hpp"
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -6,7 +8,6 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
-#include "traces/time_series.hpp"
 
 using namespace dcsim;
 using namespace dcsim::traces;
@@ -22,13 +23,19 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 #endif
 
 namespace {
 // Points (0, 10), (10, 20), (20, 40).
-TimeSeries three_points(Interp law) { return TimeSeries({0, 10, 20}, {10, 20, 40}, law); }
+TimeSeries three_points(Interp law) {
+  return TimeSeries({0, 10, 20}, {10, 20, 40}, law);
+}
 }  // namespace
 
 TEST_CASE("a step series holds each value until the next point and holds its ends outside") {
@@ -145,14 +152,23 @@ TEST_CASE("cursor and random-access queries allocate nothing") {
 }
 
 TEST_CASE("invalid series are refused with an InvariantError") {
-  SECTION("times not increasing") { CHECK_THROWS_AS(TimeSeries({0, 0}, {1, 2}), InvariantError); }
-  SECTION("sizes differ") { CHECK_THROWS_AS(TimeSeries({0, 1}, {1}), InvariantError); }
-  SECTION("NaN value") { CHECK_THROWS_AS(TimeSeries({0, 1}, {1, std::nan("")}), InvariantError); }
-  SECTION("query on an empty series") { CHECK_THROWS_AS(TimeSeries().value_at(0), InvariantError); }
+  SECTION("times not increasing") {
+    CHECK_THROWS_AS(TimeSeries({0, 0}, {1, 2}), InvariantError);
+  }
+  SECTION("sizes differ") {
+    CHECK_THROWS_AS(TimeSeries({0, 1}, {1}), InvariantError);
+  }
+  SECTION("NaN value") {
+    CHECK_THROWS_AS(TimeSeries({0, 1}, {1, std::nan("")}), InvariantError);
+  }
+  SECTION("query on an empty series") {
+    CHECK_THROWS_AS(TimeSeries().value_at(0), InvariantError);
+  }
 }
 
 TEST_CASE("stats can leave filled points out") {
-  const TimeSeries s({0, 1, 2}, {1, 100, 3}, Interp::step, {kPointOriginal, kPointFilledEmpty, kPointOriginal});
+  const TimeSeries s({0, 1, 2}, {1, 100, 3}, Interp::step,
+                     {kPointOriginal, kPointFilledEmpty, kPointOriginal});
   CHECK(s.count_flagged(kPointFilledEmpty) == 1);
   const auto all = s.stats(true), orig = s.stats(false);
   CHECK(all.max == 100);
