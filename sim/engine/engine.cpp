@@ -19,6 +19,7 @@
 #include <simgrid/version.h>
 #include <simgrid/plugins/energy.h>
 
+#include <csignal>
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -1140,7 +1141,14 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     int argc = static_cast<int>(argv.size());
+    // SimGrid installs its own SIGINT handler (it exits the process with status 1): keep the
+    // caller's handlers so an interrupt stops the run cleanly (RunOptions::stop).
+    struct sigaction old_int {}, old_term {};
+    sigaction(SIGINT, nullptr, &old_int);
+    sigaction(SIGTERM, nullptr, &old_term);
     sg4::Engine engine(&argc, argv.data());
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
     if (options.simgrid_energy_plugin) sg_host_energy_plugin_init();
 
     Sim sim(scenario, jobs, policy, recorder, options);
