@@ -231,8 +231,14 @@ void read_doc(YamlDoc& ydoc, const std::string& file, Catalogue& cat, Diagnostic
   YamlMap root = doc->root_map();
   root.integer("version", 1, {1, 1});
   if (cat.optimisations.empty()) cat.optimisations = default_optimisations();
-  if (root.has("reference")) cat.reference = read_reference(root.map("reference"));
-  else if (cat.files.empty()) root.error("missing required key", "reference");
+  if (root.has("reference")) {
+    cat.reference = read_reference(root.map("reference"));
+  } else if (cat.files.empty()) {
+    root.error("missing required key", "reference");
+  }
+  // Without a usable reference (absent, or a caller's empty Catalogue) keep reading the
+  // profiles against the documented default so that every other problem is still reported.
+  if (cat.reference.accelerator.pstates.empty()) cat.reference = default_reference_platform();
   YamlMap profiles = root.map("profiles");
   for (auto& [name, v] : profiles.entries()) {
     if (!v.is_map()) {

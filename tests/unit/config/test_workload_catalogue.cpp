@@ -216,6 +216,14 @@ TEST_CASE("workload catalogue: bad catalogues report every problem with file, li
     y.replace(y.find("{1: 0.5"), 7, "{one: 0.5");
     CHECK(any_contains(messages(y), "expected a GPU count (integer >= 0) as key, got \"one\""));
   }
+  SECTION("a missing reference is reported and the profiles are still checked") {
+    std::string y = kMinimal;
+    y.erase(y.find("reference:"), y.find("profiles:") - y.find("reference:"));
+    y.replace(y.find("io: 0.1"), 7, "io: 0.3");
+    const auto m = messages(y);
+    CHECK(any_contains(m, "reference"));
+    CHECK(any_contains(m, "expected compute + memory + io = 1, got 1.2"));
+  }
   SECTION("anchors out of order and a growth profile that does not exist") {
     std::string y = kMinimal;
     y.replace(y.find("profile: p\n  anchors"), 10, "profile: q");
