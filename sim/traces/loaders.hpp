@@ -76,7 +76,7 @@ struct WeatherTrace {
   TraceMeta meta;
   LoadedSeries temperature_c;  // dry-bulb air temperature, °C
   LoadedSeries ghi_w_m2;  // global horizontal irradiance, W/m² (EPW: hourly Wh/m² = mean W/m²)
-  LoadedSeries wind_ms;   // wind speed, m/s (EPW/NSRDB: at ~10 m; PVGIS: 10 m)
+  LoadedSeries wind_ms;   // wind speed, m/s, at the source's height (EPW, PVGIS: 10 m; NSRDB: see NREL)
 };
 
 // Weather from EPW, NSRDB PSM3, PVGIS TMY or generic CSV (columns temperature_c, ghi_w_m2,
