@@ -47,6 +47,7 @@ namespace {
 using text::quote;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kMaxDiagnostics = 50;
+constexpr std::size_t kMaxNotes = 50;
 constexpr int kNoOffset = INT_MIN;
 
 // Collects diagnostics for one file, capped so a wholly wrong file gives a readable error.
@@ -983,10 +984,17 @@ TraceTable clean(Raw& raw, const FaultRules& rules, Diags& diags) {
     rep.unordered_rows_sorted = unordered;
     rep.dst_jumps = dst;
     rep.source_estimated = estimated;
+    // Notes go to provenance: the first kMaxNotes, then a count (the counters stay exact).
+    std::size_t more = 0;
     for (const auto& note : notes)
       if (note.find("column '") == std::string::npos ||
-          note.find("column '" + raw.names[c] + "'") != std::string::npos)
-        rep.notes.push_back(note);
+          note.find("column '" + raw.names[c] + "'") != std::string::npos) {
+        if (rep.notes.size() < kMaxNotes)
+          rep.notes.push_back(note);
+        else
+          ++more;
+      }
+    if (more > 0) rep.notes.push_back("... and " + std::to_string(more) + " more notes");
     if (all_empty[c]) {
       out.columns.emplace_back();
     } else {

@@ -331,3 +331,17 @@ TEST_CASE("the report names every repair for provenance") {
   CHECK(r.notes[0].find("gap.csv:5: gap of 10800 s after 2024-01-01T01:00:00Z; 2 points filled") !=
         std::string::npos);
 }
+
+TEST_CASE("thousands of faults give exact counts and a bounded list of notes") {
+  // Every hour appears twice: 1000 duplicates, 1000 notes' worth of repairs.
+  std::string txt = "time_s,value\n";
+  for (int i = 0; i < 1000; ++i) {
+    txt += std::to_string(i * 3600) + ",1\n";
+    txt += std::to_string(i * 3600) + ",2\n";
+  }
+  const TraceTable t = load_table_from_text(txt, "doubled.csv");
+  const TraceReport& r = t.report("value");
+  CHECK(r.duplicates_dropped == 1000);
+  CHECK(r.notes.size() == 51);
+  CHECK(r.notes.back() == "... and 950 more notes");
+}
