@@ -11,6 +11,8 @@
 #include "config/platform_loader.hpp"
 #include "config/workload_loader.hpp"
 #include "core/error.hpp"
+#include "physics/accelerator_power.hpp"
+#include "physics/dvfs.hpp"
 #include "workload/estimate.hpp"
 #include "workload/generator.hpp"
 
@@ -231,5 +233,26 @@ TEST_CASE("workload catalogue: bad catalogues report every problem with file, li
     const auto m = messages(y);
     CHECK(any_contains(m, "expected years in increasing order, got 2005 after 2010"));
     CHECK(any_contains(m, "growth.profile: expected a profile of the catalogue, got \"q\""));
+  }
+}
+
+TEST_CASE("workload catalogue: on the catalogue H200 under its 700 W limit every profile runs at full clock") {
+  // The calibration assumes f_max; the engine picks the fastest p-state under the power limit.
+  const Catalogue cat = load_catalogue_file(kProfiles);
+  PlatformCatalogue pc;
+  DiagnosticSink errs;
+  load_platform_catalogue_file(kSrc + "/platforms/accelerators.yaml", pc, errs);
+  REQUIRE(errs.empty());
+  const AcceleratorSpec& h200 = pc.accelerators.at("H200-SXM");
+  const AcceleratorPower power(h200);
+  for (const auto& [name, p] : cat.profiles) {
+    JobProfile jp = make_profile(p, cat.reference, 8, 3600);
+    adapt_to_accelerator(jp, p, cat.reference, h200);
+    const OperatingPoint op = operating_point_under_cap(power, jp, h200.power_limit_max_w);
+    INFO(name);
+    CHECK(op.pstate == 0);
+    CHECK(op.slowdown == Approx(1.0));
+    CHECK(op.device_power_w == Approx(reference_device_power_w(jp, cat.reference)));
+    CHECK(runtime_at_fmax_s(jp, h200, 8) == Approx(3600));
   }
 }
