@@ -68,6 +68,27 @@ void write_strings(hid_t file, const std::string& name, const std::vector<std::s
 
 h5::Handle open_ds(hid_t file, const std::string& name) { return h5::open_dataset(file, name); }
 
+struct ScaleMatch {
+  haddr_t want;
+  bool found = false;
+};
+
+herr_t match_scale(hid_t, unsigned, hid_t scale, void* data) {
+  auto* m = static_cast<ScaleMatch*>(data);
+  H5O_info_t oi;
+  if (H5Oget_info2(scale, &oi, H5O_INFO_BASIC) >= 0 && oi.addr == m->want) m->found = true;
+  return 0;
+}
+
+// True if axis 0 of `ds` has the dimension scale stored at `scale_addr` attached.
+bool attached_to(hid_t ds, haddr_t scale_addr) {
+  if (H5DSget_num_scales(ds, 0) <= 0) return false;
+  ScaleMatch m{scale_addr};
+  int idx = 0;
+  H5DSiterate_scales(ds, 0, &idx, match_scale, &m);
+  return m.found;
+}
+
 }  // namespace
 
 void write_sweep_index(const std::string& index_path, const std::vector<SweepRunEntry>& runs) {
@@ -117,15 +138,18 @@ void write_sweep_index(const std::string& index_path, const std::vector<SweepRun
     if (tv.size() > time.size()) time = std::move(tv);
     info[r].present = true;
     info[r].rows = h5::dataset_dims(t.get()).at(0);
+    H5O_info_t time_info;
+    h5::check(H5Oget_info2(t.get(), &time_info, H5O_INFO_BASIC), "inspect time");
     for (const auto& name : h5::list_root(f.get())) {
       if (name == "time") continue;
-      if (H5Oexists_by_name(f.get(), name.c_str(), H5P_DEFAULT) <= 0) continue;
       H5O_info_t oi;
-      h5::check(H5Oget_info_by_name(f.get(), name.c_str(), &oi, H5P_DEFAULT), "inspect " + name);
+      h5::check(H5Oget_info_by_name2(f.get(), name.c_str(), &oi, H5O_INFO_BASIC, H5P_DEFAULT), "inspect " + name);
       if (oi.type != H5O_TYPE_DATASET) continue;
       h5::Handle ds = open_ds(f.get(), name);
       if (h5::dataset_dims(ds.get()).size() != 1 || H5DSis_scale(ds.get()) > 0) continue;
-      if (H5DSis_attached(ds.get(), t.get(), 0) <= 0) continue;
+      // Attached to `time`? (H5DSis_attached would also walk time's whole REFERENCE_LIST,
+      // opening every series once per series: quadratic, 40 ms per run file.)
+      if (!attached_to(ds.get(), time_info.addr)) continue;
       info[r].series.insert(name);
       if (std::none_of(series.begin(), series.end(), [&](const SeriesInfo& s) { return s.name == name; }))
         series.push_back({name, attr_or(ds.get(), "units", "1"), attr_or(ds.get(), "long_name", name),
