@@ -157,7 +157,9 @@ void FollowGeneration::plan(const ClusterView& view, std::span<const Event>) {
   }
 }
 
-bool FollowGeneration::admits(const JobRequest& job) const { return held_.count(job.id) == 0; }
+bool FollowGeneration::admits(const JobRequest& job) const {
+  return held_.count(job.id) == 0;
+}
 
 void FollowGeneration::decide(const ClusterView& view, std::span<const Event>,
                               std::vector<Decision>& out) {

@@ -52,9 +52,9 @@
 namespace dcsim {
 
 struct DeferralOptions {
-  Seconds window_s = 86400;          // max delay of a deferrable job without a deadline
-  Seconds default_estimate_s = 3600; // run time assumed for jobs without an estimate
-  Seconds margin_s = 0;              // release this much before the latest start
+  Seconds window_s = 86400;           // max delay of a deferrable job without a deadline
+  Seconds default_estimate_s = 3600;  // run time assumed for jobs without an estimate
+  Seconds margin_s = 0;               // release this much before the latest start
 };
 
 // Latest start L_j of a deferrable job (see above).

@@ -15,8 +15,7 @@ CompositePolicy::CompositePolicy(std::unique_ptr<Policy> scheduler,
 }
 
 const ClusterView& CompositePolicy::effective(const ClusterView& view,
-                                              const std::vector<Decision>& out,
-                                              std::size_t first) {
+                                              const std::vector<Decision>& out, std::size_t first) {
   started_.clear();
   for (std::size_t k = first; k < out.size(); ++k)
     if (const auto* s = std::get_if<StartJob>(&out[k])) started_.push_back(s->job);

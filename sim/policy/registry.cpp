@@ -39,8 +39,8 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   return s;
 }
 
-ParamSpec num(std::string name, std::string unit, double def, double lo, double hi,
-              std::string doc, bool integer = false) {
+ParamSpec num(std::string name, std::string unit, double def, double lo, double hi, std::string doc,
+              bool integer = false) {
   ParamSpec p;
   p.name = std::move(name);
   p.kind = ParamKind::number;
@@ -132,10 +132,10 @@ std::vector<ParamSpec> with(std::vector<ParamSpec> a, const std::vector<ParamSpe
 }
 
 std::vector<ParamSpec> pstate_range_params() {
-  return {num("min_pstate", "", 0, 0, 255, "fastest p-state the governor may use (0 = fastest)",
-              true),
-          num("max_pstate", "", -1, -1, 255,
-              "slowest p-state the governor may use (-1 = the node's slowest)", true)};
+  return {
+      num("min_pstate", "", 0, 0, 255, "fastest p-state the governor may use (0 = fastest)", true),
+      num("max_pstate", "", -1, -1, 255,
+          "slowest p-state the governor may use (-1 = the node's slowest)", true)};
 }
 
 GovernorOptions governor(GovernorKind k, const ParamValues& v, bool thresholds) {
@@ -165,7 +165,8 @@ std::vector<PolicyInfo> build_catalogue() {
       "TPDS 12(6) 2001";
 
   c.push_back(PolicyInfo{
-      "fcfs", PolicyRole::scheduler,
+      "fcfs",
+      PolicyRole::scheduler,
       "first come, first served: jobs start in submission order; a job that does not fit blocks "
       "all later ones",
       "classic batch scheduling (Feitelson et al., JSSPP 1997)",
@@ -179,7 +180,8 @@ std::vector<PolicyInfo> build_catalogue() {
         return std::make_unique<ListScheduler>(o);
       }});
   c.push_back(PolicyInfo{
-      "easy-backfill", PolicyRole::scheduler,
+      "easy-backfill",
+      PolicyRole::scheduler,
       "FCFS with EASY backfilling: the blocked head gets a reservation at the shadow time; later "
       "jobs start if they end before it or use only GPUs the reservation leaves over",
       sched_src,
@@ -194,7 +196,8 @@ std::vector<PolicyInfo> build_catalogue() {
         return std::make_unique<ListScheduler>(o);
       }});
   c.push_back(PolicyInfo{
-      "priority-deadline", PolicyRole::scheduler,
+      "priority-deadline",
+      PolicyRole::scheduler,
       "earliest deadline first, then higher priority, then submission order; optional EASY "
       "backfilling and deadline-driven preemption of preemptible jobs with checkpoint/restart",
       "EDF (Liu & Layland, JACM 1973) with EASY backfilling; " + sched_src,
@@ -220,7 +223,8 @@ std::vector<PolicyInfo> build_catalogue() {
       }});
 
   c.push_back(PolicyInfo{
-      "power-down-idle", PolicyRole::energy,
+      "power-down-idle",
+      PolicyRole::energy,
       "power off nodes idle for `after` when the queue does not need them; boot nodes when "
       "queued jobs need more GPUs than the nodes that are on (or booting) have free",
       "Slurm power saving (SuspendTime); Batsim energy-aware schedulers",
@@ -256,8 +260,7 @@ std::vector<PolicyInfo> build_catalogue() {
       with(pstate_range_params(),
            {num("up_threshold", "fraction", 0.8, 0, 1, "load above which the node runs fastest"),
             dur("period", 0, 0, "re-evaluate at most this often (0 = at every policy call)")}),
-      check_pstate_range,
-      [](const ParamValues& v) -> std::unique_ptr<Policy> {
+      check_pstate_range, [](const ParamValues& v) -> std::unique_ptr<Policy> {
         return std::make_unique<DvfsGovernor>(governor(GovernorKind::ondemand, v, true));
       }});
   c.push_back(PolicyInfo{
@@ -279,7 +282,8 @@ std::vector<PolicyInfo> build_catalogue() {
         return std::make_unique<DvfsGovernor>(governor(GovernorKind::conservative, v, true));
       }});
   c.push_back(PolicyInfo{
-      "workload-aware", PolicyRole::energy,
+      "workload-aware",
+      PolicyRole::energy,
       "DVFS by workload: nodes running only memory-bound jobs (by profile name) run at "
       "memory_bound_pstate, nodes running any other job at compute_pstate",
       "Tang et al., 'The impact of GPU DVFS on the energy and performance of deep learning', "
@@ -305,7 +309,8 @@ std::vector<PolicyInfo> build_catalogue() {
         return std::make_unique<WorkloadAwareGovernor>(std::move(o));
       }});
   c.push_back(PolicyInfo{
-      "power-cap", PolicyRole::energy,
+      "power-cap",
+      PolicyRole::energy,
       "power cap at device, node, rack or site level, with a lower cap in demand-response "
       "windows (hours of day, UTC)",
       "Wierman et al., 'Opportunities and challenges for data center demand response', IGCC 2014",
@@ -331,8 +336,8 @@ std::vector<PolicyInfo> build_catalogue() {
       [](const ParamValues& v) -> std::unique_ptr<Policy> {
         PowerCapOptions o;
         const std::string& s = v.text("scope");
-        o.scope = s == "rack" ? CapScope::rack
-                  : s == "node" ? CapScope::node
+        o.scope = s == "rack"     ? CapScope::rack
+                  : s == "node"   ? CapScope::node
                   : s == "device" ? CapScope::device
                                   : CapScope::site;
         o.cap_w = v.number("cap_w");
@@ -345,7 +350,8 @@ std::vector<PolicyInfo> build_catalogue() {
       "Wiesner et al., 'Let's Wait Awhile: How Temporal Workload Shifting Can Reduce Carbon "
       "Emissions in the Cloud', Middleware 2021";
   c.push_back(PolicyInfo{
-      "carbon-aware-shift", PolicyRole::energy,
+      "carbon-aware-shift",
+      PolicyRole::energy,
       "hold each deferrable job until the start (on a `step` grid up to its latest start) whose "
       "forecast mean carbon intensity over the job's run is lowest",
       wiesner,
@@ -361,7 +367,8 @@ std::vector<PolicyInfo> build_catalogue() {
         return std::make_unique<CarbonAwareShift>(o);
       }});
   c.push_back(PolicyInfo{
-      "carbon-threshold", PolicyRole::energy,
+      "carbon-threshold",
+      PolicyRole::energy,
       "start deferrable jobs only while the forecast carbon intensity is at most the threshold, "
       "unless their deadline forces them",
       wiesner,
@@ -377,7 +384,8 @@ std::vector<PolicyInfo> build_catalogue() {
         return std::make_unique<CarbonThreshold>(o);
       }});
   c.push_back(PolicyInfo{
-      "follow-generation", PolicyRole::energy,
+      "follow-generation",
+      PolicyRole::energy,
       "start deferrable jobs when forecast on-site generation over their run covers the IT power "
       "plus theirs, unless their deadline forces them",
       "renewable-following scheduling, e.g. Goiri et al., 'GreenSlot', SC 2011",
@@ -392,7 +400,8 @@ std::vector<PolicyInfo> build_catalogue() {
         return std::make_unique<FollowGeneration>(o);
       }});
   c.push_back(PolicyInfo{
-      "battery-arbitrage", PolicyRole::energy,
+      "battery-arbitrage",
+      PolicyRole::energy,
       "charge the battery when the forecast intensity is below charge_below_gco2, discharge "
       "above discharge_above_gco2, self-consumption in between",
       "Acun et al., 'Carbon Explorer', ASPLOS 2023",
@@ -406,12 +415,13 @@ std::vector<PolicyInfo> build_catalogue() {
         return {};
       },
       [](const ParamValues& v) -> std::unique_ptr<Policy> {
-        return std::make_unique<BatteryArbitrage>(BatteryArbitrageOptions{
-            v.number("charge_below_gco2"), v.number("discharge_above_gco2"),
-            v.number("lookahead")});
+        return std::make_unique<BatteryArbitrage>(
+            BatteryArbitrageOptions{v.number("charge_below_gco2"), v.number("discharge_above_gco2"),
+                                    v.number("lookahead")});
       }});
   c.push_back(PolicyInfo{
-      "suspend-resume", PolicyRole::energy,
+      "suspend-resume",
+      PolicyRole::energy,
       "suspend (checkpoint and requeue) long preemptible training jobs when the forecast "
       "intensity exceeds high_gco2; resume them when it falls to low_gco2 or a deadline forces",
       wiesner + " (interruptible jobs)",
@@ -451,7 +461,10 @@ std::vector<std::string> names_of(PolicyRole role) {
 
 std::string range_text(const ParamSpec& p) {
   std::string s;
-  if (p.integer) s += "an integer"; else s += p.unit == "s" ? "a duration" : "a number";
+  if (p.integer)
+    s += "an integer";
+  else
+    s += p.unit == "s" ? "a duration" : "a number";
   if (p.min > -kInf && p.max < kInf)
     s += " in [" + fmt(p.min) + ", " + fmt(p.max) + "]";
   else if (p.min > -kInf)
@@ -489,8 +502,8 @@ KeyPaths full_paths(const PolicyConfig& cfg) {
   return KeyPaths{cfg.key_path.empty() ? std::string("policy") : cfg.key_path, false};
 }
 
-std::unique_ptr<Policy> build(const PolicyInfo& info, const PolicyConfig& cfg,
-                              DiagnosticSink& sink, const KeyPaths& paths) {
+std::unique_ptr<Policy> build(const PolicyInfo& info, const PolicyConfig& cfg, DiagnosticSink& sink,
+                              const KeyPaths& paths) {
   const std::size_t before = sink.size();
   auto known = [&](const std::string& key) {
     return std::any_of(info.params.begin(), info.params.end(),
@@ -657,8 +670,8 @@ void validate_policy(const PolicyConfig& config, DiagnosticSink& sink) {
     const std::string what = !known_role ? "a policy name"
                              : is_sched  ? "a scheduling policy"
                                          : "an energy policy";
-    diag(sink, rel.of("name"), "expected " + what + " (" + join(names) + "), got '" +
-                                   config.name + "'");
+    diag(sink, rel.of("name"),
+         "expected " + what + " (" + join(names) + "), got '" + config.name + "'");
     return;
   }
   (void)build(*info, config, sink, rel);
@@ -671,8 +684,8 @@ std::unique_ptr<Policy> make_policy_stack(const PoliciesSpec& spec, DiagnosticSi
     const KeyPaths paths = full_paths(cfg);
     const char* what = role == PolicyRole::scheduler ? "a scheduling policy" : "an energy policy";
     if (info == nullptr || info->role != role) {
-      std::string msg = std::string("expected ") + what + " (" + join(names_of(role)) +
-                        "), got '" + cfg.name + "'";
+      std::string msg = std::string("expected ") + what + " (" + join(names_of(role)) + "), got '" +
+                        cfg.name + "'";
       if (info != nullptr)
         msg += role == PolicyRole::scheduler ? " (an energy policy: list it under energy)"
                                              : " (a scheduler: give it as the scheduler)";
@@ -720,11 +733,15 @@ std::string describe_policies() {
             os << fmt(q.default_number) << (q.unit.empty() ? "" : " " + q.unit) << "  ("
                << range_text(q) << ")";
             break;
-          case ParamKind::flag: os << (q.default_number != 0 ? "true" : "false") << "  (flag)"; break;
+          case ParamKind::flag:
+            os << (q.default_number != 0 ? "true" : "false") << "  (flag)";
+            break;
           case ParamKind::choice:
             os << q.default_text << "  (one of " << join(q.choices) << ")";
             break;
-          case ParamKind::text: os << "\"" << q.default_text << "\"  (text)"; break;
+          case ParamKind::text:
+            os << "\"" << q.default_text << "\"  (text)";
+            break;
         }
         os << "\n        " << q.doc << "\n";
       }

@@ -32,12 +32,12 @@ enum class ParamKind { number, flag, choice, text };
 struct ParamSpec {
   std::string name;
   ParamKind kind = ParamKind::number;
-  std::string unit;              // "s", "W", "gCO2e/kWh", "fraction", "" (count / index)
-  double default_number = 0;     // number and flag (0/1)
+  std::string unit;           // "s", "W", "gCO2e/kWh", "fraction", "" (count / index)
+  double default_number = 0;  // number and flag (0/1)
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
   bool integer = false;
-  std::string default_text;      // choice and text
+  std::string default_text;  // choice and text
   std::vector<std::string> choices;
   std::string doc;
 };

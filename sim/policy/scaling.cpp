@@ -74,17 +74,22 @@ void PowerDownIdle::decide(const ClusterView& view, std::span<const Event>,
     emit(out, PowerOff{view.nodes[i].id});
     --surplus;
   }
-  if (next_expiry < std::numeric_limits<Seconds>::infinity()) wake_once(out, next_expiry, last_wake_);
+  if (next_expiry < std::numeric_limits<Seconds>::infinity())
+    wake_once(out, next_expiry, last_wake_);
 }
 
 // ---- DVFS governors ---------------------------------------------------------------------------
 
 std::string_view DvfsGovernor::name() const {
   switch (opt_.kind) {
-    case GovernorKind::performance: return "performance";
-    case GovernorKind::powersave: return "powersave";
-    case GovernorKind::ondemand: return "ondemand";
-    case GovernorKind::conservative: return "conservative";
+    case GovernorKind::performance:
+      return "performance";
+    case GovernorKind::powersave:
+      return "powersave";
+    case GovernorKind::ondemand:
+      return "ondemand";
+    case GovernorKind::conservative:
+      return "conservative";
   }
   return "?";
 }
@@ -94,8 +99,10 @@ int DvfsGovernor::target(int current, int pstate_count, double u) const {
   const int hi = opt_.max_pstate < 0 ? slowest : std::min(opt_.max_pstate, slowest);
   const int lo = std::min(std::max(opt_.min_pstate, 0), hi);
   switch (opt_.kind) {
-    case GovernorKind::performance: return lo;
-    case GovernorKind::powersave: return hi;
+    case GovernorKind::performance:
+      return lo;
+    case GovernorKind::powersave:
+      return hi;
     case GovernorKind::ondemand: {
       if (u > opt_.up_threshold) return lo;
       const int p = hi - static_cast<int>(std::floor(u * (hi + 1)));
@@ -129,8 +136,8 @@ void DvfsGovernor::decide(const ClusterView& view, std::span<const Event>,
 // ---- workload-aware ---------------------------------------------------------------------------
 
 bool WorkloadAwareGovernor::memory_bound(const std::string& profile) const {
-  return std::find(opt_.memory_bound_profiles.begin(), opt_.memory_bound_profiles.end(),
-                   profile) != opt_.memory_bound_profiles.end();
+  return std::find(opt_.memory_bound_profiles.begin(), opt_.memory_bound_profiles.end(), profile) !=
+         opt_.memory_bound_profiles.end();
 }
 
 void WorkloadAwareGovernor::decide(const ClusterView& view, std::span<const Event>,
@@ -198,13 +205,15 @@ bool in_windows(const std::vector<HourWindow>& w, double hour) {
 }
 
 void PowerCap::decide(const ClusterView& view, std::span<const Event>, std::vector<Decision>& out) {
-  const double hour = view.hour_of_day ? view.hour_of_day(view.now_s)
-                                       : std::fmod(view.now_s / 3600.0, 24.0);
+  const double hour =
+      view.hour_of_day ? view.hour_of_day(view.now_s) : std::fmod(view.now_s / 3600.0, 24.0);
   const bool dr = !opt_.dr_windows.empty() && in_windows(opt_.dr_windows, hour);
   const Watts cap = dr ? opt_.dr_cap_w : opt_.cap_w;
   if (!sent_ || cap != last_cap_w_) {
     switch (opt_.scope) {
-      case CapScope::site: emit(out, SetPowerCap{CapScope::site, 0, cap}); break;
+      case CapScope::site:
+        emit(out, SetPowerCap{CapScope::site, 0, cap});
+        break;
       case CapScope::rack:
         racks_.clear();
         for (const NodeView& n : view.nodes) racks_.push_back(n.rack);

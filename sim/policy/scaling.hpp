@@ -87,7 +87,7 @@ struct GovernorOptions {
   double up_threshold = 0.8;
   double down_threshold = 0.2;
   int min_pstate = 0;
-  int max_pstate = -1;  // −1 = the node's slowest
+  int max_pstate = -1;   // −1 = the node's slowest
   Seconds period_s = 0;  // 0 = at every decide call
 };
 

@@ -64,8 +64,7 @@ void ListScheduler::index_nodes(const ClusterView& view) {
   bool same = node_ids_.size() == n;
   for (std::size_t i = 0; same && i < n; ++i) {
     same = node_ids_[i] == nodes[i].id && totals_[i] == nodes[i].gpus_total &&
-           rack_key_[rack_of_[i]] == nodes[i].rack &&
-           cd_key_[cd_of_[i]] == nodes[i].cooling_domain;
+           rack_key_[rack_of_[i]] == nodes[i].rack && cd_key_[cd_of_[i]] == nodes[i].cooling_domain;
   }
   if (!same) {
     node_ids_.resize(n);
@@ -176,8 +175,8 @@ bool ListScheduler::place(int g, const FreeMap& map, Allocation& alloc, bool pre
       }
       const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
       const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
-      const bool better = pack ? (cd != bcd ? cd > bcd : rk > brk)
-                               : (cd != bcd ? cd < bcd : rk < brk);
+      const bool better =
+          pack ? (cd != bcd ? cd > bcd : rk > brk) : (cd != bcd ? cd < bcd : rk < brk);
       if (better) best = i;
     }
     picked_[best] = 1;
@@ -242,7 +241,8 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
   avail_long_.reset(totals_, max_total_);
   for (std::size_t i = 0; i < n; ++i) avail_long_.set(i, shadow_avail_[i]);
   Allocation reservation;
-  if (!place(head.gpus, avail_long_, reservation, /*prefer_busy_now=*/true)) return false;  // cannot happen: checked above
+  if (!place(head.gpus, avail_long_, reservation, /*prefer_busy_now=*/true))
+    return false;  // cannot happen: checked above
   for (const Slice& s : reservation) shadow_avail_[s.node] -= s.gpus;
   for (std::size_t i = 0; i < n; ++i)
     avail_long_.set(i, std::max(0, std::min(free_now_.get(i), shadow_avail_[i])));
@@ -399,10 +399,11 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
     const JobRequest& j = *queue[pos];
     if (!admitted(j)) continue;
     if (never_fits(j)) {
-      out.emplace_back(std::in_place_type<RejectJob>, RejectJob{j.id, j.gpus <= 0 ? "expected a job of at least 1 GPU, got " +
-                                                      std::to_string(j.gpus)
-                                                : "job of " + std::to_string(j.gpus) +
-                                                      " GPUs cannot fit on this site"});
+      out.emplace_back(std::in_place_type<RejectJob>,
+                       RejectJob{j.id, j.gpus <= 0 ? "expected a job of at least 1 GPU, got " +
+                                                         std::to_string(j.gpus)
+                                                   : "job of " + std::to_string(j.gpus) +
+                                                         " GPUs cannot fit on this site"});
       continue;
     }
     if (!blocked) {
@@ -437,8 +438,8 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
         free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
         add_busy(s.node, s.gpus);
         if (reserved)
-          avail_long_.set(s.node, std::max(0, std::min(free_now_.get(s.node),
-                                                       shadow_avail_[s.node])));
+          avail_long_.set(s.node,
+                          std::max(0, std::min(free_now_.get(s.node), shadow_avail_[s.node])));
       }
     } else {
       if (!place(j.gpus, avail_long_, alloc_)) continue;
@@ -446,8 +447,8 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
         free_now_.set(s.node, free_now_.get(s.node) - s.gpus);
         shadow_avail_[s.node] -= s.gpus;
         add_busy(s.node, s.gpus);
-        avail_long_.set(s.node, std::max(0, std::min(free_now_.get(s.node),
-                                                     shadow_avail_[s.node])));
+        avail_long_.set(s.node,
+                        std::max(0, std::min(free_now_.get(s.node), shadow_avail_[s.node])));
       }
     }
     start(j, 0, out);

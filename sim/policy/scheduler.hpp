@@ -121,9 +121,9 @@ class ListScheduler final : public Policy {
   bool admitted(const JobRequest& j) const;
   void index_nodes(const ClusterView& view);
   bool never_fits(const JobRequest& j) const;
-  // Chooses GPUs for `j` from `map` into `alloc` (node indices in slices); false if it does not fit.
-  // `prefer_busy_now`: among fitting nodes prefer those with the fewest GPUs free now (used for
-  // the head's reservation, so GPUs idle now stay available to backfill).
+  // Chooses `g` GPUs from `map` into `alloc` (node indices in slices); false if they do not
+  // fit. `prefer_busy_now`: among fitting nodes prefer those with the fewest GPUs free now (used
+  // for the head's reservation, so GPUs idle now stay available to backfill).
   bool place(int g, const FreeMap& map, Allocation& alloc, bool prefer_busy_now = false);
   // For an elastic job that does not fit as requested: the largest GPU count in
   // [min_gpus, gpus) that fits now (whole nodes for counts >= G), or 0.
@@ -177,7 +177,10 @@ class ListScheduler final : public Policy {
   std::vector<std::int32_t> newpos_;  // previous position → current position, −1 if gone
   std::size_t tail_ = 0;              // first position not matched with the previous queue
   bool queue_same_ = false;
-  struct Release { Seconds end; const Allocation* alloc; };  // slices by NodeId
+  struct Release {  // GPUs a running job gives back at its expected end
+    Seconds end;
+    const Allocation* alloc;  // slices by NodeId
+  };
   std::vector<Release> releases_;
   std::vector<std::pair<std::size_t, Seconds>> started_;  // (index in out, expected end)
   std::vector<std::uint32_t> victims_;

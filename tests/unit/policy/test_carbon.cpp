@@ -1,11 +1,10 @@
 // Carbon- and renewable-aware policies on hand-built views with hand-made forecasts.
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
-#include <limits>
 
 #include "core/rng.hpp"
 #include "fixtures/views.hpp"
@@ -30,7 +29,8 @@ ShiftOptions shift(Seconds step_s) {
 
 // Hourly forecast 300, 250, 100, 120, 400 gCO2e/kWh. A 1-hour job due by 5 h may start at
 // 0, 1, 2, 3 or 4 h (its latest start): the cleanest hour is 2 h (100).
-TEST_CASE("carbon-aware-shift holds a deferrable job until the cleanest window before its deadline") {
+TEST_CASE(
+    "carbon-aware-shift holds a deferrable job until the cleanest window before its deadline") {
   ViewBuilder b;
   b.nodes(1);
   b.carbon({300, 250, 100, 120, 400});
@@ -50,7 +50,8 @@ TEST_CASE("carbon-aware-shift holds a deferrable job until the cleanest window b
   CHECK(p.admits(j));
 }
 
-TEST_CASE("carbon-aware-shift admits jobs that are not deferrable and jobs whose deadline forces them") {
+TEST_CASE(
+    "carbon-aware-shift admits jobs that are not deferrable and jobs whose deadline forces them") {
   ViewBuilder b;
   b.nodes(1);
   b.carbon({300, 250, 100, 120, 400});
@@ -346,6 +347,6 @@ TEST_CASE("carbon-aware-shift on California 2023 lowers emissions against starti
   }
   const double saving = 1 - shifted / base;
   WARN("carbon-aware-shift saving on CISO 2023 (24 h slack, perfect forecast): " << saving * 100
-                                                                                  << " %");
+                                                                                 << " %");
   CHECK(saving > 0.10);
 }

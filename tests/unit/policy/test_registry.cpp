@@ -1,7 +1,6 @@
 // The policy registry: construction from PolicyConfig, diagnostics with key paths for every
 // kind of bad input, the composite stack, and the description for `dcsim describe`.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <iterator>
 
@@ -221,7 +220,8 @@ TEST_CASE("validate_policy reports key paths relative to the entry, as the scena
   SECTION("a scheduler among the energy policies") {
     validate_policy(cfg("fcfs", "policies.energy.2"), sink);
     REQUIRE(sink.size() == 1);
-    CHECK_THAT(sink.all()[0].message, Catch::StartsWith("expected an energy policy (power-down-idle, "));
+    CHECK_THAT(sink.all()[0].message,
+               Catch::StartsWith("expected an energy policy (power-down-idle, "));
   }
   SECTION("a valid entry: nothing") {
     auto c = cfg("carbon-aware-shift", "policies.energy.0");

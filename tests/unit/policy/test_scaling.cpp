@@ -259,7 +259,9 @@ TEST_CASE("demand-response windows parse hour ranges, including ones that wrap m
   }
 }
 
-TEST_CASE("in a composite, power-down-idle boots nothing for a job the scheduler just started or a gate holds") {
+TEST_CASE(
+    "in a composite, power-down-idle boots nothing for a job the scheduler just started or a gate "
+    "holds") {
   ViewBuilder b;
   b.nodes(3);
   b.node(1).state = NodeState::off;

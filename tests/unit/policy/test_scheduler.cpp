@@ -1,14 +1,12 @@
 // Schedulers on hand-built views: FCFS order and blocking, EASY backfilling on textbook cases
 // with hand-computed shadow times, EDF order, pack vs spread placement, preemption, gates.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <deque>
 
 #include "core/rng.hpp"
-
 #include "fixtures/views.hpp"
 #include "policy/scheduler.hpp"
 
@@ -18,7 +16,9 @@ using dcsim::fixtures::ViewBuilder;
 
 namespace {
 
-SchedulerOptions fcfs() { return {}; }
+SchedulerOptions fcfs() {
+  return {};
+}
 SchedulerOptions easy() {
   SchedulerOptions o;
   o.name = "easy-backfill";
@@ -49,7 +49,9 @@ class HoldJob final : public JobGate {
 
 }  // namespace
 
-TEST_CASE("fcfs starts jobs in submission order, small jobs sharing a node and large ones taking whole nodes") {
+TEST_CASE(
+    "fcfs starts jobs in submission order, small jobs sharing a node and large ones taking whole "
+    "nodes") {
   ViewBuilder b;
   b.nodes(2);
   b.queue(1, 4);
@@ -222,7 +224,7 @@ TEST_CASE("easy without any possible reservation (nodes off) backfills whatever 
 TEST_CASE("priority-deadline orders by earliest deadline, then higher priority, then submission") {
   ViewBuilder b;
   b.nodes(4);
-  b.queue(1, 8);                                 // no deadline
+  b.queue(1, 8);  // no deadline
   b.queue(2, 8).deadline_s = 500;
   auto& c = b.queue(3, 8);
   c.deadline_s = 300;
@@ -242,7 +244,8 @@ TEST_CASE("priority-deadline orders by earliest deadline, then higher priority, 
 
 // 8 nodes: racks of 2 nodes (racks 0..3), cooling domains of 2 racks (CD 0: nodes 0–3,
 // CD 1: nodes 4–7). Node 0 runs a 4-GPU job.
-TEST_CASE("placement pack fills the busiest rack and spread the least busy cooling domain and rack") {
+TEST_CASE(
+    "placement pack fills the busiest rack and spread the least busy cooling domain and rack") {
   auto place = [](Placement p, int gpus) {
     ViewBuilder b;
     b.nodes(8);

@@ -2,7 +2,6 @@
 // a full cluster with one node just freed (the common event: a job ended). The bound is loose
 // (a Debug build must pass too); the measured times are printed for the README.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "core/rng.hpp"
@@ -53,7 +52,9 @@ double time_per_decide_ms(ListScheduler& s, const ClusterView& v, std::size_t& s
 
 }  // namespace
 
-TEST_CASE("fcfs, easy-backfill and priority-deadline decide on 10,000 jobs x 1,250 nodes in milliseconds") {
+TEST_CASE(
+    "fcfs, easy-backfill and priority-deadline decide on 10,000 jobs x 1,250 nodes in "
+    "milliseconds") {
   ViewBuilder b;
   fill(b);
   const ClusterView v = b.view();
@@ -68,9 +69,9 @@ TEST_CASE("fcfs, easy-backfill and priority-deadline decide on 10,000 jobs x 1,2
   const double t_fcfs = time_per_decide_ms(s1, v, n_fcfs);
   const double t_easy = time_per_decide_ms(s2, v, n_easy);
   const double t_edf = time_per_decide_ms(s3, v, n_edf);
-  WARN("per decide: fcfs " << t_fcfs << " ms (" << n_fcfs << " starts), easy " << t_easy
-                           << " ms (" << n_easy << " starts), priority-deadline " << t_edf
-                           << " ms (" << n_edf << " starts)");
+  WARN("per decide: fcfs " << t_fcfs << " ms (" << n_fcfs << " starts), easy " << t_easy << " ms ("
+                           << n_easy << " starts), priority-deadline " << t_edf << " ms (" << n_edf
+                           << " starts)");
   CHECK(n_fcfs == 0);  // the 3-node head blocks
   CHECK(n_easy >= 1);  // something backfills on the free node
   CHECK(t_fcfs < 50);
@@ -78,7 +79,8 @@ TEST_CASE("fcfs, easy-backfill and priority-deadline decide on 10,000 jobs x 1,2
   CHECK(t_edf < 100);
 }
 
-TEST_CASE("a composite with carbon-aware-shift holding half of 10,000 jobs decides in milliseconds") {
+TEST_CASE(
+    "a composite with carbon-aware-shift holding half of 10,000 jobs decides in milliseconds") {
   ViewBuilder b;
   fill(b);
   std::vector<double> hourly(72);
