@@ -224,7 +224,7 @@ struct Reader {
     b.capacity_mwh = m.number("capacity_mwh", b.capacity_mwh, {.min = 0, .max = 1e6});
     b.power_mw = m.number("power_mw", b.power_mw, {.min = 0, .max = 1e6});
     if (b.capacity_mwh > 0 && b.power_mw <= 0 && !m.has("power_mw"))
-      m.error("missing required key 'power_mw' (expected a number > 0 when capacity_mwh > 0)");
+      m.error("missing required key 'power_mw' (expected a number > 0 when capacity_mwh > 0)", "power_mw");
     if (m.has("round_trip_efficiency")) {
       if (m.has("charge_efficiency") || m.has("discharge_efficiency"))
         m.error("expected either round_trip_efficiency or charge_/discharge_efficiency, got both",
@@ -333,7 +333,8 @@ struct Reader {
       YamlMap t = item.as_map();
       TraceImportSpec ts;
       ts.format = t.choice("format", "", {"swf", "alibaba-gpu-2023", "helios", "dcsim-csv", "azure-llm"});
-      if (!t.has("format")) t.error("missing required key 'format' (expected swf, alibaba-gpu-2023, helios, dcsim-csv or azure-llm)");
+      if (!t.has("format"))
+        t.error("missing required key 'format' (expected swf, alibaba-gpu-2023, helios, dcsim-csv or azure-llm)", "format");
       ts.file = t.required_path("file");
       ts.profile_rule = t.choice("profile_rule", ts.profile_rule, {"fixed", "by-gpus", "by-column", "mix"});
       {
@@ -360,7 +361,7 @@ struct Reader {
     }
     if (w.generator == "trace" && traces.size() == 0)
       m.error("missing required key 'traces' (expected at least one trace for generator trace)",
-              "generator");
+              "traces");
     w.fixed_profile = m.string("fixed_profile", w.fixed_profile);
     w.work_flops_per_job = m.number("work_flops_per_job", w.work_flops_per_job, {.min = 0, .max = 1e30});
     w.interarrival_s = m.duration("interarrival", w.interarrival_s, {.min = 0, .max = 10 * kYear365});

@@ -736,15 +736,16 @@ std::string YamlMap::path(const std::string& key, const std::string& def) {
 }
 
 namespace {
-void missing(YamlMap& m, const std::string& key, const char* what) {
-  m.error(std::string("missing required key '") + key + "' (expected " + what + ")", "");
+// A missing key is reported at its mapping's position, with the key's own path.
+void missing(YamlMap& m, const std::string& key, const std::string& what) {
+  m.error("missing required key '" + key + "' (expected " + what + ")", key);
 }
 }  // namespace
 
 double YamlMap::required_number(const std::string& key, Range r) {
   if (!has(key)) {
     accept(key);
-    error("missing required key '" + key + "' (expected " + range_text("a number", r) + ")");
+    missing(*this, key, range_text("a number", r));
     return std::isfinite(r.min) ? r.min : 0.0;
   }
   return number(key, 0.0, r);
@@ -753,7 +754,7 @@ double YamlMap::required_number(const std::string& key, Range r) {
 std::int64_t YamlMap::required_integer(const std::string& key, Range r) {
   if (!has(key)) {
     accept(key);
-    error("missing required key '" + key + "' (expected " + range_text("an integer", r) + ")");
+    missing(*this, key, range_text("an integer", r));
     return std::isfinite(r.min) ? static_cast<std::int64_t>(r.min) : 0;
   }
   return integer(key, 0, r);

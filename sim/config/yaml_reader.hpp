@@ -91,7 +91,8 @@ class YamlMap {
   // A null value (`key: ~`, e.g. to remove a base's path) reads as absent.
   std::string path(const std::string& key, const std::string& def = "");
 
-  // Required variants: report "missing required key" if absent.
+  // Required variants: report "missing required key" if absent, at the mapping's position
+  // with the key's own path (e.g. `site.platform`).
   double required_number(const std::string& key, Range r = {});
   std::int64_t required_integer(const std::string& key, Range r = {});
   std::string required_string(const std::string& key);

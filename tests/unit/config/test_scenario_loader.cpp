@@ -128,8 +128,13 @@ TEST_CASE("every documented key is read", "[scenario]") {
   CHECK(s.workload.mix.at("generative_modelling") == 0.4);
   CHECK(s.workload.optimisations.at("pruning") == 0.1);
   CHECK(s.workload.deadline_slack_s == 2 * 86400.0);
-  REQUIRE(s.workload.traces.size() == 1);
+  REQUIRE(s.workload.traces.size() == 3);
   CHECK(s.workload.traces[0].limit == 1000);
+  CHECK(s.workload.traces[0].profile_map.at("64") == "generative_modelling");
+  CHECK(s.workload.traces[1].profile_column == "queue");
+  CHECK(s.workload.traces[1].procs_per_gpu == 4);
+  CHECK(s.workload.traces[2].aggregate_s == 3600);
+  CHECK(s.workload.traces[2].serving_params == 7e9);
   CHECK(s.workload.catalogue_files.size() == 1);
   CHECK(s.workload.fixed_profile == "speech_recognition");
   CHECK(s.workload.work_flops_per_job == 2e20);

@@ -179,7 +179,7 @@ TEST_CASE("every kind of bad input is reported at its file, line, column and key
                            s.number("pue", 1);
                            s.required_string("platform");
                          }),
-                3, 3, "site", "missing required key 'platform'");
+                3, 3, "site.platform", "missing required key 'platform'");
   }
   SECTION("a missing referenced file is an error at its key") {
     require_one(diags_of("platform: no-such-file.yaml\n",
