@@ -20,6 +20,7 @@
 #include <simgrid/plugins/energy.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -37,12 +38,15 @@
 #include "engine/site_inputs.hpp"
 #include "physics/accelerator_power.hpp"
 #include "physics/battery.hpp"
+#include "physics/carbon.hpp"
 #include "physics/dvfs.hpp"
 #include "physics/energy.hpp"
 #include "physics/facility.hpp"
 #include "physics/node_power.hpp"
 #include "output/schema.hpp"
 #include "topology/site_graph.hpp"
+#include "traces/forecast.hpp"
+#include "traces/time_series.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -72,7 +76,7 @@ enum Ch : std::size_t {
   ch_curtailed, ch_cost,
   ch_written,
   // hidden
-  ch_busy_freq = ch_written, ch_busy_gpus, ch_count
+  ch_busy_freq = ch_written, ch_busy_gpus, ch_grid_clean, ch_onsite_used, ch_count
 };
 
 std::vector<SeriesSpec> site_series_specs() {
@@ -336,6 +340,7 @@ class Sim {
     temp_now_ = inputs_.outdoor_temp_c->value_at(0);
     pv_now_ = inputs_.solar_w->value_at(0);
     wind_now_ = inputs_.wind_w->value_at(0);
+    cfe_now_ = inputs_.grid_cfe_share->value_at(0);
     schedule_trace_step(0);
     if (sc_.policies.tick_s > 0) push_timer(sc_.policies.tick_s, SimTimer::tick, 0, 0);
     for (std::size_t i = 0; i < nodes_.size(); ++i) update_node_power(i, 0);
@@ -350,7 +355,8 @@ class Sim {
   void schedule_trace_step(Seconds now) {
     Seconds nx = kInf;
     for (StepInput* in : {inputs_.carbon_gco2_per_kwh.get(), inputs_.price_usd_per_kwh.get(),
-                          inputs_.outdoor_temp_c.get(), inputs_.solar_w.get(), inputs_.wind_w.get()})
+                          inputs_.outdoor_temp_c.get(), inputs_.solar_w.get(), inputs_.wind_w.get(),
+                          inputs_.grid_cfe_share.get()})
       nx = std::min(nx, in->next_change_after(now));
     if (nx < end_s_) push_timer(nx, SimTimer::trace, 0, ++trace_gen_);
   }
@@ -391,6 +397,7 @@ class Sim {
         temp_now_ = inputs_.outdoor_temp_c->value_at(now);
         pv_now_ = inputs_.solar_w->value_at(now);
         wind_now_ = inputs_.wind_w->value_at(now);
+        cfe_now_ = inputs_.grid_cfe_share->value_at(now);
         schedule_trace_step(now);
         events_.push_back(TraceStep{});
         break;
@@ -416,6 +423,7 @@ class Sim {
   }
 
   void decide(Seconds now) {
+    decide_now_ = now;
     ClusterView v;
     v.now_s = now;
     v.end_s = end_s_;
@@ -855,6 +863,9 @@ class Sim {
     // emissions factor: grams per joule of IT energy (for per-job attribution)
     if (values_[ch_it] > 0) emis_factor_cum_ += values_[ch_emissions] / 3.6 / values_[ch_it] * dt;
     if (battery_) battery_->step(dt, values_[ch_bat_discharge] - values_[ch_bat_charge]);
+    hour_buf_[0] = values_[ch_facility];
+    hour_buf_[1] = values_[ch_grid_clean] + values_[ch_onsite_used];
+    hourly_->add_piece(last_t_, t, hour_buf_);
     last_t_ = t;
   }
 
@@ -930,6 +941,11 @@ class Sim {
     v[ch_grid_export] = exported;
     v[ch_curtailed] = curtailed;
     v[ch_carbon] = carbon_now_;
+    // 24/7 CFE: carbon-free supply used by the site = on-site generation consumed (not exported
+    // or curtailed, battery discharge counted when it was charged from it: approximated as
+    // on-site) + grid import × the grid's carbon-free share.
+    v[ch_grid_clean] = import * cfe_now_;
+    v[ch_onsite_used] = std::max(0.0, facility - import);
     v[ch_emissions] = import / 1000.0 * carbon_now_ / 1000.0;  // kW · g/kWh = g/h → kg/h
     v[ch_price] = price_now_ * 1000.0;  // USD/kWh → USD/MWh
     v[ch_cost] = import / 1000.0 * price_now_;
@@ -972,6 +988,7 @@ class Sim {
   void finalize(Seconds t) {
     integrate_to(t);
     averager_->flush_partial(t);
+    hourly_->flush_partial(t);
     for (std::size_t n = 0; n < nodes_.size(); ++n) nodes_[n].energy.advance(t);
     // Jobs still running or queued at the end.
     for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
@@ -1061,6 +1078,20 @@ class Sim {
     s["nodes"] = static_cast<double>(nodes_.size());
     s["job_energy_kwh"] = job_energy_total_ * kwh;
     if (battery_) s["battery_health"] = battery_->health();
+    // Carbon accounting (physics/carbon.hpp): market-based with contracted renewables, the
+    // hourly 24/7 carbon-free-energy score, embodied carbon amortised over the simulated span.
+    const GridSpec& g = sc_.site.supply.grid;
+    const double grid_kwh = totals_[ch_grid_import] * kwh;
+    const double loc_kg = totals_[ch_emissions] / 3600.0;
+    const double mean_ci = grid_kwh > 0 ? loc_kg * 1000.0 / grid_kwh : 0.0;
+    s["emissions_market_tco2"] = market_based_kg(grid_kwh, mean_ci, g.contracted_renewable_fraction) / 1000.0;
+    s["cfe_score"] = cfe_score(cfe_load_kwh_, cfe_clean_kwh_);
+    EmbodiedInventory inv;
+    inv.accelerators = gpus_total_;
+    inv.hosts = static_cast<int>(nodes_.size());
+    inv.battery_kwh = sc_.site.supply.battery.capacity_mwh * 1000.0;
+    s["embodied_tco2"] = embodied_kg(sc_.site.embodied, inv, final_t_) / 1000.0;
+    s["total_emissions_tco2"] = s["emissions_tco2"] + s["embodied_tco2"];
     summary_.text["interrupted"] = interrupted_ ? "yes" : "no";
   }
 
@@ -1081,10 +1112,18 @@ class Sim {
   std::function<double(Seconds)> hour_fn_;
   std::unique_ptr<IntervalAverager> averager_;
   std::unique_ptr<EntityAverager> rack_avg_, node_avg_;
+  // Hourly load and carbon-free supply for the 24/7 CFE score.
+  std::vector<double> cfe_load_kwh_, cfe_clean_kwh_, hour_buf_ = std::vector<double>(2, 0.0);
+  std::unique_ptr<IntervalAverager> hourly_ = std::make_unique<IntervalAverager>(
+      2, 0.0, 3600.0, [this](Seconds, const std::vector<double>& avg) {
+        cfe_load_kwh_.push_back(avg[0] / 1000.0);
+        cfe_clean_kwh_.push_back(std::min(avg[0], avg[1]) / 1000.0);
+      });
   std::vector<double> rack_power_, entity_row_;
   Values values_ = Values(ch_count, 0.0);
   Values totals_ = Values(ch_count, 0.0);
   bool interrupted_ = false;
+  Seconds decide_now_ = 0;
 
  private:
   std::unique_ptr<SiteTopology> topo_;
@@ -1116,7 +1155,7 @@ class Sim {
   Watts accel_total_ = 0, host_total_ = 0;
   Watts peak_facility_w_ = 0;
   Seconds last_t_ = 0, final_t_ = 0;
-  double carbon_now_ = 0, price_now_ = 0, temp_now_ = 0, pv_now_ = 0, wind_now_ = 0;
+  double carbon_now_ = 0, price_now_ = 0, temp_now_ = 0, pv_now_ = 0, wind_now_ = 0, cfe_now_ = 0;
   double emis_factor_cum_ = 0;
   Joules pstate_transition_j_ = 0, job_energy_total_ = 0;
   std::uint64_t submitted_ = 0, completed_ = 0, unfinished_ = 0, rejected_ = 0, killed_ = 0,
@@ -1138,6 +1177,12 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     std::vector<std::string> args = {"dcsim", "--log=root.thres:critical",
                                      "--cfg=contexts/stack-size:256"};
     for (const auto& a : options.simgrid_args) args.push_back(a);
+    // Extra SimGrid configuration from the environment (e.g. the sanitizer stage selects
+    // another context factory): DCSIM_SIMGRID_ARGS="--cfg=contexts/factory:ucontext".
+    if (const char* extra = std::getenv("DCSIM_SIMGRID_ARGS"); extra && *extra) {
+      std::istringstream in(extra);
+      for (std::string a; in >> a;) args.push_back(a);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     int argc = static_cast<int>(argv.size());
@@ -1160,10 +1205,22 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     StepInput* price = sim.inputs_.price_usd_per_kwh.get();
     StepInput* pv = sim.inputs_.solar_w.get();
     StepInput* wind = sim.inputs_.wind_w.get();
-    sim.forecasts_.carbon_gco2_per_kwh = [carbon](Seconds a, Seconds z) { return carbon->mean_over(a, z); };
-    sim.forecasts_.price_usd_per_kwh = [price](Seconds a, Seconds z) { return price->mean_over(a, z); };
-    sim.forecasts_.onsite_generation_w = [pv, wind](Seconds a, Seconds z) {
-      return pv->mean_over(a, z) + wind->mean_over(a, z);
+    // Policies see forecasts: the actual mean over the window times a deterministic relative
+    // error (traces/forecast.hpp) drawn per (window, issue time); accounting uses the actual.
+    static const traces::TimeSeries unit = traces::TimeSeries::constant(1.0);
+    const double sd = scenario.policies.forecast_error;
+    auto fc_carbon = std::make_shared<traces::Forecast>(unit, traces::ForecastOptions{sd, 0.0, scenario.seed, "forecast-carbon"});
+    auto fc_price = std::make_shared<traces::Forecast>(unit, traces::ForecastOptions{sd, 0.0, scenario.seed, "forecast-price"});
+    auto fc_gen = std::make_shared<traces::Forecast>(unit, traces::ForecastOptions{sd, 0.0, scenario.seed, "forecast-generation"});
+    const Seconds* issued = &sim.decide_now_;
+    sim.forecasts_.carbon_gco2_per_kwh = [carbon, fc_carbon, issued](Seconds a, Seconds z) {
+      return carbon->mean_over(a, z) * fc_carbon->noise_factor(a, z, *issued);
+    };
+    sim.forecasts_.price_usd_per_kwh = [price, fc_price, issued](Seconds a, Seconds z) {
+      return price->mean_over(a, z) * fc_price->noise_factor(a, z, *issued);
+    };
+    sim.forecasts_.onsite_generation_w = [pv, wind, fc_gen, issued](Seconds a, Seconds z) {
+      return (pv->mean_over(a, z) + wind->mean_over(a, z)) * fc_gen->noise_factor(a, z, *issued);
     };
     const Calendar* cal = &sim.cal_;
     sim.hour_fn_ = [cal](Seconds t) { return cal->hour_of_day(t); };

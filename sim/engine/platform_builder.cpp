@@ -8,9 +8,11 @@
 #include <simgrid/s4u/NetZone.hpp>
 
 #include <charconv>
+#include <stdexcept>
 #include <string>
 
 #include "core/error.hpp"
+#include "physics/dvfs.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -59,7 +61,13 @@ HostTypeTable host_types_from_catalogue(const PlatformSpec& spec, const std::str
       continue;
     }
     const AcceleratorSpec& acc = ac->second;
-    const double peak = acc.peak_flops(precision);
+    // The documented precision fallbacks (physics/dvfs.hpp): a V100 (fp16 only) runs bf16 as fp16.
+    double peak = 0;
+    try {
+      peak = effective_peak_flops(acc, precision);
+    } catch (const std::invalid_argument&) {
+      peak = 0;
+    }
     if (!(peak > 0)) {
       sink.add({spec.file, 0, 0, "accelerators." + acc.name + ".peak_tflops." + precision,
                 "expected a peak throughput > 0 for the precision the engine uses, got none"});

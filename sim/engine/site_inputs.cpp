@@ -10,6 +10,8 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
+#include <algorithm>
 
 #include "core/error.hpp"
 #include "physics/renewables.hpp"
@@ -77,6 +79,35 @@ struct Loader {
   traces::TimeSeries carbon(const std::string& file, const std::string& column) {
     return aligned(traces::load_carbon(file, column, load)).series;
   }
+  // Carbon-free share of the grid mix, from the same file as the carbon intensity.
+  std::optional<traces::TimeSeries> cfe_share(const std::string& file) {
+    const traces::TraceTable t = traces::load_table(file, load);
+    auto aligned_series = [&](traces::TimeSeries s, const std::string& col) {
+      traces::LoadedSeries ls{std::move(s), t.meta, t.report(col)};
+      ls.report.column = "carbon-free share (" + col + ")";
+      return aligned(ls).series;
+    };
+    if (t.find("low_carbon_pct")) {
+      const traces::TimeSeries& pct = t.column("low_carbon_pct");
+      std::vector<double> tt(pct.times().begin(), pct.times().end()), v(tt.size());
+      for (std::size_t i = 0; i < tt.size(); ++i) v[i] = std::clamp(pct.value(i) / 100.0, 0.0, 1.0);
+      return aligned_series(traces::TimeSeries(std::move(tt), std::move(v)), "low_carbon_pct");
+    }
+    static const char* clean[] = {"WND", "SUN", "WAT", "NUC"};
+    static const char* fossil[] = {"OIL", "NG", "COL", "OTH"};
+    for (const char* c : clean) if (!t.find(c)) return std::nullopt;
+    for (const char* c : fossil) if (!t.find(c)) return std::nullopt;
+    const traces::TimeSeries& base = t.column("NG");
+    std::vector<double> tt(base.times().begin(), base.times().end()), v(tt.size());
+    for (std::size_t i = 0; i < tt.size(); ++i) {
+      double cl = 0, all = 0;
+      for (const char* c : clean) cl += std::max(0.0, t.column(c).value_at(tt[i]));
+      all = cl;
+      for (const char* c : fossil) all += std::max(0.0, t.column(c).value_at(tt[i]));
+      v[i] = all > 0 ? cl / all : 0.0;
+    }
+    return aligned_series(traces::TimeSeries(std::move(tt), std::move(v)), "NG");
+  }
   traces::TimeSeries profile(const std::string& file, const std::string& column) {
     return aligned(traces::normalise_by_max(traces::load_generation_profile(file, column, load))).series;
   }
@@ -114,6 +145,10 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
     in.carbon_gco2_per_kwh = make_series_input(ld.carbon(g.carbon_file, g.carbon_column));
   else
     in.carbon_gco2_per_kwh = std::make_unique<ConstantInput>(g.carbon_gco2_per_kwh.value_or(0.0));
+  std::optional<traces::TimeSeries> cfe;
+  if (!g.carbon_file.empty()) cfe = ld.cfe_share(g.carbon_file);
+  if (cfe) in.grid_cfe_share = make_series_input(std::move(*cfe));
+  else in.grid_cfe_share = std::make_unique<ConstantInput>(0.0);
   if (!g.price_file.empty())
     in.price_usd_per_kwh = make_series_input(ld.carbon(g.price_file, "price"));
   else

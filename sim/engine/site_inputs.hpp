@@ -37,6 +37,10 @@ struct SiteInputs {
   std::unique_ptr<StepInput> outdoor_temp_c;
   std::unique_ptr<StepInput> solar_w;   // on-site PV output (already converted by physics)
   std::unique_ptr<StepInput> wind_w;    // on-site wind output
+  // Carbon-free share of grid electricity (0..1) for the 24/7 CFE score: from the carbon file's
+  // fuel mix (EIA-930: (WND + SUN + WAT + NUC) / all fuels) or its low-carbon percentage
+  // (Electricity Maps); 0 when the scenario gives no trace (grid counted as not carbon-free).
+  std::unique_ptr<StepInput> grid_cfe_share;
   std::vector<std::string> reports;     // what the trace loaders filled/wrapped (provenance)
 };
 

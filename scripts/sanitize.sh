@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# CI's sanitizer stage: builds the asan preset (AddressSanitizer + UndefinedBehaviorSanitizer)
+# and runs every C++ test under it (ctest: unit, integration, command-line tests).
+# SimGrid switches stacks between actors; ASan follows ucontext switches (SimGrid announces them
+# to the sanitizer), so the engine runs with ucontext contexts in this stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh asan
+export ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=0:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export DCSIM_SIMGRID_ARGS="--cfg=contexts/factory:ucontext"
+export DCSIM_SOURCE_DIR=$PWD DCSIM_BINARY=$PWD/build/asan/dcsim
+ctest --test-dir build/asan --output-on-failure -j "$(nproc)" --timeout 900
