@@ -122,9 +122,9 @@ const ColumnSpec kJobColumns[] = {
 
 const ColumnSpec kEventColumns[] = {
     {"event_time", Column::Kind::F64, nullptr, "event time"},
-    {"event_kind", Column::Kind::Str, "1", "event kind: pstate, power_on, power_off, booted, shut_down, cap, preempt, ..."},
+    {"event_kind", Column::Kind::Str, "1", "event kind: pstate, power_on, power_off, booted, shut_down, cap, preempt, battery_mode, ..."},
     {"event_target", Column::Kind::I64, "1", "node, rack or job id the event applies to; -1 = site"},
-    {"event_value", Column::Kind::F64, "1", "kind-specific value (pstate: p-state index; cap: W), see SCHEMA.md"},
+    {"event_value", Column::Kind::F64, "1", "kind-specific value (pstate: clock in MHz; cap: W), see SCHEMA.md"},
 };
 
 struct Table {
