@@ -437,6 +437,7 @@ struct Reader {
     } else if (v.is_map()) {
       YamlMap m = v.as_map();
       pc.name = m.required_string("name");
+      where["name"] = m.has("name") ? m.value("name")->pos() : at;
       for (auto& [k, pv] : m.entries()) {
         if (k == "name") continue;
         where[k] = pv.pos();

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/scenario_loader.hpp"
+#include "policy/registry.hpp"
 
 using namespace dcsim;
 namespace fs = std::filesystem;
@@ -70,10 +71,12 @@ std::vector<Diagnostic> diagnostics_of(const Row& r) {
   if (r.overrides.empty()) {
     ValidateOptions o;
     o.load_platform = false;  // the corpus is about the scenario layer
+    o.validate_policy = validate_policy;  // the policy registry, as `dcsim validate` installs it
     return validate_file(path, o);
   }
   LoadOptions o;
   o.load_platform = false;
+  o.validate_policy = validate_policy;
   o.set_overrides = r.overrides;
   try {
     load_scenario(path, o);
