@@ -15,6 +15,7 @@
 #include "app/progress.hpp"
 #include "config/platform_loader.hpp"
 #include "config/scenario_loader.hpp"
+#include "config/sweep.hpp"
 #include "config/workload_loader.hpp"
 #include "core/error.hpp"
 #include "output/hdf5_writer.hpp"
@@ -164,6 +165,11 @@ int validate_command(const std::vector<std::string>& files) {
   vo.validate_workload_catalogue = [](const std::string& p, DiagnosticSink& sink) {
     Catalogue c;
     load_catalogue_into(p, c, sink);
+  };
+  vo.validate_sweep = [](const std::string& p, DiagnosticSink& sink) {
+    SweepLoadOptions so;
+    so.validate_policy = policy_validator();
+    validate_sweep_file(p, sink, so);
   };
   vo.validate_accelerator_catalogue = [](const std::string& p, DiagnosticSink& sink) {
     validate_catalogue_file(p, sink);

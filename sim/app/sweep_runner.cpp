@@ -1,0 +1,292 @@
+#include "app/sweep_runner.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <system_error>
+#include <thread>
+
+#include "app/sweep_progress.hpp"
+#include "output/hdf5_writer.hpp"
+#include "output/result_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dcsim {
+
+std::string run_result_file(const std::string& outdir, const std::string& id) {
+  return (fs::path(outdir) / (id + ".h5")).string();
+}
+std::string run_log_file(const std::string& outdir, const std::string& id) {
+  return (fs::path(outdir) / (id + ".log")).string();
+}
+std::string run_failed_file(const std::string& outdir, const std::string& id) {
+  return (fs::path(outdir) / (id + ".failed")).string();
+}
+std::string claim_dir(const std::string& outdir, const std::string& session) {
+  return (fs::path(outdir) / ".sweep-claims" / session).string();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Child {
+  std::size_t run = 0;  // index into sweep.runs
+  Clock::time_point started;
+};
+
+bool exists(const std::string& p) {
+  std::error_code ec;
+  return fs::exists(p, ec);
+}
+
+void remove_quietly(const std::string& p) {
+  std::error_code ec;
+  fs::remove(p, ec);
+}
+
+// The last non-empty line of a file (the child's error message), at most 300 characters.
+std::string last_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  if (last.size() > 300) last = last.substr(0, 300) + "…";
+  return last;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream o(tmp, std::ios::trunc);
+    o << text;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) remove_quietly(tmp);
+}
+
+// Creates the claim file; false if it exists already (another rank has the run) or cannot be made.
+bool claim(const std::string& dir, const std::string& id, int rank) {
+  const std::string p = (fs::path(dir) / (id + ".claim")).string();
+  const int fd = ::open(p.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  const std::string who = "rank " + std::to_string(rank) + " pid " + std::to_string(::getpid()) + " host " + host + "\n";
+  const ssize_t w = ::write(fd, who.data(), who.size());
+  (void)w;
+  ::close(fd);
+  return true;
+}
+
+pid_t spawn(const Sweep& sw, const SweepRun& run, const std::string& outdir) {
+  std::vector<std::string> args = {"dcsim", "run", sw.base};
+  for (const auto& o : run.overrides) {
+    args.push_back("--set");
+    args.push_back(o);
+  }
+  args.push_back("-o");
+  args.push_back(run_result_file(outdir, run.id));
+  args.push_back("--quiet");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log = run_log_file(outdir, run.id);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;  // parent (or -1)
+  // child: only async-signal-safe calls until exec
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+  const int fd = ::open(log.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  if (fd >= 0) {
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  const int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) {
+    ::dup2(devnull, 0);
+    ::close(devnull);
+  }
+  ::execv("/proc/self/exe", argv.data());
+  const char msg[] = "dcsim sweep: cannot execute /proc/self/exe\n";
+  const ssize_t w = ::write(2, msg, sizeof msg - 1);
+  (void)w;
+  ::_exit(127);
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by signal ") + strsignal(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+}  // namespace
+
+SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::atomic<bool>& stop) {
+  SweepOutcome out;
+  std::error_code ec;
+  fs::create_directories(plan.outdir, ec);
+  if (ec) throw std::runtime_error("cannot create the output directory " + plan.outdir + ": " + ec.message());
+  std::string cdir;
+  if (plan.mpi) {
+    cdir = claim_dir(plan.outdir, plan.session);
+    fs::create_directories(cdir, ec);
+    if (ec) throw std::runtime_error("cannot create " + cdir + ": " + ec.message());
+  }
+  SweepProgress progress(plan.label, !plan.quiet);
+  std::map<pid_t, Child> running;
+  std::size_t next = 0;
+  const int jobs = std::max(1, plan.jobs);
+
+  auto counts = [&]() {
+    SweepCounts c;
+    c.total = plan.scope.size();
+    c.skipped = out.skipped;
+    c.failed = out.failed;
+    c.running = running.size();
+    if (plan.mpi) {  // runs finished by any rank
+      for (std::size_t i : plan.scope) c.done += exists(run_result_file(plan.outdir, sw.runs[i].id)) ? 1 : 0;
+    } else {
+      c.done = out.ran + out.skipped;
+    }
+    return c;
+  };
+
+  auto finish_child = [&](pid_t pid, int status) {
+    auto it = running.find(pid);
+    if (it == running.end()) return;
+    const SweepRun& run = sw.runs[it->second.run];
+    running.erase(it);
+    const std::string result = run_result_file(plan.outdir, run.id);
+    const std::string log = run_log_file(plan.outdir, run.id);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && is_complete_result(result);
+    if (ok) {
+      ++out.ran;
+      remove_quietly(run_failed_file(plan.outdir, run.id));
+      if (fs::file_size(log, ec) == 0 && !ec) remove_quietly(log);
+      return;
+    }
+    if (stop.load() && WIFEXITED(status) && WEXITSTATUS(status) == 130) return;  // interrupted, not failed
+    ++out.failed;
+    std::string why = describe_status(status);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) why = "exit code 0 but no complete result file";
+    const std::string err = last_line(log);
+    const std::string msg = "run " + std::to_string(run.index) + " " + run.id + " (" + describe_parameters(run) +
+                            ") failed: " + why + (err.empty() ? "" : ": " + err) + " (log: " + log + ")";
+    write_text(run_failed_file(plan.outdir, run.id), why + "\n" + err + "\n");
+    if (plan.mpi) write_text((fs::path(cdir) / (run.id + ".failed")).string(), why + "\n" + err + "\n");
+    out.failures.push_back(msg);
+    progress.message("[" + plan.label + "] " + msg);
+  };
+
+  while (!stop.load()) {
+    while (static_cast<int>(running.size()) < jobs && next < plan.scope.size() && !stop.load()) {
+      const std::size_t r = plan.scope[next++];
+      const SweepRun& run = sw.runs[r];
+      if (is_complete_result(run_result_file(plan.outdir, run.id))) {
+        ++out.skipped;
+        continue;
+      }
+      if (plan.mpi && !claim(cdir, run.id, plan.rank)) {
+        ++out.others;
+        continue;
+      }
+      const pid_t pid = spawn(sw, run, plan.outdir);
+      if (pid < 0) {
+        ++out.failed;
+        out.failures.push_back("run " + run.id + ": cannot start a process: " + std::strerror(errno));
+        continue;
+      }
+      running[pid] = Child{r, Clock::now()};
+    }
+    if (running.empty() && next >= plan.scope.size()) break;
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      finish_child(pid, status);
+      continue;
+    }
+    if (progress.due()) progress.draw(counts());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  if (stop.load()) {
+    out.interrupted = true;
+    for (const auto& [pid, c] : running) ::kill(pid, SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (!running.empty()) {
+      int status = 0;
+      const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      if (pid > 0) {
+        const std::string partial = partial_path_for(run_result_file(plan.outdir, sw.runs[running[pid].run].id), pid);
+        remove_quietly(partial);
+        running.erase(pid);
+        continue;
+      }
+      if (Clock::now() > deadline)
+        for (const auto& [p, c] : running) ::kill(p, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  progress.done();
+  return out;
+}
+
+bool wait_for_ranks(const Sweep& sw, const SweepPlan& plan, const std::atomic<bool>& stop, std::size_t& failed) {
+  const std::string cdir = claim_dir(plan.outdir, plan.session);
+  SweepProgress progress(plan.label + ", rank 0 waiting for the other ranks", !plan.quiet);
+  while (true) {
+    std::size_t done = 0;
+    failed = 0;
+    for (std::size_t i : plan.scope) {
+      const std::string& id = sw.runs[i].id;
+      if (exists(run_result_file(plan.outdir, id))) ++done;
+      else if (exists((fs::path(cdir) / (id + ".failed")).string())) ++failed;
+    }
+    if (done + failed >= plan.scope.size()) break;
+    if (stop.load()) return false;
+    if (progress.due()) {
+      SweepCounts c;
+      c.total = plan.scope.size();
+      c.done = done;
+      c.failed = failed;
+      progress.draw(c);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  progress.done();
+  return true;
+}
+
+std::vector<SweepRunEntry> sweep_index_entries(const Sweep& sw, const std::string& outdir) {
+  std::vector<SweepRunEntry> entries;
+  entries.reserve(sw.runs.size());
+  for (const auto& run : sw.runs) {
+    SweepRunEntry e;
+    e.run_id = run.id;
+    e.result_path = run.id + ".h5";
+    if (is_complete_result(run_result_file(outdir, run.id))) e.status = "completed";
+    else if (exists(run_failed_file(outdir, run.id))) e.status = "failed";
+    else e.status = "missing";
+    e.parameters = run.parameters;
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+}  // namespace dcsim

@@ -1,0 +1,314 @@
+// Specification of sweep files: parsing, deterministic expansion (grid × zip × replicates),
+// stable run ids, parameter names, and errors placed at the sweep file's key or value.
+// Base scenario: tests/fixtures/sweeps/tiny-scenario.yaml (seed 7, PUE 1.2, 4 jobs).
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "config/scenario_loader.hpp"
+#include "config/sweep.hpp"
+#include "output/provenance.hpp"
+
+using namespace dcsim;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kBase = std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/sweeps/tiny-scenario.yaml";
+
+// Writes a sweep file (its first line is `base: <tiny scenario>`) into a fresh directory.
+std::string sweep_file(const std::string& body, const std::string& name = "s.yaml") {
+  static int n = 0;
+  const fs::path dir = fs::temp_directory_path() / ("dcsim-test-sweep-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+  fs::create_directories(dir);
+  const std::string path = (dir / name).string();
+  std::ofstream(path) << "base: " << kBase << "\n" << body;
+  return path;
+}
+
+std::vector<Diagnostic> errors_of(const std::string& path) {
+  try {
+    load_sweep(path);
+  } catch (const InputError& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+
+double num(const SweepRun& r, const std::string& p) { return std::get<double>(r.parameters.at(p)); }
+
+LoadOptions no_platform(std::vector<std::string> sets) {
+  LoadOptions o;
+  o.set_overrides = std::move(sets);
+  o.load_platform = false;
+  return o;
+}
+
+const char* kFull =
+    "grid:\n"
+    "  site.cooling.pue: [1.1, 1.3]\n"
+    "  workload.jobs: [2, 3, 5]\n"
+    "zip:\n"
+    "  site.supply.grid.carbon_gco2_per_kwh: [100, 300]\n"
+    "  site.supply.grid.price_usd_per_kwh: [0.05, 0.15]\n"
+    "replicates: 2\n";
+
+}  // namespace
+
+TEST_CASE("grid, zip and replicates expand to the product of their sizes in nested-loop order", "[sweep]") {
+  const Sweep sw = load_sweep(sweep_file(kFull));
+  // 2 PUEs × 3 job counts × 2 zip rows × 2 replicates
+  REQUIRE(sw.runs.size() == 24);
+  CHECK(sw.base_seed == 7);
+  for (std::size_t i = 0; i < sw.runs.size(); ++i) CHECK(sw.runs[i].index == i);
+  // replicate fastest: run 0 and 1 differ only in the seed
+  CHECK(num(sw.runs[0], "cooling.pue") == 1.1);
+  CHECK(num(sw.runs[0], "workload.jobs") == 2);
+  CHECK(num(sw.runs[0], "grid.carbon_gco2_per_kwh") == 100);
+  CHECK(num(sw.runs[0], "grid.price_usd_per_kwh") == 0.05);
+  CHECK(sw.runs[0].seed == 7);
+  CHECK(sw.runs[1].seed == 8);
+  CHECK(num(sw.runs[1], "grid.carbon_gco2_per_kwh") == 100);
+  // then the zip row: both zipped keys change together
+  CHECK(num(sw.runs[2], "grid.carbon_gco2_per_kwh") == 300);
+  CHECK(num(sw.runs[2], "grid.price_usd_per_kwh") == 0.15);
+  CHECK(num(sw.runs[2], "workload.jobs") == 2);
+  // then the grid's last key, then its first
+  CHECK(num(sw.runs[4], "workload.jobs") == 3);
+  CHECK(num(sw.runs[4], "cooling.pue") == 1.1);
+  CHECK(num(sw.runs[12], "cooling.pue") == 1.3);
+  CHECK(num(sw.runs[12], "workload.jobs") == 2);
+  // the last run: index 23 = 1·12 + 2·4 + 1·2 + 1
+  CHECK(num(sw.runs[23], "cooling.pue") == 1.3);
+  CHECK(num(sw.runs[23], "workload.jobs") == 5);
+  CHECK(num(sw.runs[23], "grid.price_usd_per_kwh") == 0.15);
+  CHECK(sw.runs[23].seed == 8);
+}
+
+TEST_CASE("a run's overrides load, through the scenario loader, the scenario its parameters say", "[sweep]") {
+  const Sweep sw = load_sweep(sweep_file(kFull));
+  const SweepRun& r = sw.runs[23];
+  const Scenario sc = load_scenario(sw.base, no_platform(r.overrides));
+  CHECK(sc.site.cooling.pue == 1.3);
+  CHECK(sc.workload.jobs == 5);
+  CHECK(*sc.site.supply.grid.carbon_gco2_per_kwh == 300);
+  CHECK(*sc.site.supply.grid.price_usd_per_kwh == 0.15);
+  CHECK(sc.seed == 8);
+}
+
+TEST_CASE("run ids are 12 hex digits of the SHA-256 of the resolved scenario, stable and distinct", "[sweep]") {
+  const Sweep a = load_sweep(sweep_file(kFull));
+  const Sweep b = load_sweep(sweep_file(kFull, "elsewhere.yaml"));  // another file, another directory
+  REQUIRE(a.runs.size() == b.runs.size());
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < a.runs.size(); ++i) {
+    CHECK(a.runs[i].id == b.runs[i].id);
+    CHECK(a.runs[i].id.size() == 12);
+    CHECK(a.runs[i].id.find_first_not_of("0123456789abcdef") == std::string::npos);
+    ids.insert(a.runs[i].id);
+  }
+  CHECK(ids.size() == a.runs.size());
+  // the id is the hash of what the scenario loader resolves from the run's overrides
+  const Scenario sc = load_scenario(a.base, no_platform(a.runs[5].overrides));
+  CHECK(a.runs[5].id == sha256_hex(sc.resolved_yaml).substr(0, 12));
+  CHECK(sc.resolved_yaml.find("seed: 8") != std::string::npos);
+}
+
+TEST_CASE("a run's id does not depend on the sweep it is in, only on its scenario", "[sweep]") {
+  // the same scenario (PUE 1.3, seed 7) reached by a grid and by a one-value set
+  const Sweep grid = load_sweep(sweep_file("grid: {site.cooling.pue: [1.1, 1.3]}\n"));
+  const Sweep fixed = load_sweep(sweep_file("set: {site.cooling.pue: 1.3}\n"));
+  REQUIRE(grid.runs.size() == 2);
+  REQUIRE(fixed.runs.size() == 1);
+  CHECK(grid.runs[1].id == fixed.runs[0].id);
+  CHECK(grid.runs[0].id != fixed.runs[0].id);
+}
+
+TEST_CASE("set overrides apply to every run and are not parameters; seed is always a parameter", "[sweep]") {
+  const Sweep sw = load_sweep(sweep_file("set: {workload.jobs: 9}\ngrid: {site.cooling.pue: [1.1, 1.5]}\n"));
+  REQUIRE(sw.runs.size() == 2);
+  for (const auto& r : sw.runs) {
+    CHECK(r.parameters.size() == 2);
+    CHECK(r.parameters.count("seed") == 1);
+    CHECK(r.parameters.count("workload.jobs") == 0);
+    CHECK(load_scenario(sw.base, no_platform(r.overrides)).workload.jobs == 9);
+  }
+  CHECK(num(sw.runs[1], "seed") == 7);
+}
+
+TEST_CASE("a sweep without axes is its base scenario once; replicates alone vary the seed", "[sweep]") {
+  CHECK(load_sweep(sweep_file("")).runs.size() == 1);
+  const Sweep sw = load_sweep(sweep_file("replicates: 3\n"));
+  REQUIRE(sw.runs.size() == 3);
+  CHECK(sw.runs[0].seed == 7);
+  CHECK(sw.runs[2].seed == 9);
+}
+
+TEST_CASE("parameter names are the last two key segments, lengthened when two would clash", "[sweep]") {
+  const Sweep sw = load_sweep(sweep_file(
+      "grid:\n"
+      "  site.cooling.pue: [1.1]\n"
+      "  site.supply.grid.carbon_gco2_per_kwh: [100]\n"
+      "  policies.scheduler.name: [fcfs, easy-backfill]\n"));
+  const auto& p = sw.runs[1].parameters;
+  CHECK(p.count("cooling.pue") == 1);
+  CHECK(p.count("grid.carbon_gco2_per_kwh") == 1);
+  CHECK(std::get<std::string>(p.at("scheduler.name")) == "easy-backfill");
+  CHECK(sw.name == "s");
+  CHECK(sw.output_dir == "results/s");
+
+  const Sweep clash = load_sweep(sweep_file(
+      "grid:\n"
+      "  site.cooling.pue: [1.1]\n"
+      "zip:\n"
+      "  site.supply.grid.carbon_gco2_per_kwh: [100]\n"
+      "  site.supply.grid.price_usd_per_kwh: [0.1]\n"));
+  CHECK(clash.runs[0].parameters.count("grid.price_usd_per_kwh") == 1);
+  CHECK(clash.grid[0].parameter == "cooling.pue");
+}
+
+TEST_CASE("name and output_dir are read from the sweep file", "[sweep]") {
+  const Sweep sw = load_sweep(sweep_file("name: my-study\noutput_dir: out/here\n"));
+  CHECK(sw.name == "my-study");
+  CHECK(sw.output_dir == "out/here");
+}
+
+TEST_CASE("bad sweep files are reported at the sweep file's line and column", "[sweep]") {
+  SECTION("an unknown scenario key in grid points at the key") {
+    const auto path = sweep_file("grid:\n  site.cooling.peu: [1.1, 1.2]\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].file == path);
+    CHECK(d[0].line == 3);
+    CHECK(d[0].column == 3);
+    CHECK(d[0].key_path == "site.cooling.peu");
+    CHECK(d[0].message.find("unknown key 'peu'") != std::string::npos);
+  }
+  SECTION("an unknown mapping in the middle of a zip key path points at the key") {
+    const auto path = sweep_file("zip:\n  workload.jobs: [1, 2]\n  site.colling.pue: [1.1, 1.2]\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].file == path);
+    CHECK(d[0].line == 4);
+    CHECK(d[0].column == 3);
+    CHECK(d[0].key_path == "site.colling");
+  }
+  SECTION("an unknown key in set points at the key") {
+    const auto path = sweep_file("set:\n  time.duraton: 1d\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].line == 3);
+    CHECK(d[0].column == 3);
+    CHECK(d[0].key_path == "time.duraton");
+  }
+  SECTION("a value of the wrong type points at that value") {
+    //                            col: 1234567890123456789012345678
+    const auto path = sweep_file("grid:\n  site.cooling.pue: [1.1, abc]\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].line == 3);
+    CHECK(d[0].column == 27);
+    CHECK(d[0].key_path == "site.cooling.pue");
+    CHECK(d[0].message.find("abc") != std::string::npos);
+  }
+  SECTION("a value out of range points at that value") {
+    const auto path = sweep_file("grid:\n  workload.jobs: [1,\n    -4]\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].line == 4);
+    CHECK(d[0].column == 5);
+    CHECK(d[0].message.find("-4") != std::string::npos);
+  }
+  SECTION("an unknown key of the sweep file itself") {
+    const auto path = sweep_file("grids:\n  site.cooling.pue: [1.1]\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].line == 2);
+    CHECK(d[0].key_path == "grids");
+    CHECK(d[0].message.find("unknown key 'grids'") != std::string::npos);
+  }
+  SECTION("zipped lists of different lengths") {
+    const auto path = sweep_file("zip:\n  workload.jobs: [1, 2]\n  site.cooling.pue: [1.1, 1.2, 1.3]\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].line == 4);
+    CHECK(d[0].message.find("expected 2 values") != std::string::npos);
+    CHECK(d[0].message.find("got 3") != std::string::npos);
+  }
+  SECTION("an axis that is not a list, and an empty list") {
+    const auto path = sweep_file("grid:\n  site.cooling.pue: 1.1\n  workload.jobs: []\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].line == 3);
+    CHECK(d[0].message.find("expected a list") != std::string::npos);
+    CHECK(d[1].line == 4);
+    CHECK(d[1].message.find("empty list") != std::string::npos);
+  }
+  SECTION("a key swept in both grid and zip") {
+    const auto path = sweep_file("grid:\n  workload.jobs: [1, 2]\nzip:\n  workload.jobs: [3, 4]\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].line == 5);
+    CHECK(d[0].message.find("first at line 3") != std::string::npos);
+  }
+  SECTION("replicates when the seed is swept") {
+    const auto path = sweep_file("grid: {seed: [1, 2]}\nreplicates: 3\n");
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].line == 3);
+    CHECK(d[0].key_path == "replicates");
+  }
+  SECTION("replicates below one") {
+    const auto d = errors_of(sweep_file("replicates: 0\n"));
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].key_path == "replicates");
+  }
+  SECTION("two runs that are the same scenario") {
+    const auto d = errors_of(sweep_file("grid: {site.cooling.pue: [1.2, 1.3, 1.2]}\n"));
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].message.find("runs 0 (") != std::string::npos);
+    CHECK(d[0].message.find("and 2 (") != std::string::npos);
+  }
+  SECTION("a base scenario that does not exist") {
+    const fs::path dir = fs::path(sweep_file("")).parent_path();
+    const std::string path = (dir / "nobase.yaml").string();
+    std::ofstream(path) << "name: x\nbase: missing.yaml\n";
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].file == path);
+    CHECK(d[0].line == 2);
+    CHECK(d[0].key_path == "base");
+  }
+  SECTION("no base at all") {
+    const fs::path dir = fs::path(sweep_file("")).parent_path();
+    const std::string path = (dir / "nokey.yaml").string();
+    std::ofstream(path) << "name: x\ngrid: {seed: [1]}\n";
+    const auto d = errors_of(path);
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].file == path);
+    CHECK(d[0].line == 1);
+    CHECK(d[0].message.find("missing required key 'base'") != std::string::npos);
+  }
+}
+
+TEST_CASE("validate_sweep_file collects the problems without throwing", "[sweep]") {
+  DiagnosticSink sink;
+  validate_sweep_file(sweep_file("grid:\n  site.cooling.peu: [1.1]\n  workload.jbos: [1]\n"), sink);
+  CHECK(sink.size() == 2);
+  DiagnosticSink ok;
+  validate_sweep_file(sweep_file("grid:\n  site.cooling.pue: [1.1]\n"), ok);
+  CHECK(ok.empty());
+}
+
+TEST_CASE("the repository's sweep files expand", "[sweep]") {
+  for (const auto& f : {"/tests/fixtures/sweeps/eight-runs.yaml", "/scenarios/sweeps/quickstart-pue-scheduler.yaml"}) {
+    INFO(f);
+    const Sweep sw = load_sweep(std::string(DCSIM_SOURCE_DIR) + f);
+    CHECK(!sw.runs.empty());
+  }
+  CHECK(load_sweep(std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/sweeps/eight-runs.yaml").runs.size() == 8);
+}
