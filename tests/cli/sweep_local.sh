@@ -70,6 +70,14 @@ sys.exit(0 if s == ['completed', 'completed', 'failed', 'failed'] else 1)"
 "$dcsim" sweep "$tmp/f/fail.yaml" -o "$tmp/f/out" >"$tmp/f2.out" 2>"$tmp/f2.err"
 check "failing run: a re-run retries the failed runs only" grep_q "0 ran, 2 skipped \(complete\), 2 failed" "$tmp/f2.err"
 
+# ---- progress: redrawn in place on a terminal (a pseudo-terminal from script(1)); --quiet silences it
+script -qec "'$dcsim' sweep '$sweep' -o '$tmp/p' --jobs 2" /dev/null >"$tmp/tty.out" 2>&1
+check "progress: a line redrawn with CR on a terminal" grep -Eaq \
+  $'\r\\[dcsim sweep eight-runs\\] [0-8]/8 done \\(0 skipped\\), 0 failed, [0-2] running \\| [0-9]+ s elapsed, ETA' "$tmp/tty.out"
+rm -rf "$tmp/p"
+script -qec "'$dcsim' sweep '$sweep' -o '$tmp/p' --jobs 2 --quiet" /dev/null >"$tmp/tty-q.out" 2>&1
+check "progress: --quiet prints nothing" test ! -s "$tmp/tty-q.out"
+
 # ---- --emit-slurm
 script=$("$dcsim" sweep "$sweep" -o "$tmp/s" --emit-slurm --sbatch-option=--partition=cpu 2>/dev/null)
 check "emit-slurm: prints the script path" test "$script" = "$tmp/s/eight-runs.sbatch"
