@@ -167,6 +167,7 @@ struct WorkerSlot {
   std::uint32_t job = 0;
   std::uint64_t gen = 0;
   std::vector<std::pair<sg4::Host*, std::pair<double, int>>> parts;  // host, (flops/thread, threads)
+  std::vector<double> comm_bytes;  // per part: gradient all-reduce bytes sent to the next part
   Seconds fixed_s = 0;
 };
 
@@ -231,6 +232,7 @@ class Sim {
       v.state = NodeState::on;
       v.gpus_total = nd.spec->accelerators_per_node;
       v.gpus_free = v.gpus_total;
+      v.pstate_count = nd.power->pstate_count();  // the governors need the table length
       gpus_total_ += v.gpus_total;
       gpus_per_node_ = std::max(gpus_per_node_, v.gpus_total);
       design_it_w_ += nd.spec->accelerators_per_node * nd.acc->tdp_w + nd.spec->host_busy_w +
@@ -519,9 +521,14 @@ class Sim {
     w->job = j;
     w->gen = r.run_gen;
     w->parts.clear();
+    w->comm_bytes.clear();
     for (const Slice& s : r.alloc) {
       const double speed_max = nodes_[s.node].host->get_pstate_speed(0);
       w->parts.push_back({nodes_[s.node].host, {compute_s * speed_max, s.gpus}});
+      // Multi-node jobs exchange gradients over the site network: a ring all-reduce moves
+      // about the same volume out of every node; modelled as one transfer per node to its ring
+      // successor, overlapping the computation (data-parallel training overlaps the two).
+      w->comm_bytes.push_back(r.alloc.size() > 1 ? p.comm_bytes_per_gpu * s.gpus * r.remaining : 0.0);
     }
     double ckpt = 0;
     if (p.checkpoint_interval_s > 0 && p.checkpoint_cost_s > 0)
@@ -550,7 +557,15 @@ class Sim {
         ex->start();
         execs.push_back(std::move(ex));
       }
+      std::vector<sg4::CommPtr> comms;
+      for (std::size_t i = 0; i < w->parts.size(); ++i) {
+        if (w->comm_bytes[i] < 1.0) continue;
+        sg4::Host* to = w->parts[(i + 1) % w->parts.size()].first;
+        comms.push_back(sg4::Comm::sendto_async(w->parts[i].first, to,
+                                                static_cast<std::uint64_t>(w->comm_bytes[i])));
+      }
       for (auto& e : execs) e->wait();
+      for (auto& c : comms) c->wait();
       if (w->fixed_s > 0) sg4::this_actor::sleep_for(w->fixed_s);
       completions_.push_back(Completion{j, gen});
       idle_workers_.push_back(w);
