@@ -219,7 +219,66 @@ def load_entities(
     return ds[names]
 
 
+def _decode_cf_time(values: np.ndarray, units: str) -> np.ndarray:
+    """CF ``"<unit> since <epoch>"`` numbers → datetime64[ns]; NaN → NaT."""
+    unit, epoch = (p.strip() for p in units.split(" since ", 1))
+    scale = {"seconds": 1.0, "second": 1.0, "s": 1.0, "minutes": 60.0, "hours": 3600.0,
+             "days": 86400.0}[unit.lower()]
+    base = pd.Timestamp(epoch)
+    if base.tzinfo is not None:
+        base = base.tz_convert("UTC").tz_localize(None)
+    ns = values.astype(float) * (scale * 1e9)  # as xarray does it, so both paths agree to the ns
+    ok = np.isfinite(ns)
+    out = np.full(values.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[ok] = base.to_datetime64() + ns[ok].astype(np.int64).astype("timedelta64[ns]")
+    return out
+
+
+def _names_in_creation_order(group: h5py.Group) -> list[str]:
+    """Link names in the order they were created (the schema's column order); alphabetical if
+    the file does not track creation order."""
+    names: list[str] = []
+    try:
+        group.id.links.iterate(lambda n: names.append(n.decode("utf-8")) or None,
+                               idx_type=h5py.h5.INDEX_CRT_ORDER)
+    except (RuntimeError, ValueError, KeyError):
+        names = sorted(group.keys())
+    return names
+
+
+def _table_h5py(path: Path, dim: str, prefix: str) -> pd.DataFrame | None:
+    """Read a 1-D table straight with h5py: ~10× faster than through xarray for many files.
+    Returns None if the layout is not the expected one (the caller then uses xarray)."""
+    with _open_h5(path) as f:
+        if dim not in f:
+            return pd.DataFrame()
+        n = f[dim].shape[0]
+        data: dict[str, Any] = {}
+        for name in _names_in_creation_order(f):
+            obj = f[name]
+            if not (name.startswith(prefix) and isinstance(obj, h5py.Dataset)):
+                continue
+            if obj.ndim != 1 or obj.shape[0] != n:
+                return None
+            units = _to_python(obj.attrs.get("units", ""))
+            if h5py.check_string_dtype(obj.dtype) is not None:
+                values = np.array(obj.asstr()[...], dtype=object)
+            else:
+                values = obj[...]
+                if isinstance(units, str) and " since " in units:
+                    try:
+                        values = _decode_cf_time(values, units)
+                    except (KeyError, ValueError):
+                        return None
+            data[name[len(prefix):]] = values
+        return pd.DataFrame(data)
+
+
 def _table(path: Path, dim: str, prefix: str, engine: str | None) -> pd.DataFrame:
+    if engine is None:
+        fast = _table_h5py(path, dim, prefix)
+        if fast is not None:
+            return fast
     with _quiet_nat(), _open_xr(path, engine) as ds:
         if dim not in ds.dims:
             return pd.DataFrame()

@@ -14,7 +14,9 @@ or the file name when several runs share a scenario name, or the run id of a swe
 - ``emissions_t`` (tCO2e): Σ emissions_rate_kg_per_h · Δt / 3600 / 1000
 - ``mean_job_delay_h`` (h): mean of job_delay_s over jobs that started / 3600
 - ``jobs_completed`` (1): jobs whose outcome is ``completed``
-- ``file``: the run file; for a sweep also ``status`` and one column per sweep parameter.
+- ``file``: the run file; for a sweep also ``run_id``, ``status`` and one column per sweep
+  parameter (the row label is then made of the parameters that vary, e.g.
+  ``pue=1.3, scheduler=fcfs, seed=42``).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import xarray as xr
 from . import io
 
 J_PER_KWH = 3.6e6
+NON_PARAMETER_COLUMNS = ("file", "status", "run_id")
 METRIC_COLUMNS = (
     "facility_energy_mwh",
     "it_energy_mwh",
@@ -129,13 +132,18 @@ def run_metrics(path: "str | os.PathLike[str]") -> dict[str, Any]:
 def _sweep_rows(sweep: xr.Dataset) -> list[dict[str, Any]]:
     rows = []
     params = io.sweep_parameters(sweep, varying_only=False)
+    varying = io.sweep_parameters(sweep, varying_only=True)
+    labels = [_param_label(sweep, i, varying) for i in range(sweep.sizes[io.RUN_DIM])]
+    if len(set(labels)) < len(labels):  # parameters do not tell runs apart: use the run ids
+        varying = []
     paths = io.sweep_run_paths(sweep)
     for i in range(sweep.sizes[io.RUN_DIM]):
         one = sweep.isel({io.RUN_DIM: i})
         site = one[[v for v in one.data_vars if tuple(one[v].dims) == (io.SITE_DIM,)]]
         site.attrs = dict(sweep.attrs)
-        label = one[io.RUN_DIM].values.item()
-        row: dict[str, Any] = {"run": label.decode() if isinstance(label, bytes) else str(label)}
+        run_id = one[io.RUN_DIM].values.item()
+        run_id = run_id.decode() if isinstance(run_id, bytes) else str(run_id)
+        row: dict[str, Any] = {"run": _param_label(sweep, i, varying) or run_id, "run_id": run_id}
         for p in params:
             v = one[p].values.item()
             row[p] = v.decode() if isinstance(v, bytes) else v
@@ -150,6 +158,22 @@ def _sweep_rows(sweep: xr.Dataset) -> list[dict[str, Any]]:
         row.update(job_row)
         rows.append(row)
     return rows
+
+
+def _param_label(sweep: xr.Dataset, i: int, names: list[str]) -> str:
+    """``pue=1.3, scheduler=fcfs, seed=42`` from the varying parameters of run ``i``
+    (the last part of each parameter's dotted key)."""
+    parts = []
+    for n in names:
+        v = sweep[n].values[i]
+        v = v.decode() if isinstance(v, bytes) else v
+        if isinstance(v, (float, np.floating)):
+            v = f"{float(v):g}"
+        key = str(sweep[n].attrs.get("parameter", n)).split(".")[-1]
+        if key == "name":  # policies.scheduler.name → scheduler
+            key = str(sweep[n].attrs.get("parameter", n)).split(".")[-2]
+        parts.append(f"{key}={v}")
+    return ", ".join(parts)
 
 
 def compare(

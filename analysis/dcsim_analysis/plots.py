@@ -266,22 +266,53 @@ def _as_table(runs: Any) -> pd.DataFrame:
     return runs if isinstance(runs, pd.DataFrame) else metrics.compare(runs)
 
 
+def _replicate_groups(df: pd.DataFrame) -> list[str] | None:
+    """For a sweep with replicates (``seed`` varies): the other parameters that vary."""
+    params = [c for c in df.columns if c not in metrics.METRIC_COLUMNS
+              and c not in metrics.NON_PARAMETER_COLUMNS]
+    if "seed" not in params or df["seed"].nunique() < 2:
+        return None
+    others = [p for p in params if p != "seed" and df[p].nunique() > 1]
+    return others or None
+
+
 def plot_strategy_comparison(
-    runs: Any, metrics_: Sequence[str] | None = None, *, baseline: str | None = None
+    runs: Any,
+    metrics_: Sequence[str] | None = None,
+    *,
+    baseline: str | None = None,
+    group_by: "Sequence[str] | str | None" = "auto",
 ) -> Figure:
     """One bar chart per headline metric, one bar per run (runs: the DataFrame of
-    :func:`compare`, or anything ``compare`` accepts). With ``baseline`` (a run label) each bar
-    is annotated with its change relative to that run."""
+    :func:`compare`, or anything ``compare`` accepts). With ``baseline`` (a bar label) each bar
+    is annotated with its change relative to that one.
+
+    ``group_by``: columns whose combinations make the bars, the other runs (replicates) being
+    averaged, with their standard deviation as error bars. ``"auto"`` groups a sweep with
+    replicates (``seed`` varies) by its other varying parameters; ``None`` shows every run."""
     df = _as_table(runs)
+    if isinstance(group_by, str) and group_by == "auto":
+        group_by = _replicate_groups(df)
+    spread = None
     labels = dict(DEFAULT_METRICS)
     cols = list(metrics_) if metrics_ else [m for m, _ in DEFAULT_METRICS if m in df.columns]
     cols = [c for c in cols if c in df.columns and df[c].notna().any()]
     if not cols:
         raise ValueError(f"nothing to compare: none of the metrics are in {list(df.columns)}")
+    if group_by:
+        keys = [group_by] if isinstance(group_by, str) else list(group_by)
+        grouped = df.groupby(keys, sort=False)[cols]
+        df, spread = grouped.mean(), grouped.std()
+        fmt = lambda v: f"{v:g}" if isinstance(v, (int, float, np.number)) else str(v)  # noqa: E731
+        idx = [", ".join(f"{k.split('.')[-1]}={fmt(v)}" for k, v in
+                         zip(keys, t if isinstance(t, tuple) else (t,))) for t in df.index]
+        df.index, spread.index = idx, idx
     df = df.copy()
     for col in cols:  # MW and MWh read badly below 1: show kW and kWh instead
         if col.endswith(("_mw", "_mwh")) and df[col].abs().max() < 1:
             df[col] = df[col] * 1000
+            if spread is not None:
+                spread[col] = spread[col] * 1000
             labels[col] = labels.get(col, col).replace("(MW", "(kW")
     n = len(cols)
     fig = Figure(figsize=(3.2 * n, 0.45 * len(df) + 2.2), layout="constrained")
@@ -291,7 +322,8 @@ def plot_strategy_comparison(
     colours = matplotlib.colormaps["tab10"](np.arange(len(df)) % 10)
     for ax, col in zip(axes, cols):
         vals = df[col].astype(float).values
-        ax.barh(y, vals, color=colours)
+        err = spread[col].astype(float).values if spread is not None else None
+        ax.barh(y, vals, color=colours, xerr=err, error_kw={"elinewidth": 0.8, "capsize": 2})
         ax.set_title(labels.get(col, col), fontsize="medium")
         ax.invert_yaxis() if ax is axes[0] else None
         if baseline is not None and baseline in df.index:
@@ -302,7 +334,7 @@ def plot_strategy_comparison(
                                 textcoords="offset points", va="center", fontsize="x-small")
         ax.margins(x=0.15)
     axes[0].set_yticks(y, names)
-    fig.suptitle("Strategy comparison")
+    fig.suptitle("Strategy comparison" + (" (mean ± sd over replicates)" if spread is not None else ""))
     return fig
 
 
@@ -327,14 +359,16 @@ def plot_sweep_heatmap(
     parameters that vary are used (one parameter gives a single row)."""
     if isinstance(sweep, pd.DataFrame):
         df = sweep
-        params = [c for c in df.columns if c not in metrics.METRIC_COLUMNS]
+        params = [c for c in df.columns if c not in metrics.METRIC_COLUMNS
+                  and c not in metrics.NON_PARAMETER_COLUMNS]
     else:
         ds = sweep if isinstance(sweep, xr.Dataset) else io.load_sweep(sweep)
         df = metrics.compare(ds)
         params = io.sweep_parameters(ds)
     if "status" in df.columns:  # failed runs have no numbers
         df = df[df["status"] == "completed"]
-    params = [p for p in params if p in df.columns and p not in ("file", "seed", "status")
+    params = [p for p in params if p in df.columns and p != "seed"
+              and p not in metrics.NON_PARAMETER_COLUMNS
               and p not in metrics.METRIC_COLUMNS and df[p].nunique() > 1]
     params.sort(key=lambda p: not pd.api.types.is_numeric_dtype(df[p]))  # numbers first
     x = x or (params[0] if params else None)

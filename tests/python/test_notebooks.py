@@ -95,3 +95,18 @@ def test_strategy_comparison_notebook_runs_and_saves_non_empty_pngs(comparison_r
     table_html = "".join(o["data"].get("text/html", "") for o in outputs_of(nb, "execute_result"))
     for label in VARIANTS:
         assert label in table_html
+
+
+def test_strategy_comparison_notebook_runs_on_a_sweep_with_its_heat_map(small_sweep, tmp_path):
+    plots = tmp_path / "plots"
+    nb = execute(NOTEBOOKS / "strategy_comparison.ipynb", tmp_path, {
+        "DCSIM_SOURCE_DIR": str(SOURCE_DIR),
+        "DCSIM_SWEEP_DIR": str(small_sweep),
+        "DCSIM_PLOT_DIR": str(plots),
+    })
+    assert not outputs_of(nb, "error")
+    names = {p.name for p in plots.glob("*.png")}
+    assert {"comparison_bars.png", "comparison_power.png", "comparison_delay.png",
+            "comparison_heatmap.png"} <= names, names
+    for png in plots.glob("*.png"):
+        assert_png(png)

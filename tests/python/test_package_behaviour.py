@@ -198,7 +198,9 @@ def test_load_sweep_accepts_the_sweep_directory(sweep_index):
 
 def test_compare_on_a_sweep_has_one_row_per_run_with_parameters_and_job_metrics(sweep_index):
     df = da.compare(sweep_index)
-    assert list(df.index) == ["run-000", "run-001", "run-002", "run-003"]
+    assert list(df.index) == ["capacity_mwh=0, peak_mw=0", "capacity_mwh=10, peak_mw=0",
+                              "capacity_mwh=0, peak_mw=5", "capacity_mwh=10, peak_mw=5"]
+    assert df["run_id"].tolist() == ["run-000", "run-001", "run-002", "run-003"]
     assert df["facility_energy_mwh"].tolist() == pytest.approx([30.0, 33.0, 27.0, 24.0])
     assert df["site_supply_solar_peak_mw"].tolist() == [0, 0, 5, 5]
     assert df["jobs_completed"].tolist() == [2, 2, 2, 2]

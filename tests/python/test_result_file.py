@@ -148,6 +148,15 @@ def test_jobs_dataframe_has_every_schema_column_with_its_type(quickstart_result)
     assert (done["energy_kwh"] > 0).all()
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_jobs_read_with_h5py_equal_jobs_read_through_xarray(quickstart_result, engine):
+    """jobs() and events() read the tables with h5py (fast); the xarray engines must agree,
+    times decoded to the same nanosecond."""
+    pd.testing.assert_frame_equal(da.jobs(quickstart_result), da.jobs(quickstart_result, engine=engine))
+    pd.testing.assert_frame_equal(da.events(quickstart_result),
+                                  da.events(quickstart_result, engine=engine))
+
+
 def test_completed_jobs_count_matches_the_summary(quickstart_result):
     s = da.summary(quickstart_result)
     if "jobs_completed" not in s.index:
