@@ -19,7 +19,7 @@ import xarray as xr
 import yaml
 
 import dcsim_analysis as da
-from conftest import ANALYSIS_DIR, QUICKSTART, SOURCE_DIR, assert_png
+from conftest import ANALYSIS_DIR, QUICKSTART, SOURCE_DIR, assert_png, run_dcsim
 
 ENGINES = ["h5netcdf", "netcdf4"]
 NETCDF_DIM_ONLY = "This is a netCDF dimension but not a netCDF variable."
@@ -236,3 +236,12 @@ def test_compare_agrees_with_the_run_summary(quickstart_result):
         assert row["emissions_t"] * 1000 == pytest.approx(float(s["emissions_kg"]), rel=1e-9)
     if "peak_facility_power_w" in s.index:
         assert row["peak_facility_power_mw"] * 1e6 <= float(s["peak_facility_power_w"]) * (1 + 1e-12)
+
+
+def test_dcsim_plot_makes_the_standard_set_through_the_package(quickstart_result, tmp_path):
+    out = tmp_path / "plots"
+    proc = run_dcsim(["plot", quickstart_result, "-o", out])
+    written = sorted(Path(line) for line in proc.stdout.split() if line.endswith(".png"))
+    assert written == sorted(out.glob("*.png")) and written
+    for png in written:
+        assert_png(png)
