@@ -216,7 +216,9 @@ def load_entities(
     if not names:
         ds.close()
         raise KeyError(f"{path}: no per-{dim} series in this run (enable output.per_{dim})")
-    return ds[names]
+    sub = ds[names]
+    sub.set_close(ds.close)  # closing the result closes the file
+    return sub
 
 
 def _decode_cf_time(values: np.ndarray, units: str) -> np.ndarray:

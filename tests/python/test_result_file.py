@@ -245,3 +245,24 @@ def test_dcsim_plot_makes_the_standard_set_through_the_package(quickstart_result
     assert written == sorted(out.glob("*.png")) and written
     for png in written:
         assert_png(png)
+
+
+def test_per_rack_and_per_node_series_are_opt_in_and_found_by_their_dimension(quickstart_result, tmp_path):
+    with pytest.raises(KeyError, match="per_rack"):
+        da.load_entities(quickstart_result, "rack")
+    out = tmp_path / "entities.h5"
+    run_dcsim(["run", QUICKSTART, "-q", "-o", out,
+               "--set", "output.per_rack=true", "--set", "output.per_node=true"])
+    site = da.load_run(out)
+    for dim in ("rack", "node"):
+        ents = da.load_entities(out, dim)
+        try:
+            assert ents.sizes["time"] == site.sizes["time"]
+            assert ents.sizes[dim] > 0 and ents[dim].dtype.kind == "i"
+            for name, var in ents.data_vars.items():
+                assert var.dims == ("time", dim), name
+                assert var.dtype == np.float32, name
+                assert var.attrs.get("units"), f"{name} has no units"
+        finally:
+            ents.close()
+    assert set(site.data_vars) == set(da.load_run(quickstart_result).data_vars)
