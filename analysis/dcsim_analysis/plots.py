@@ -1,8 +1,8 @@
 """Standard plots of dcsim results, saved as PNG.
 
 Every function returns a ``matplotlib.figure.Figure`` built without pyplot (no display or
-GUI backend needed: saving uses Agg), so they work headless, in scripts and in notebooks
-(a Figure as the last expression of a cell is displayed inline). :func:`save_png` writes one;
+GUI backend needed: saving as PNG renders with Agg), so they work headless, in scripts and in
+notebooks (a Figure as the last expression of a cell is displayed inline). :func:`save_png` writes one;
 :func:`plot_standard_set` writes the standard set for a run or a sweep.
 
 Inputs are a result file path or an ``xarray.Dataset`` from :func:`load_run`; comparison plots
@@ -14,17 +14,16 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
+# No pyplot and no matplotlib.use(): Figure objects draw through Agg when saved as PNG whatever
+# the backend, so the package works headless and leaves a notebook's backend alone.
 import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)  # no-op in a notebook that already chose a backend
-
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from . import io, metrics  # noqa: E402
+from . import io, metrics
 
 # Facility power = IT + cooling + losses (SCHEMA.md). When a run also splits IT power into
 # accelerators and hosts, those two replace the IT layer.
