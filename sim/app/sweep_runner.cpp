@@ -78,6 +78,18 @@ void write_text(const std::string& path, const std::string& text) {
   if (ec) remove_quietly(tmp);
 }
 
+// Removes every "<id>.h5.partial-<pid>" of a run this process has just finished: they are left by
+// earlier attempts (a SIGKILLed sweep's children cannot clean up, and their pids may still look
+// alive as zombies or be reused, which defeats remove_stale_partials).
+void remove_partials(const std::string& outdir, const std::string& id) {
+  const std::string prefix = id + ".h5.partial-";
+  std::error_code ec;
+  std::vector<fs::path> doomed;
+  for (fs::directory_iterator it(outdir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().rfind(prefix, 0) == 0) doomed.push_back(it->path());
+  for (const auto& p : doomed) remove_quietly(p.string());
+}
+
 // Creates the claim file; false if it exists already (another rank has the run) or cannot be made.
 bool claim(const std::string& dir, const std::string& id, int rank) {
   const std::string p = (fs::path(dir) / (id + ".claim")).string();
@@ -172,6 +184,7 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
     if (it == running.end()) return;
     const SweepRun& run = sw.runs[it->second.run];
     running.erase(it);
+    remove_partials(plan.outdir, run.id);
     const std::string result = run_result_file(plan.outdir, run.id);
     const std::string log = run_log_file(plan.outdir, run.id);
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && is_complete_result(result);
@@ -233,8 +246,7 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
       int status = 0;
       const pid_t pid = ::waitpid(-1, &status, WNOHANG);
       if (pid > 0) {
-        const std::string partial = partial_path_for(run_result_file(plan.outdir, sw.runs[running[pid].run].id), pid);
-        remove_quietly(partial);
+        if (running.count(pid)) remove_partials(plan.outdir, sw.runs[running[pid].run].id);
         running.erase(pid);
         continue;
       }

@@ -9,6 +9,8 @@
 // Files in the output directory DIR:
 //   <id>.h5            the run's result; exists only once complete (the writer renames its
 //                      "<id>.h5.partial-<pid>" at the end), so a re-run skips it (resume)
+//   <id>.h5.partial-<pid>  a run being written; when this process finishes a run it removes
+//                      every partial file of that run (leftovers of killed attempts)
 //   <id>.log           the run's stderr/stdout (kept if not empty)
 //   <id>.failed        why the run failed (exit status and last error line); removed when the
 //                      run later succeeds

@@ -128,7 +128,7 @@ TEST_CASE("a run's id does not depend on the sweep it is in, only on its scenari
   CHECK(grid.runs[0].id != fixed.runs[0].id);
 }
 
-TEST_CASE("set overrides apply to every run and are not parameters; seed is always a parameter", "[sweep]") {
+TEST_CASE("set overrides apply to every run and are not parameters, and seed is always a parameter", "[sweep]") {
   const Sweep sw = load_sweep(sweep_file("set: {workload.jobs: 9}\ngrid: {site.cooling.pue: [1.1, 1.5]}\n"));
   REQUIRE(sw.runs.size() == 2);
   for (const auto& r : sw.runs) {
@@ -140,7 +140,7 @@ TEST_CASE("set overrides apply to every run and are not parameters; seed is alwa
   CHECK(num(sw.runs[1], "seed") == 7);
 }
 
-TEST_CASE("a sweep without axes is its base scenario once; replicates alone vary the seed", "[sweep]") {
+TEST_CASE("a sweep without axes is its base scenario once, and replicates alone vary the seed", "[sweep]") {
   CHECK(load_sweep(sweep_file("")).runs.size() == 1);
   const Sweep sw = load_sweep(sweep_file("replicates: 3\n"));
   REQUIRE(sw.runs.size() == 3);
