@@ -58,9 +58,6 @@ class SchemaError(ValueError):
     """The file is readable but does not follow the dcsim result schema."""
 
 
-PathLike = "str | os.PathLike[str]"
-
-
 # ---------------------------------------------------------------------------------------------
 # attributes and checks
 
@@ -371,26 +368,17 @@ def run_label(path: Path, attrs: dict[str, Any] | None = None) -> str:
     return str(name) if name else Path(path).stem
 
 
-def _parse_mapping(value: Any) -> dict[str, str]:
-    """Input checksums may be stored as a JSON/YAML mapping string or as ``path=sha`` lines."""
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items()}
+def _parse_checksums(value: Any) -> dict[str, str]:
+    """``input_checksums`` is a JSON object ``{"<path>": "<sha256>"}`` (SCHEMA.md)."""
     if not isinstance(value, str) or not value.strip():
         return {}
     try:
         parsed = json.loads(value)
-        if isinstance(parsed, dict):
-            return {str(k): str(v) for k, v in parsed.items()}
-    except ValueError:
-        pass
-    out = {}
-    for line in value.splitlines():
-        for sep in ("=", ":", " "):
-            if sep in line:
-                k, v = line.rsplit(sep, 1) if sep != ":" else line.split(sep, 1)
-                out[k.strip()] = v.strip()
-                break
-    return out
+    except ValueError as e:
+        raise SchemaError(f"input_checksums is not a JSON object: {e}") from e
+    if not isinstance(parsed, dict):
+        raise SchemaError(f"input_checksums: expected a JSON object, got {type(parsed).__name__}")
+    return {str(k): str(v) for k, v in parsed.items()}
 
 
 def provenance(
@@ -415,17 +403,7 @@ def provenance(
         out["seed"] = int(attrs["seed_text"])
     elif "seed" in attrs:
         out["seed"] = int(attrs["seed"])
-    checksums: dict[str, str] = {}
-    for k, v in attrs.items():
-        if k in ("input_checksums", "input_sha256"):
-            checksums.update(_parse_mapping(v))
-        elif k.startswith("input_sha256:") or k.startswith("sha256:"):
-            checksums[k.split(":", 1)[1]] = str(v)
-    # Checksums may also live in a group or variable named input_checksums.
-    with _open_h5(path) as f:
-        g = f.get("input_checksums")
-        if isinstance(g, h5py.Group):
-            checksums.update({k: str(_to_python(v)) for k, v in g.attrs.items()})
+    checksums = _parse_checksums(attrs.get("input_checksums"))
     out["input_checksums"] = checksums
     return out
 

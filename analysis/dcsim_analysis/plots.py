@@ -404,7 +404,7 @@ def plot_sweep_heatmap(
 # ---------------------------------------------------------------------------------------------
 
 
-def _has_battery(ds: xr.Dataset) -> bool:
+def has_battery(ds: xr.Dataset) -> bool:
     """A run models a battery when its battery series exist and are not all NaN / zero."""
     for n in BATTERY:
         if n in ds and np.nanmax(np.abs(np.nan_to_num(ds[n].values.astype(float)))) > 0:
@@ -434,6 +434,6 @@ def plot_standard_set(
     written.append(save_png(plot_power_stack(ds), out / f"{stem}_power_stack.png"))
     if io.first_present(ds, io.CARBON_INTENSITY) and ("utilisation" in ds or "it_power_w" in ds):
         written.append(save_png(plot_carbon_vs_load(ds), out / f"{stem}_carbon_vs_load.png"))
-    if _has_battery(ds):
+    if has_battery(ds):
         written.append(save_png(plot_battery(ds), out / f"{stem}_battery.png"))
     return written
