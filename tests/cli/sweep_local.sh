@@ -37,6 +37,16 @@ with h5py.File('$tmp/a/index.h5') as f:
     s = [x.decode() for x in f['run_status'][()]]
 sys.exit(0 if s.count('missing') == 4 and s.count('completed') == 4 else 1)"
 
+for bad in 3/3 x 1/0 -1/2; do
+  "$dcsim" sweep "$sweep" -o "$tmp/a" --shard "$bad" >"$tmp/bad-shard.out" 2>&1
+  check "shard $bad: exit code 2 with the expected form" bash -c \
+    "[ $? -eq 2 ] && grep -q \"error: --shard: expected I/N with 0 <= I < N, got '$bad'\" '$tmp/bad-shard.out'"
+done
+env -u PMIX_NAMESPACE -u OMPI_MCA_ess_base_jobid -u SLURM_JOB_ID -u DCSIM_SWEEP_SESSION \
+  "$dcsim" sweep "$sweep" -o "$tmp/a" --mpi >"$tmp/mpi-alone.out" 2>&1
+check "--mpi outside mpirun: exit code 2, asks for a shared session id" bash -c \
+  "[ $? -eq 2 ] && grep -q 'DCSIM_SWEEP_SESSION' '$tmp/mpi-alone.out'"
+
 # ---- the rest: skips the 4 complete runs
 "$dcsim" sweep "$sweep" -o "$tmp/a" --jobs 2 >"$tmp/rest.out" 2>"$tmp/rest.err"
 check "rest: exit code 0" test $? -eq 0
