@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import h5py
@@ -266,3 +268,34 @@ def test_per_rack_and_per_node_series_are_opt_in_and_found_by_their_dimension(qu
         finally:
             ents.close()
     assert set(site.data_vars) == set(da.load_run(quickstart_result).data_vars)
+
+
+def test_a_run_killed_midway_leaves_only_a_partial_file_that_readers_refuse(require_binary, tmp_path):
+    """SIGKILL gives the writer no chance to clean up: what is left must never pass for a
+    result, and a re-run to the same path must succeed."""
+    out = tmp_path / "killed.h5"
+    long_run = ["--set", "time.duration=7300d", "--set", "workload.jobs=40000",
+                "--set", "output.per_node=true"]
+    proc = subprocess.Popen([str(require_binary), "run", str(QUICKSTART), "-q", "-o", str(out),
+                             *long_run], cwd=SOURCE_DIR,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        partial = None
+        deadline = time.monotonic() + 120
+        while partial is None and proc.poll() is None and time.monotonic() < deadline:
+            partial = next(iter(tmp_path.glob("killed.h5.partial-*")), None)
+            time.sleep(0.005)
+        time.sleep(0.2)  # let it write some rows
+        assert proc.poll() is None, "the run ended before it could be killed: make it longer"
+        assert partial is not None, "no <file>.partial-<pid> appeared while the run was going"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not out.exists(), "a killed run left a file under the final name"
+    assert partial.exists()
+    assert not da.is_complete(partial)
+    with pytest.raises(da.IncompleteResultError, match="killed.h5.partial"):
+        da.load_run(partial)
+    assert da.io.run_files(tmp_path) == []  # the directory holds no result
+    run_dcsim(["run", QUICKSTART, "-q", "-o", out])
+    assert da.is_complete(out) and da.load_run(out).sizes["time"] > 0
