@@ -312,3 +312,20 @@ TEST_CASE("the repository's sweep files expand", "[sweep]") {
   }
   CHECK(load_sweep(std::string(DCSIM_SOURCE_DIR) + "/tests/fixtures/sweeps/eight-runs.yaml").runs.size() == 8);
 }
+
+TEST_CASE("sweep values reach the run as written: quoted strings, special characters, mappings", "[sweep]") {
+  const Sweep sw = load_sweep(sweep_file(
+      "grid:\n"
+      "  description: [plain, \"with: colon, comma [and] #hash\", \"8\"]\n"
+      "  policies.scheduler: [{name: fcfs}, {name: easy-backfill}]\n"));
+  REQUIRE(sw.runs.size() == 6);
+  const Scenario a = load_scenario(sw.base, no_platform(sw.runs[2].overrides));
+  CHECK(a.description == "with: colon, comma [and] #hash");
+  CHECK(a.policies.scheduler.name == "fcfs");
+  const Scenario b = load_scenario(sw.base, no_platform(sw.runs[5].overrides));
+  CHECK(b.description == "8");
+  CHECK(b.policies.scheduler.name == "easy-backfill");
+  // a quoted number is a string parameter; a mapping is its flow text
+  CHECK(std::get<std::string>(sw.runs[5].parameters.at("description")) == "8");
+  CHECK(std::get<std::string>(sw.runs[5].parameters.at("policies.scheduler")) == "{name: easy-backfill}");
+}
