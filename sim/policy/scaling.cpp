@@ -33,11 +33,22 @@ void PowerDownIdle::decide(const ClusterView& view, std::span<const Event>,
                            std::vector<Decision>& out) {
   const int g_node = view.gpus_per_node > 0 ? view.gpus_per_node : 8;
   const Seconds now = view.now_s;
+  // One pass over the nodes (this runs on every decide round): supply, and the idle nodes past
+  // `after` (candidates) with the earliest expiry of the others.
   long long site_gpus = 0, supply = 0;
-  for (const NodeView& n : view.nodes) {
+  candidates_.clear();
+  Seconds next_expiry = std::numeric_limits<Seconds>::infinity();
+  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+    const NodeView& n = view.nodes[i];
     site_gpus += n.gpus_total;
-    if (n.state == NodeState::on) supply += std::max(n.gpus_free, 0);
     if (n.state == NodeState::booting) supply += n.gpus_total;
+    if (n.state != NodeState::on) continue;
+    supply += std::max(n.gpus_free, 0);
+    if (n.gpus_total <= 0 || n.gpus_free != n.gpus_total) continue;
+    if (now - n.idle_since_s >= opt_.after_s)
+      candidates_.push_back(static_cast<std::uint32_t>(i));
+    else
+      next_expiry = std::min(next_expiry, n.idle_since_s + opt_.after_s);
   }
   long long demand = 0;
   for (const JobRequest* j : view.queue) {
@@ -55,24 +66,17 @@ void PowerDownIdle::decide(const ClusterView& view, std::span<const Event>,
       --to_boot;
     }
   }
-  long long surplus = deficit < 0 ? (-deficit) / g_node : 0;
-  candidates_.clear();
-  Seconds next_expiry = std::numeric_limits<Seconds>::infinity();
-  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
-    const NodeView& n = view.nodes[i];
-    if (n.state != NodeState::on || n.gpus_total <= 0 || n.gpus_free != n.gpus_total) continue;
-    if (now - n.idle_since_s >= opt_.after_s)
-      candidates_.push_back(static_cast<std::uint32_t>(i));
-    else
-      next_expiry = std::min(next_expiry, n.idle_since_s + opt_.after_s);
-  }
-  std::stable_sort(candidates_.begin(), candidates_.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return view.nodes[a].idle_since_s < view.nodes[b].idle_since_s;
-  });
-  for (std::uint32_t i : candidates_) {
-    if (surplus <= 0) break;
-    emit(out, PowerOff{view.nodes[i].id});
-    --surplus;
+  const long long surplus = deficit < 0 ? (-deficit) / g_node : 0;
+  // Longest idle first (ties: node order); only the first `surplus` are needed.
+  if (surplus > 0 && !candidates_.empty()) {
+    const auto longest_idle = [&](std::uint32_t a, std::uint32_t b) {
+      const Seconds ta = view.nodes[a].idle_since_s, tb = view.nodes[b].idle_since_s;
+      return ta != tb ? ta < tb : a < b;
+    };
+    const auto k = static_cast<std::size_t>(std::min<long long>(surplus, std::ssize(candidates_)));
+    std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k),
+                      candidates_.end(), longest_idle);
+    for (std::size_t c = 0; c < k; ++c) emit(out, PowerOff{view.nodes[candidates_[c]].id});
   }
   if (next_expiry < std::numeric_limits<Seconds>::infinity())
     wake_once(out, next_expiry, last_wake_);

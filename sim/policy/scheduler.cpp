@@ -25,17 +25,6 @@ void FreeMap::reset(std::span<const int> totals, int max_total) {
   sum_ = 0;
 }
 
-void FreeMap::set(std::size_t i, int value) {
-  int& v = v_[i];
-  --hist_[static_cast<std::size_t>(v)];
-  sum_ -= v;
-  if (whole(i)) --whole_;
-  v = value;
-  ++hist_[static_cast<std::size_t>(v)];
-  sum_ += v;
-  if (whole(i)) ++whole_;
-}
-
 int FreeMap::max_single() const {
   for (std::size_t k = hist_.size(); k-- > 0;)
     if (hist_[k] > 0) return static_cast<int>(k);

@@ -88,7 +88,16 @@ struct SchedulerOptions {
 class FreeMap {
  public:
   void reset(std::span<const int> totals, int max_total);
-  void set(std::size_t i, int value);
+  // Inline: the scheduler calls it once per node on every decide round.
+  void set(std::size_t i, int value) {
+    int& v = v_[i];
+    const bool was_whole = whole(i);
+    --hist_[static_cast<std::size_t>(v)];
+    sum_ += value - v;
+    v = value;
+    ++hist_[static_cast<std::size_t>(v)];
+    whole_ += static_cast<int>(whole(i)) - static_cast<int>(was_whole);
+  }
   int get(std::size_t i) const { return v_[i]; }
   bool whole(std::size_t i) const { return totals_[i] > 0 && v_[i] == totals_[i]; }
   int whole_nodes() const { return whole_; }
