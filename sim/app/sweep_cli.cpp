@@ -219,6 +219,13 @@ int sweep_command(const SweepCommand& cmd, const std::atomic<bool>& stop) {
   if (failed > 0)
     std::cerr << "dcsim sweep: " << failed << " run(s) failed (see DIR/<id>.failed and DIR/<id>.log in " << outdir << ")\n";
   if (!sharded) rc = std::max(rc, build_index(sw, outdir, cmd.quiet));
+  if (plan.mpi && failed == 0) {
+    // Every run of the scope is complete: a rank still starting would skip them all, so the
+    // claims of this MPI job are no longer needed.
+    std::error_code ec;
+    fs::remove_all(claim_dir(outdir, plan.session), ec);
+    fs::remove(fs::path(outdir) / ".sweep-claims", ec);  // only if empty
+  }
   return rc;
 }
 

@@ -19,7 +19,8 @@
 //                      claim with O_CREAT|O_EXCL, so ranks share runs dynamically (first come,
 //                      first served) without linking MPI; <id>.failed there records failures
 //                      of this session for rank 0, which waits until every run is complete or
-//                      failed and then writes the index.
+//                      failed and then writes the index; it removes the session's claims
+//                      when no run failed.
 //
 // Interrupted (SIGINT/SIGTERM seen through `stop`): children get SIGTERM (a `dcsim run`
 // removes its partial file and exits 130), are killed after 10 s if still running, their

@@ -37,8 +37,31 @@ check "mpi: 8 complete run files" $py "$check_py" complete "$tmp/mpi" 8
 check "mpi: both ranks ran runs" bash -c "grep -q 'rank 0/2\] [1-9] ran' '$tmp/mpi.err' && grep -q 'rank 1/2\] [1-9] ran' '$tmp/mpi.err'"
 check "mpi: no run ran twice (ran counts add up to 8)" bash -c \
   "[ \$(grep -o '\] [0-9]* ran' '$tmp/mpi.err' | awk '{s+=\$2} END {print s}') -eq 8 ]"
+check "mpi: rank 0 removed the claims of the finished sweep" test ! -e "$tmp/mpi/.sweep-claims"
 check "mpi: index opens with 8 runs" $py "$check_py" index "$tmp/mpi" 8 $params
 check "mpi: identical data per run id as local" $py "$check_py" same "$tmp/local" "$tmp/mpi"
+
+# A failing run under MPI: rank 0 learns of it from the other rank's marker, does not wait for
+# it forever, writes the index and exits 1.
+mkdir -p "$tmp/f"
+printf 'nodes: 3\n' >"$tmp/f/broken-platform.yaml"
+cat >"$tmp/f/fail.yaml" <<YAML
+name: with-a-failure
+base: $src/tests/fixtures/sweeps/tiny-scenario.yaml
+grid:
+  site.platform: [$src/platforms/sites/quickstart-h200.yaml, $tmp/f/broken-platform.yaml]
+  site.cooling.pue: [1.1, 1.3]
+YAML
+timeout 120 mpirun --allow-run-as-root --oversubscribe -n 2 "$dcsim" sweep "$tmp/f/fail.yaml" -o "$tmp/f/out" \
+  >"$tmp/mpi-f.out" 2>"$tmp/mpi-f.err"
+rc=$?
+check "mpi with failing runs: ends (no endless wait) with exit code 1" test $rc -eq 1
+check "mpi with failing runs: rank 0 counts both failures" grep_q "dcsim sweep: 2 run\(s\) failed" "$tmp/mpi-f.err"
+check "mpi with failing runs: index marks 2 failed and 2 completed" $py -c "
+import h5py, sys
+with h5py.File('$tmp/f/out/index.h5') as f:
+    s = sorted(x.decode() for x in f['run_status'][()])
+sys.exit(0 if s == ['completed', 'completed', 'failed', 'failed'] else 1)"
 
 # ---- Slurm
 t0=$(now)
