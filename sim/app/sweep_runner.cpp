@@ -179,6 +179,19 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
     return c;
   };
 
+  // A failed run: reported at once, kept in DIR/<id>.failed, and (MPI) in the session's
+  // claims so that rank 0 stops waiting for it.
+  auto record_failure = [&](const SweepRun& run, const std::string& why, const std::string& err) {
+    ++out.failed;
+    const std::string log = run_log_file(plan.outdir, run.id);
+    const std::string msg = "run " + std::to_string(run.index) + " " + run.id + " (" + describe_parameters(run) +
+                            ") failed: " + why + (err.empty() ? "" : ": " + err) + " (log: " + log + ")";
+    write_text(run_failed_file(plan.outdir, run.id), why + "\n" + err + "\n");
+    if (plan.mpi) write_text((fs::path(cdir) / (run.id + ".failed")).string(), why + "\n" + err + "\n");
+    out.failures.push_back(msg);
+    progress.message("[" + plan.label + "] " + msg);
+  };
+
   auto finish_child = [&](pid_t pid, int status) {
     auto it = running.find(pid);
     if (it == running.end()) return;
@@ -195,16 +208,9 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
       return;
     }
     if (stop.load() && WIFEXITED(status) && WEXITSTATUS(status) == 130) return;  // interrupted, not failed
-    ++out.failed;
     std::string why = describe_status(status);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) why = "exit code 0 but no complete result file";
-    const std::string err = last_line(log);
-    const std::string msg = "run " + std::to_string(run.index) + " " + run.id + " (" + describe_parameters(run) +
-                            ") failed: " + why + (err.empty() ? "" : ": " + err) + " (log: " + log + ")";
-    write_text(run_failed_file(plan.outdir, run.id), why + "\n" + err + "\n");
-    if (plan.mpi) write_text((fs::path(cdir) / (run.id + ".failed")).string(), why + "\n" + err + "\n");
-    out.failures.push_back(msg);
-    progress.message("[" + plan.label + "] " + msg);
+    record_failure(run, why, last_line(log));
   };
 
   while (!stop.load()) {
@@ -221,8 +227,7 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
       }
       const pid_t pid = spawn(sw, run, plan.outdir);
       if (pid < 0) {
-        ++out.failed;
-        out.failures.push_back("run " + run.id + ": cannot start a process: " + std::strerror(errno));
+        record_failure(run, std::string("cannot start a process: ") + std::strerror(errno), "");
         continue;
       }
       running[pid] = Child{r, Clock::now()};
