@@ -91,7 +91,14 @@ def root_attributes(path: "str | os.PathLike[str]") -> dict[str, Any]:
     """All root attributes of a result or index file, as plain Python values."""
     path = Path(path)
     with _open_h5(path) as f:
-        return {k: _to_python(v) for k, v in f.attrs.items()}
+        try:
+            return {k: _to_python(v) for k, v in f.attrs.items()}
+        except (OSError, KeyError, RuntimeError, ValueError) as e:
+            # A file cut off mid-write (SIGKILL) can open yet have unreadable metadata.
+            raise IncompleteResultError(
+                f"{path}: its attributes cannot be read ({e}); a run killed while writing "
+                "leaves such files"
+            ) from e
 
 
 def is_complete(path: "str | os.PathLike[str]") -> bool:

@@ -12,7 +12,8 @@ or the file name when several runs share a scenario name, or the run id of a swe
 - ``peak_facility_power_mw`` (MW): largest facility power interval average / 1e6
 - ``pue`` (1): facility energy / IT energy (the energy-weighted PUE)
 - ``emissions_t`` (tCO2e): Σ emissions_rate_kg_per_h · Δt / 3600 / 1000
-- ``mean_job_delay_h`` (h): mean of job_delay_s over jobs that started / 3600
+- ``mean_job_delay_h`` (h): mean of job_delay_s over the jobs that completed / 3600 (as the
+  run summary's ``mean_job_delay_h``)
 - ``jobs_completed`` (1): jobs whose outcome is ``completed``
 - ``file``: the run file; for a sweep also ``run_id``, ``status`` and one column per sweep
   parameter (the row label is then made of the parameters that vary, e.g.
@@ -106,13 +107,12 @@ def _metrics_of_series(ds: xr.Dataset) -> dict[str, float]:
 def _job_metrics(jobs: pd.DataFrame) -> dict[str, float]:
     if jobs.empty:
         return {"mean_job_delay_h": np.nan, "jobs_completed": 0.0}
-    started = jobs
-    if "start_time" in jobs.columns:
-        started = jobs[jobs["start_time"].notna()]
-    delay = started["delay_s"].astype(float) if "delay_s" in started else pd.Series(dtype=float)
-    done = (
-        float((jobs["outcome"] == "completed").sum()) if "outcome" in jobs.columns else np.nan
-    )
+    # Delay of the jobs that completed, as in the run summary (`summary_mean_job_delay_h`),
+    # so the table and the CLI's summary agree.
+    completed = jobs[jobs["outcome"] == "completed"] if "outcome" in jobs.columns else jobs
+    delay = (completed["delay_s"].astype(float).dropna() if "delay_s" in completed
+             else pd.Series(dtype=float))
+    done = float(len(completed)) if "outcome" in jobs.columns else np.nan
     return {
         "mean_job_delay_h": float(delay.mean()) / 3600.0 if len(delay) else np.nan,
         "jobs_completed": done,

@@ -65,9 +65,12 @@ def test_energy_of_one_day_at_a_mean_of_1_mw_is_24_mwh_it_and_30_mwh_facility(ru
     assert row["emissions_t"] == pytest.approx(9.0, rel=1e-12)
 
 
-def test_mean_job_delay_counts_only_jobs_that_started(run_file):
-    row = da.compare([run_file]).iloc[0]
-    assert row["mean_job_delay_h"] == pytest.approx((900 + 2700) / 2 / 3600)
+def test_mean_job_delay_counts_only_jobs_that_completed(tmp_path):
+    running = dict(JOBS[0], id=4, start_time=1800.0, end_time=np.nan, delay_s=1800.0,
+                   outcome="unfinished")
+    p = sy.write_run(tmp_path / "d.h5", day_series(), jobs=JOBS + [running])
+    row = da.compare([p]).iloc[0]
+    assert row["mean_job_delay_h"] == pytest.approx((900 + 2700) / 2 / 3600)  # jobs 1 and 2
     assert row["jobs_completed"] == 2
 
 
