@@ -29,7 +29,8 @@ from . import io, metrics
 # accelerators and hosts, those two replace the IT layer.
 STACK = [
     (("accelerator_power_w",), "accelerators", "#1f77b4"),
-    (("host_power_w",), "hosts (CPU, memory, network)", "#aec7e8"),
+    (("host_power_w",), "hosts (CPU, memory)", "#aec7e8"),
+    (("misc_power_w",), "other IT (network, storage)", "#9edae5"),
     (("it_power_w",), "IT", "#1f77b4"),
     (("cooling_power_w",), "cooling", "#2ca02c"),
     (io.LOSSES_POWER, "conversion losses", "#ff7f0e"),
@@ -121,8 +122,11 @@ def plot_power_stack(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
         name = io.first_present(ds, names)
         if name is None or (have_split and name == "it_power_w"):
             continue
-        if not have_split and name in ("accelerator_power_w", "host_power_w"):
+        if not have_split and name in ("accelerator_power_w", "host_power_w", "misc_power_w"):
             continue
+        if name in ("misc_power_w", "cooling_power_w", *io.LOSSES_POWER) and not (
+                np.nanmax(np.abs(ds[name].values), initial=0) > 0):
+            continue  # a component that is zero throughout: no empty legend entry
         layers.append(ds[name].values.astype(float))
         labels.append(label)
         colours.append(colour)
