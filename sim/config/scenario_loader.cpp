@@ -136,7 +136,7 @@ struct Reader {
     t.drain_s = m.duration("drain", t.drain_s, kNonNeg);
     double samples = (t.duration_s + t.drain_s) / t.sample_s;
     if (t.sample_s < 1.0 && t.duration_s > kDay) {
-      m.error("expected a sampling interval >= 1 s for spans over a day, got " + sci(t.sample_s) +
+      m.error("expected a sampling interval >= 1 s for spans over a day, got " + num(t.sample_s) +
                   " s over " + sci(t.duration_s / kDay) + " days (" + sci(samples) +
                   " samples, ~" + human_bytes(samples * kBytesPerSample) + " per series)",
               "sample");
@@ -314,8 +314,10 @@ struct Reader {
         w.catalogue_files.push_back(m.path("catalogue"));
       }
     }
-    w.jobs = static_cast<int>(m.integer("jobs", w.jobs, {.min = 0, .max = kMaxJobs}));
-    w.jobs_per_year = m.number("jobs_per_year", w.jobs_per_year, {.min = 0, .max = kMaxJobs});
+    // Counts above kMaxJobs are refused below with the estimated memory, not by the range here.
+    const std::int64_t jobs_asked = m.integer("jobs", w.jobs, {.min = 0, .max = 1e18});
+    w.jobs = static_cast<int>(std::min(jobs_asked, static_cast<std::int64_t>(kMaxJobs)));
+    w.jobs_per_year = m.number("jobs_per_year", w.jobs_per_year, {.min = 0, .max = 1e18});
     w.jobs_growth_per_year = m.number("jobs_growth_per_year", w.jobs_growth_per_year, {.min = 0, .max = 100, .min_exclusive = true});
     w.model_size_growth_per_year =
         m.number("model_size_growth_per_year", w.model_size_growth_per_year, {.min = 0, .max = 100, .min_exclusive = true});
@@ -411,7 +413,7 @@ struct Reader {
       m.error("expected sweep_fraction + chain_fraction <= 1, got " + num(w.sweep_fraction + w.chain_fraction), "chain_fraction");
 
     // Jobs submitted over the span, before they are generated: refuse absurd sizes.
-    double est = w.generator == "fixed" ? w.jobs : 0;
+    double est = w.generator == "fixed" ? static_cast<double>(jobs_asked) : 0;
     if (w.generator == "research-lab") {
       double rate = w.jobs_per_year;
       for (double y = 0; y < years; y += 1) {

@@ -8,6 +8,7 @@
 // silently ignored).
 #include "config/yaml_reader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -401,6 +402,47 @@ NumStatus parse_double(const std::string& s, double& out) {
   return NumStatus::Ok;
 }
 
+// Counts documents with yaml-cpp's event parser, stopping at `limit`. YAML::LoadAll must not be
+// used on user text: on a stray ',' at document level (", a", "[a], b", "- a\n, b") yaml-cpp 0.7
+// builds an endless series of empty documents without consuming the ',' (an infinite loop that
+// also exhausts memory). Syntax errors throw YAML::ParserException as usual.
+struct DocCounter final : YAML::EventHandler {
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+struct DocCount {
+  int n = 0;
+  YAML::Mark second;  // start of the second document, if any
+};
+
+DocCount count_documents(const std::string& text, int limit = 2) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocCounter c;
+  DocCount out;
+  while (out.n < limit && parser.HandleNextDocument(c)) ++out.n;
+  if (c.starts.size() > 1) out.second = c.starts[1];
+  return out;
+}
+
+// The message for a second document: usually a stray ',' (see count_documents) or a '---'.
+std::string second_document_message(const std::string& text, const YAML::Mark& m) {
+  if (m.pos >= 0 && static_cast<std::size_t>(m.pos) < text.size() && text[static_cast<std::size_t>(m.pos)] == ',')
+    return "expected a key, a list item or the end of the file, got ','";
+  return "expected one YAML document, got more than one";
+}
+
 // yaml-cpp 0.7 accepts a quoted scalar left open until the end of a file that ends with a
 // newline (it swallows the rest of the file into the string). Without the final newline it
 // reports "illegal EOF in scalar": parse again that way to detect it, and report the last
@@ -410,7 +452,7 @@ void check_unterminated_quote(const std::string& text, const YNode& root, const 
   std::string t = text;
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
   try {
-    (void)YAML::LoadAll(t);
+    (void)count_documents(t);
     return;
   } catch (const YAML::Exception& e) {
     if (e.msg.find("illegal EOF in scalar") == std::string::npos) return;
@@ -905,9 +947,15 @@ std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const 
   check_text(text, name);
   check_tabs(text, name);
   doc->text_ = text;
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text);
+    DocCount dc = count_documents(text);
+    if (dc.n > 1) {
+      const YAML::Mark& m = dc.second;
+      throw InputError(at(name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
+                          second_document_message(text, m)));
+    }
+    if (dc.n == 1) root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw InputError(at(name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                         e.mark.column >= 0 ? e.mark.column + 1 : 0,
@@ -917,15 +965,10 @@ std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const 
                         e.mark.column >= 0 ? e.mark.column + 1 : 0,
                         "expected valid YAML, got an error: " + e.msg));
   }
-  if (docs.empty() || docs[0].IsNull() || !docs[0].IsDefined())
+  if (!root.IsDefined() || root.IsNull())
     throw InputError(at(name, 1, 1, "expected a mapping of keys, got an empty document"));
-  if (docs.size() > 1) {
-    const YAML::Mark m = docs[1].Mark();
-    throw InputError(at(name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
-                        "expected one YAML document, got " + std::to_string(docs.size())));
-  }
   Converter conv{name, doc->errors_, 0};
-  doc->root_ = conv.convert(docs[0], 1, 1, "");
+  doc->root_ = conv.convert(root, 1, 1, "");
   check_unterminated_quote(text, *doc->root_, name);
   return doc;
 }
@@ -996,12 +1039,11 @@ void YamlDoc::apply_override(const std::string& assignment) {
   NodePtr value;
   try {
     check_text(val, kOverrideFile);
-    std::vector<YAML::Node> parsed = YAML::LoadAll(val);
-    if (parsed.size() > 1) throw YAML::Exception(YAML::Mark::null_mark(), "more than one document");
+    DocCount dc = count_documents(val);
+    if (dc.n > 1) throw YAML::Exception(YAML::Mark::null_mark(), second_document_message(val, dc.second));
     DiagnosticSink sink;
     Converter conv{kOverrideFile, sink, 0};
-    value = parsed.empty() ? std::make_shared<YNode>()
-                           : conv.convert(parsed[0], 0, 0, kp);
+    value = dc.n == 0 ? std::make_shared<YNode>() : conv.convert(YAML::Load(val), 0, 0, kp);
     for (auto& d : sink.all()) errors_.add(d);
   } catch (const YAML::Exception& e) {
     fail(kp, "expected a YAML value, got '" + shorten(val) + "' (" + e.msg + ")");

@@ -231,7 +231,8 @@ TEST_CASE("absurd sizes are refused with their estimate", "[scenario][limits]") 
     auto d = errors_of("base.yaml", {"workload.jobs=1e12"});
     REQUIRE(d.size() == 1);
     CHECK(d[0].key_path == "workload.jobs");
-    CHECK(d[0].message.find("expected an integer in [0, 100000000]") != std::string::npos);
+    // 10^12 jobs × 600 bytes per job record = 600 TB
+    CHECK(d[0].message.find("got an estimated 1e+12 (~600 TB of job records)") != std::string::npos);
   }
   SECTION("a growing arrival rate that passes 10^8 jobs") {
     // 5e7 in year 1, 1e8 in year 2: 1.5e8 over two years
