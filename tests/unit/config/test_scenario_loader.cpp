@@ -152,7 +152,7 @@ TEST_CASE("every documented key is read", "[scenario]") {
   CHECK_FALSE(s.output.events);
 }
 
-TEST_CASE("--set overrides apply after extends, and their errors point at --set", "[scenario]") {
+TEST_CASE("overrides given with --set apply after extends, and their errors point at --set", "[scenario]") {
   SECTION("values, new mappings and list items are set") {
     Scenario s = load_scenario(kDir + "child.yaml",
                                no_platform({"seed=99", "site.supply.wind.rated_mw=5",
