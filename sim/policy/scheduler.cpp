@@ -50,16 +50,22 @@ bool ListScheduler::admitted(const JobRequest& j) const {
 void ListScheduler::index_nodes(const ClusterView& view) {
   const auto& nodes = view.nodes;
   const std::size_t n = nodes.size();
+  // Runs every round: one branch-free pass over flat copies of what the index was built from.
   bool same = node_ids_.size() == n;
-  for (std::size_t i = 0; same && i < n; ++i) {
-    same = node_ids_[i] == nodes[i].id && totals_[i] == nodes[i].gpus_total &&
-           rack_key_[rack_of_[i]] == nodes[i].rack && cd_key_[cd_of_[i]] == nodes[i].cooling_domain;
+  if (same) {
+    std::uint32_t diff = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      diff |= (node_ids_[i] ^ nodes[i].id) | (static_cast<std::uint32_t>(totals_[i] ^ nodes[i].gpus_total)) |
+              (rack_raw_[i] ^ nodes[i].rack) | (cd_raw_[i] ^ nodes[i].cooling_domain);
+    same = diff == 0;
   }
   if (!same) {
     node_ids_.resize(n);
     totals_.resize(n);
     rack_of_.resize(n);
     cd_of_.resize(n);
+    rack_raw_.resize(n);
+    cd_raw_.resize(n);
     NodeId max_id = 0;
     max_total_ = 0;
     rack_key_.clear();
@@ -67,6 +73,8 @@ void ListScheduler::index_nodes(const ClusterView& view) {
     for (std::size_t i = 0; i < n; ++i) {
       node_ids_[i] = nodes[i].id;
       totals_[i] = std::max(nodes[i].gpus_total, 0);
+      rack_raw_[i] = nodes[i].rack;
+      cd_raw_[i] = nodes[i].cooling_domain;
       max_total_ = std::max(max_total_, totals_[i]);
       max_id = std::max(max_id, nodes[i].id);
       rack_key_.push_back(nodes[i].rack);

@@ -154,6 +154,8 @@ class ListScheduler final : public Policy {
   std::vector<std::uint32_t> rack_of_, cd_of_;  // dense rack / cooling-domain index per node
   std::vector<RackId> rack_key_;
   std::vector<std::uint32_t> cd_key_;
+  std::vector<RackId> rack_raw_;            // the view's rack / cooling domain per node, for the
+  std::vector<std::uint32_t> cd_raw_;       // per-round "same node set?" check
   std::vector<int> totals_;
   int max_total_ = 0;
   int whole_capable_nodes_ = 0;
