@@ -61,6 +61,28 @@ double number_at(const std::vector<std::string>& f, std::size_t i, const std::st
   return *v;
 }
 
+// Bounds for numbers cast to integer types (found by fuzzing: casting -3 or 1e300 to an
+// integer type is undefined behaviour, so such values are an InputError, not a cast).
+constexpr double kMaxJobId = 9007199254740992.0;  // 2^53: every id up to it is exact in a double
+constexpr double kMaxCount = 1e6;                 // GPUs of one job or one Helios class, |priority|
+
+// A job id: an integer in [lo, 2^53].
+JobId id_at(double v, double lo, const std::string& raw, const std::string& name,
+            const std::string& file, int line) {
+  if (!(v >= lo && v <= kMaxJobId && v == std::floor(v)))
+    fail(file, line, name, "expected an integer id in [" + std::to_string(static_cast<int>(lo)) +
+                               ", 2^53], got " + quote(raw));
+  return static_cast<JobId>(v);
+}
+
+// A count (GPUs, priority) within ±1e6, truncated toward zero as before.
+int count_of(double v, const std::string& raw, const std::string& name, const std::string& file,
+             int line) {
+  if (!(std::fabs(v) <= kMaxCount))
+    fail(file, line, name, "expected a number in [-1e6, 1e6], got " + quote(raw));
+  return static_cast<int>(v);
+}
+
 // A CSV header: column name → index; missing required columns are an error at line 1.
 struct Header {
   std::unordered_map<std::string, std::size_t> index;
@@ -204,18 +226,22 @@ ImportResult import_swf(std::istream& in, const std::string& file, const TraceIm
       ++res.skipped;  // no processor count or no run time: nothing to replay
       continue;
     }
+    const JobId job_id = id_at(v[0], 0, f[0], names[0], file, line_no);
+    const double gpus_asked = std::round(procs / std::max(1e-9, spec.procs_per_gpu));
+    if (!(gpus_asked <= kMaxCount))
+      fail(file, line_no, names[4], "expected at most 1e6 GPUs (processors / procs_per_gpu), got " + quote(v[4] > 0 ? f[4] : f[7]));
     if (!t0) t0 = v[1];
-    const int gpus = std::max(1, static_cast<int>(std::lround(procs / std::max(1e-9, spec.procs_per_gpu))));
+    const int gpus = std::max(1, static_cast<int>(gpus_asked));
     std::string column;
     if (spec.profile_column == "queue") column = f[14];
     else if (spec.profile_column == "partition") column = f[15];
     else if (spec.profile_column == "executable") column = f[13];
     else if (spec.profile_column == "user") column = f[11];
     const ProfileSpec& p = rule.pick(gpus, column);
-    Job j = job_from_runtime(p, cat, static_cast<JobId>(v[0]), (v[1] - *t0) * spec.time_scale, gpus, runtime);
+    Job j = job_from_runtime(p, cat, job_id, (v[1] - *t0) * spec.time_scale, gpus, runtime);
     if (v[8] > 0) j.request.walltime_estimate_s = v[8];
     j.request.user = "u" + f[11];
-    if (v[16] > 0) preceding.emplace_back(res.jobs.size(), static_cast<JobId>(v[16]));
+    if (v[16] > 0) preceding.emplace_back(res.jobs.size(), id_at(v[16], 1, f[16], names[16], file, line_no));
     ids.insert(j.request.id);
     res.jobs.push_back(std::move(j));
   }
@@ -268,7 +294,7 @@ ImportResult import_alibaba_gpu_2023(std::istream& in, const std::string& file,
     if (num_gpu < 0 || num_gpu != std::floor(num_gpu)) fail(file, line_no, "num_gpu", "expected an integer >= 0, got " + quote(f[c_gpu]));
     if (milli < 0 || milli > 1000) fail(file, line_no, "gpu_milli", "expected a number in [0, 1000], got " + quote(f[c_milli]));
     if (deleted < start) fail(file, line_no, "deletion_time", "expected a time >= the start (" + f[c_sched] + "), got " + quote(f[c_delete]));
-    const int gpus = static_cast<int>(num_gpu);
+    const int gpus = count_of(num_gpu, f[c_gpu], "num_gpu", file, line_no);
     const ProfileSpec& p = rule.pick(gpus, column_name ? f[h.at(*column_name)] : std::string());
     Job j = job_from_runtime(p, cat, static_cast<JobId>(res.jobs.size() + 1), created * spec.time_scale,
                              gpus, deleted - start);
@@ -323,8 +349,10 @@ ImportResult import_helios(std::istream& in, const std::string& file, const Trac
     if (t < last_t) fail(file, line_no, "time", "expected times in increasing order, got " + quote(f[h.at("time")]));
     last_t = t;
     const int demand[2] = {
-        static_cast<int>(number_at(f, h.at(cols[1]), cols[1], file, line_no) + number_at(f, h.at(cols[2]), cols[2], file, line_no)),
-        static_cast<int>(number_at(f, h.at(cols[3]), cols[3], file, line_no) + number_at(f, h.at(cols[4]), cols[4], file, line_no))};
+        count_of(number_at(f, h.at(cols[1]), cols[1], file, line_no) + number_at(f, h.at(cols[2]), cols[2], file, line_no),
+                 f[h.at(cols[1])] + " + " + f[h.at(cols[2])], cols[1] + " + " + cols[2], file, line_no),
+        count_of(number_at(f, h.at(cols[3]), cols[3], file, line_no) + number_at(f, h.at(cols[4]), cols[4], file, line_no),
+                 f[h.at(cols[3])] + " + " + f[h.at(cols[4])], cols[3] + " + " + cols[4], file, line_no)};
     for (int c = 0; c < 2; ++c) {
       Class& k = classes[c];
       const int target = std::max(0, demand[c]);
@@ -479,8 +507,8 @@ ImportResult import_dcsim_csv(std::istream& in, const std::string& file, const T
     }
     if (limit_reached(spec, res.jobs.size())) break;
     const double id = number_at(f, h.at("id"), "id", file, line_no);
-    if (id < 1 || id != std::floor(id)) fail(file, line_no, "id", "expected an integer >= 1, got " + quote(f[h.at("id")]));
-    if (!seen.insert(static_cast<JobId>(id)).second) fail(file, line_no, "id", "expected a unique id, got a repeated " + quote(f[h.at("id")]));
+    const JobId job_id = id_at(id, 1, f[h.at("id")], "id", file, line_no);
+    if (!seen.insert(job_id).second) fail(file, line_no, "id", "expected a unique id, got a repeated " + quote(f[h.at("id")]));
     const double submit = number_at(f, h.at("submit_s"), "submit_s", file, line_no);
     if (submit < 0) fail(file, line_no, "submit_s", "expected a time >= 0, got " + quote(f[h.at("submit_s")]));
     const double gpus = number_at(f, h.at("gpus"), "gpus", file, line_no);
@@ -498,7 +526,8 @@ ImportResult import_dcsim_csv(std::istream& in, const std::string& file, const T
     } else if (work_s.empty()) {
       fail(file, line_no, "duration_s", "expected a duration_s or a work_flops value, got neither");
     }
-    Job j = job_from_runtime(*p, cat, static_cast<JobId>(id), submit * spec.time_scale, static_cast<int>(gpus), duration);
+    Job j = job_from_runtime(*p, cat, job_id, submit * spec.time_scale,
+                             count_of(gpus, f[h.at("gpus")], "gpus", file, line_no), duration);
     j.request.kind = *kind;
     if (!work_s.empty()) {
       const double w = number_at(f, h.at("work_flops"), "work_flops", file, line_no);
@@ -507,7 +536,8 @@ ImportResult import_dcsim_csv(std::istream& in, const std::string& file, const T
     }
     if (!col(f, "walltime_estimate_s").empty()) j.request.walltime_estimate_s = number_at(f, h.at("walltime_estimate_s"), "walltime_estimate_s", file, line_no);
     if (!col(f, "deadline_s").empty()) j.request.deadline_s = number_at(f, h.at("deadline_s"), "deadline_s", file, line_no) * spec.time_scale;
-    if (!col(f, "priority").empty()) j.request.priority = static_cast<int>(number_at(f, h.at("priority"), "priority", file, line_no));
+    if (!col(f, "priority").empty())
+      j.request.priority = count_of(number_at(f, h.at("priority"), "priority", file, line_no), col(f, "priority"), "priority", file, line_no);
     for (const char* b : {"deferrable", "preemptible"}) {
       const std::string v = col(f, b);
       if (v.empty()) continue;
@@ -520,7 +550,7 @@ ImportResult import_dcsim_csv(std::istream& in, const std::string& file, const T
       for (const auto& d : split(deps, ';')) {
         auto v = to_number(d);
         if (!v || *v < 1) fail(file, line_no, "depends_on", "expected job ids separated by ';', got " + quote(deps));
-        j.request.depends_on.push_back(static_cast<JobId>(*v));
+        j.request.depends_on.push_back(id_at(*v, 1, d, "depends_on", file, line_no));
       }
     }
     res.jobs.push_back(std::move(j));
