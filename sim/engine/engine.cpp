@@ -168,6 +168,7 @@ struct WorkerSlot {
   std::uint64_t gen = 0;
   std::vector<std::pair<sg4::Host*, std::pair<double, int>>> parts;  // host, (flops/thread, threads)
   std::vector<double> comm_bytes;  // per part: gradient all-reduce bytes sent to the next part
+  std::vector<simgrid::s4u::CommPtr> comms;  // in flight (owned here so the run's end can cancel them)
   Seconds fixed_s = 0;
 };
 
@@ -557,7 +558,8 @@ class Sim {
         ex->start();
         execs.push_back(std::move(ex));
       }
-      std::vector<sg4::CommPtr> comms;
+      std::vector<sg4::CommPtr>& comms = w->comms;
+      comms.clear();
       for (std::size_t i = 0; i < w->parts.size(); ++i) {
         if (w->comm_bytes[i] < 1.0) continue;
         sg4::Host* to = w->parts[(i + 1) % w->parts.size()].first;
@@ -566,6 +568,7 @@ class Sim {
       }
       for (auto& e : execs) e->wait();
       for (auto& c : comms) c->wait();
+      comms.clear();
       if (w->fixed_s > 0) sg4::this_actor::sleep_for(w->fixed_s);
       completions_.push_back(Completion{j, gen});
       idle_workers_.push_back(w);
@@ -1001,6 +1004,13 @@ class Sim {
   }
 
   void finalize(Seconds t) {
+    // Transfers of jobs still running at the end: SimGrid 3.32 prints a backtrace when an
+    // unfinished communication is destroyed (as the daemon workers are killed at the end), and
+    // cancelling them raises in the waiting workers. One simulation per process: keep them
+    // alive until the process exits.
+    static auto* in_flight = new std::vector<sg4::CommPtr>();
+    for (auto& w : workers_)
+      for (auto& c : w->comms) in_flight->push_back(c);
     integrate_to(t);
     averager_->flush_partial(t);
     hourly_->flush_partial(t);
