@@ -275,6 +275,20 @@ TimeSeries align_to_run(const TimeSeries& src, const TraceMeta& meta, const Cale
       rep.notes.push_back(meta.file +
                           ": a typical-year file has no real instants; aligned by month/day/hour");
     check_size(typical_points, meta, options);
+    if (!yv.full && !yv.p.t.empty()) {
+      // Count the run seconds that read a time of the reference year the trace does not cover
+      // (they hold a value), so that the report is not "clean" (found by tests/cli/trace_faults.sh).
+      const double c0 = yv.p.t.front(), c1 = yv.p.t.back() + step;
+      for (std::int64_t day = day_from; day <= day_to; ++day) {
+        const double d0 = static_cast<double>(day) * kDay;
+        const double a = std::max(d0, run0), b = std::min(d0 + kDay, run1);
+        if (!(b > a)) continue;
+        const CivilTime c = civil_from_unix(d0);
+        const int sd = (c.month == 2 && c.day == 29 && !is_leap_year(yv.year)) ? 28 : c.day;
+        const double off = d0 - static_cast<double>(days_from_civil(yv.year, c.month, sd)) * kDay;
+        rep.held_span_s += (b - a) - overlap(a - off, b - off, c0, c1);
+      }
+    }
     Points p;
     emit_typical(yv, day_from, day_to, run0, run1, p, rep, [](double) { return true; });
     if (p.t.empty())
