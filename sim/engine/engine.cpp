@@ -168,6 +168,7 @@ struct WorkerSlot {
   std::uint64_t gen = 0;
   std::vector<std::pair<sg4::Host*, std::pair<double, int>>> parts;  // host, (flops/thread, threads)
   std::vector<double> comm_bytes;  // per part: gradient all-reduce bytes sent to the next part
+  std::vector<simgrid::s4u::ExecPtr> execs;  // reused from job to job
   std::vector<simgrid::s4u::CommPtr> comms;  // in flight (owned here so the run's end can cancel them)
   Seconds fixed_s = 0;
 };
@@ -184,9 +185,13 @@ class Sim {
       r.job = std::move(j);
       jobs_.push_back(std::move(r));
     }
-    std::stable_sort(jobs_.begin(), jobs_.end(), [](const JobRt& a, const JobRt& b) {
+    jobs.clear();
+    jobs.shrink_to_fit();  // the caller's (moved-from) stream is not needed any more
+    const auto by_submit = [](const JobRt& a, const JobRt& b) {
       return a.job.request.submit_s < b.job.request.submit_s;
-    });
+    };
+    if (!std::is_sorted(jobs_.begin(), jobs_.end(), by_submit))
+      std::stable_sort(jobs_.begin(), jobs_.end(), by_submit);
     for (std::uint32_t i = 0; i < jobs_.size(); ++i) index_of_[jobs_[i].job.request.id] = i;
     if (index_of_.size() != jobs_.size())
       throw InputError(Diagnostic{sc.file, 0, 0, "workload", "job ids are not unique"});
@@ -427,7 +432,12 @@ class Sim {
 
   void decide(Seconds now) {
     decide_now_ = now;
-    ClusterView v;
+    // One view, refreshed in place: the forecast and calendar functions are set once.
+    ClusterView& v = view_;
+    if (!v.hour_of_day) {
+      v.forecast = forecasts_;
+      v.hour_of_day = hour_fn_;
+    }
     v.now_s = now;
     v.end_s = end_s_;
     v.nodes = views_;
@@ -440,8 +450,6 @@ class Sim {
     v.onsite_generation_w = pv_now_ + wind_now_;
     v.battery_soc = battery_ ? battery_->soc() : 0.0;
     v.carbon_now_gco2_per_kwh = carbon_now_;
-    v.forecast = forecasts_;
-    v.hour_of_day = hour_fn_;
     decisions_.clear();
     if (!events_next_.empty()) {
       events_.insert(events_.begin(), events_next_.begin(), events_next_.end());
@@ -483,8 +491,7 @@ class Sim {
     if (r.first_start_s < 0) r.first_start_s = now;
     ++r.run_gen;
     const AcceleratorSpec& acc = *nodes_[d.allocation.front().node].acc;
-    JobProfile prof = r.job.profile;
-    r.t0_s = runtime_at_fmax_s(prof, acc, total);
+    r.t0_s = runtime_at_fmax_s(r.job.profile, acc, total);
     for (const Slice& s : d.allocation) {
       views_[s.node].gpus_free -= s.gpus;
       gpus_free_ -= s.gpus;
@@ -526,10 +533,13 @@ class Sim {
     for (const Slice& s : r.alloc) {
       const double speed_max = nodes_[s.node].host->get_pstate_speed(0);
       w->parts.push_back({nodes_[s.node].host, {compute_s * speed_max, s.gpus}});
-      // Multi-node jobs exchange gradients over the site network: a ring all-reduce moves
-      // about the same volume out of every node; modelled as one transfer per node to its ring
-      // successor, overlapping the computation (data-parallel training overlaps the two).
-      w->comm_bytes.push_back(r.alloc.size() > 1 ? p.comm_bytes_per_gpu * s.gpus * r.remaining : 0.0);
+      // Multi-node jobs exchange gradients over the site network. A hierarchical all-reduce
+      // (NCCL: reduce inside the node over NVLink, ring across nodes) sends about one GPU's
+      // ring volume out of every node, whatever its GPU count: 2·(k−1)/k · gradient bytes per
+      // step (JobProfile::comm_bytes_per_gpu, workloads/profiles.yaml). Modelled as one
+      // transfer per node to its ring successor, overlapping the computation as data-parallel
+      // training does; the job ends when both are done, so a slow network slows it.
+      w->comm_bytes.push_back(r.alloc.size() > 1 ? p.comm_bytes_per_gpu * r.remaining : 0.0);
     }
     double ckpt = 0;
     if (p.checkpoint_interval_s > 0 && p.checkpoint_cost_s > 0)
@@ -546,8 +556,8 @@ class Sim {
       w->sem->acquire();
       const std::uint32_t j = w->job;
       const std::uint64_t gen = w->gen;
-      std::vector<sg4::ExecPtr> execs;
-      execs.reserve(w->parts.size());
+      std::vector<sg4::ExecPtr>& execs = w->execs;
+      execs.clear();
       for (const auto& [host, amt] : w->parts) {
         if (amt.first <= 0) continue;
         // Keep the ExecPtr: start() returns a raw pointer, and chaining on a temporary
@@ -569,6 +579,7 @@ class Sim {
       for (auto& e : execs) e->wait();
       for (auto& c : comms) c->wait();
       comms.clear();
+      execs.clear();
       if (w->fixed_s > 0) sg4::this_actor::sleep_for(w->fixed_s);
       completions_.push_back(Completion{j, gen});
       idle_workers_.push_back(w);
@@ -1164,6 +1175,7 @@ class Sim {
   std::vector<RunningJobView> running_;
   std::vector<Event> events_, events_next_;
   std::vector<Decision> decisions_;
+  ClusterView view_;
   std::priority_queue<SimTimer, std::vector<SimTimer>, std::greater<>> timers_;
   std::uint64_t timer_seq_ = 0, trace_gen_ = 0, battery_gen_ = 0;
   std::deque<Completion> completions_;
