@@ -65,6 +65,7 @@ double number_at(const std::vector<std::string>& f, std::size_t i, const std::st
 // integer type is undefined behaviour, so such values are an InputError, not a cast).
 constexpr double kMaxJobId = 9007199254740992.0;  // 2^53: every id up to it is exact in a double
 constexpr double kMaxCount = 1e6;                 // GPUs of one job or one Helios class, |priority|
+constexpr std::size_t kMaxHeliosJobs = 1'000'000; // jobs synthesised from one Helios load series
 
 // A job id: an integer in [lo, 2^53].
 JobId id_at(double v, double lo, const std::string& raw, const std::string& name,
@@ -333,6 +334,16 @@ ImportResult import_helios(std::istream& in, const std::string& file, const Trac
   int line_no = 1;
   std::optional<double> t0;
   Seconds t = 0, last_t = 0;
+  // A few kB of rows alternating between 0 and 10^6 GPUs would synthesise 10^8 jobs and
+  // exhaust memory (found by fuzzing): refuse series that need more than kMaxHeliosJobs.
+  std::size_t created = 0;
+  auto add_block = [&](Class& k, Seconds start, int gpus) {
+    if (++created > kMaxHeliosJobs)
+      fail(file, line_no, "", "expected a load series that synthesises at most 1e6 jobs, got more by this line "
+                              "(the real Helios Earth series synthesises 2,211)");
+    k.open.push_back({start, gpus});
+    k.demand += gpus;
+  };
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -362,15 +373,11 @@ ImportResult import_helios(std::istream& in, const std::string& file, const Trac
         k.demand -= b.gpus;
         done.emplace_back(b, t);
         if (k.demand < target) {  // partly ended: the rest continues as a new block
-          const int rest = target - k.demand;
-          k.open.push_back({t, rest});
-          k.demand += rest;
+          add_block(k, t, target - k.demand);
         }
       }
       while (k.demand < target) {
-        const int g = std::min(k.block, target - k.demand);
-        k.open.push_back({t, g});
-        k.demand += g;
+        add_block(k, t, std::min(k.block, target - k.demand));
       }
     }
   }

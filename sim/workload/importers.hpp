@@ -14,7 +14,8 @@
 //                     a never-scheduled (Pending) pod uses deletion − creation.
 //   helios            a minute load series (Hu et al., SC 2021): jobs are synthesised so that
 //                     the GPU demand (running + pending) of the ≥8-GPU and <8-GPU classes is
-//                     reproduced exactly: a rise by Δ GPUs submits blocks (8 GPUs in the ≥8
+//                     reproduced exactly (at most 10^6 jobs; a series needing more is an
+//                     InputError): a rise by Δ GPUs submits blocks (8 GPUs in the ≥8
 //                     class, 1 GPU in the <8 class), a fall ends the most recent blocks (LIFO).
 //   azure-llm         request streams (Patel et al., ISCA 2024): inference jobs of 1 GPU;
 //                     run time on the reference = context/prefill rate + generated/decode rate
