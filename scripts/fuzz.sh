@@ -62,10 +62,12 @@ run_one() {
   local p=$1
   local corpus="$build/corpus/$p" art="$build/artifacts/$p/"
   mkdir -p "$corpus" "$art" "$tmp/$p"
-  local dict=""
+  local dict="" regress=()
+  # inputs that once crashed are replayed first (and mutated further)
+  [ -d "$src/tests/fuzz/regressions/$p" ] && regress=("$src/tests/fuzz/regressions/$p")
   [ -f "$src/tests/fuzz/dict/$p.dict" ] && dict="$src/tests/fuzz/dict/$p.dict"
   # TMPDIR: the target's sandbox directory (fuzz_inputs.hpp) lands here and is removed with it.
-  TMPDIR="$tmp/$p" "$build/tests/fuzz/fuzz_$p" "$corpus" "$src/tests/fuzz/corpus/$p" \
+  TMPDIR="$tmp/$p" "$build/tests/fuzz/fuzz_$p" "$corpus" "$src/tests/fuzz/corpus/$p" "${regress[@]}" \
     -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$art" ${dict:+-dict="$dict"} >"$logs/$p.log" 2>&1
   echo $? >"$tmp/$p.rc"
