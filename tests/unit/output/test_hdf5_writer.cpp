@@ -513,8 +513,14 @@ TEST_CASE("The writer's memory does not grow with simulated time") {
   rec.finish(sample_summary());
   WARN("RSS after 1 year " << after_first_year << " kB, after 4 years " << after_four_years << " kB");
   REQUIRE(after_first_year > 0);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine, so RSS grows by design: the bound is
+  // checked in the release build (scripts/test.sh), not in the sanitizer stage.
+  WARN("memory bound not checked under AddressSanitizer");
+#else
   // 3 more years add 1.05 M events, 26 k jobs and 105 k rows (~60 MB of data): none of it stays.
   CHECK(after_four_years - after_first_year < 4 * 1024);
+#endif
 }
 
 TEST_CASE("Summary names outside [A-Za-z0-9_] are written with '_' instead of failing the run") {
