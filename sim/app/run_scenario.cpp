@@ -232,6 +232,7 @@ int plot_command(const std::string& result, const std::string& outdir, const std
     args.push_back("-o");
     args.push_back(outdir);
   }
+  std::cout.flush();  // the summary table first, then what the plotting child prints
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("cannot start /usr/bin/python3 for plotting");
   if (pid == 0) {
