@@ -168,6 +168,7 @@ struct WorkerSlot {
   std::uint64_t gen = 0;
   std::vector<std::pair<sg4::Host*, std::pair<double, int>>> parts;  // host, (flops/thread, threads)
   std::vector<double> comm_bytes;  // per part: gradient all-reduce bytes sent to the next part
+  simgrid::s4u::ActorPtr actor;  // the worker actor serving this slot
   std::vector<simgrid::s4u::ExecPtr> execs;  // reused from job to job
   std::vector<simgrid::s4u::CommPtr> comms;  // in flight (owned here so the run's end can cancel them)
   Seconds fixed_s = 0;
@@ -521,7 +522,7 @@ class Sim {
       w = workers_.back().get();
       w->sem = sg4::Semaphore::create(0);
       sg4::ActorPtr a = sg4::Actor::create("worker", nodes_[r.alloc.front().node].host, [this, w] { worker(w); });
-      slot_actor_.emplace_back(w, a);
+      w->actor = a;
     }
     const JobProfile& p = r.job.profile;
     const double fixed_share = p.memory_share + p.io_share;
@@ -656,13 +657,7 @@ class Sim {
   }
 
   void kill_worker(WorkerSlot* w) {
-    // Find the actor running this slot: we keep it alongside the slot.
-    for (auto& [slot, actor] : slot_actor_) {
-      if (slot == w) {
-        actor->kill();
-        break;
-      }
-    }
+    w->actor->kill();  // its executions are cancelled with it
     w->gen = 0;
   }
 
@@ -863,7 +858,6 @@ class Sim {
     nd.host_w_prev = host;
     // Jobs on the node: their power share changed.
     for (std::uint32_t j : nd.jobs) update_job_power(j, now);
-    site_dirty_ = true;
   }
 
   void update_job_power(std::uint32_t j, Seconds now) {
@@ -979,12 +973,10 @@ class Sim {
     v[ch_price] = price_now_ * 1000.0;  // USD/kWh → USD/MWh
     v[ch_cost] = import / 1000.0 * price_now_;
     if (facility > peak_facility_w_) peak_facility_w_ = facility;
-    site_dirty_ = false;
   }
 
   // ------------------------------------------------------------------------------ output
   void record_event(Seconds t, const char* kind, std::int64_t target, double value) {
-    ++events_recorded_;
     if (!sc_.output.events) return;
     rec_.add_event(EventRecord{t, kind, target, value});
   }
@@ -1181,7 +1173,6 @@ class Sim {
   std::deque<Completion> completions_;
   std::vector<std::unique_ptr<WorkerSlot>> workers_;
   std::vector<WorkerSlot*> idle_workers_;
-  std::vector<std::pair<WorkerSlot*, sg4::ActorPtr>> slot_actor_;
   std::unordered_map<std::uint32_t, WorkerSlot*> worker_of_;
   sg4::SemaphorePtr sem_;
   int gpus_total_ = 0, gpus_free_ = 0, gpus_on_ = 0, gpus_per_node_ = 0;
@@ -1196,10 +1187,9 @@ class Sim {
   double emis_factor_cum_ = 0;
   Joules pstate_transition_j_ = 0, job_energy_total_ = 0;
   std::uint64_t submitted_ = 0, completed_ = 0, unfinished_ = 0, rejected_ = 0, killed_ = 0,
-                not_submitted_ = 0, preemptions_ = 0, pstate_changes_ = 0, events_recorded_ = 0;
+                not_submitted_ = 0, preemptions_ = 0, pstate_changes_ = 0;
   double delay_sum_ = 0;
   std::uint64_t delay_n_ = 0;
-  bool site_dirty_ = true;
   RunSummary summary_;
   bool battery_hit_ = false;
   bool finished_ = false;
