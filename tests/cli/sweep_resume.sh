@@ -27,9 +27,19 @@ children_of_test() { pgrep -f -- "-o $out/" | wc -l; }
 "$dcsim" sweep "$tmp/long.yaml" -o "$out" --jobs 2 >"$tmp/k.out" 2>"$tmp/k.err" &
 pid=$!
 deadline=$(( $(date +%s) + 100 ))
-# kill once 3 runs are complete and another is being written
-while { [ "$(count_complete)" -lt 3 ] || [ "$(count_partial)" -eq 0 ]; } && [ "$(date +%s)" -lt "$deadline" ] &&
-  kill -0 $pid 2>/dev/null; do sleep 0.02; done
+# Kill once 3 runs are complete and another is being written. The sweep and its children are
+# frozen (SIGSTOP) before the state is checked, so a run cannot finish between the check and the
+# kill; if the frozen state does not qualify, they are resumed and the wait goes on.
+freeze() { kill -"$1" $pid 2>/dev/null; pkill -"$1" -f -- "-o $out/" 2>/dev/null; }
+while [ "$(date +%s)" -lt "$deadline" ] && kill -0 $pid 2>/dev/null; do
+  if [ "$(count_complete)" -ge 3 ] && [ "$(count_partial)" -ge 1 ]; then
+    freeze STOP
+    sleep 0.05
+    if [ "$(count_complete)" -ge 3 ] && [ "$(count_partial)" -ge 1 ]; then break; fi
+    freeze CONT
+  fi
+  sleep 0.02
+done
 kill -9 $pid
 wait $pid 2>/dev/null
 before=$(count_complete)
