@@ -91,10 +91,11 @@ ACCELERATORS = [
     dict(name="TPU-v3", kind="tpu",
          peak={"bf16": 123},
          memory_gb=32, bw=0.9, tdp=450, idle=80, lim=(450, 450),
-         law=dict(fmax=940, fmin=470, step=94, vmin=0.7, ps=150, d=250),
+         law=dict(fmax=940, fmin=470, step=94, vmin=0.7, ps=130, d=224),
          source="Patterson et al. 2021 (REFERENCE.md: 123 TFLOP/s peak, 450 W TDP); Jouppi et al., "
                 "CACM 2020 (32 GiB HBM, 900 GB/s, 940 MHz). No user power limit. idle and p-states "
-                "estimated"),
+                "estimated; the P-state law (P_s, D) is sized so the tpu-v3-host node draws "
+                "Patterson et al. 2021 Table 3's 283 W per chip at the GPT-2 training load"),
     dict(name="TPU-v4", kind="tpu",
          peak={"bf16": 275, "int8": 275},
          memory_gb=32, bw=1.2, tdp=192, idle=55, lim=(192, 192),
