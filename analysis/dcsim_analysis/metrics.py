@@ -12,6 +12,8 @@ or the file name when several runs share a scenario name, or the run id of a swe
 - ``peak_facility_power_mw`` (MW): largest facility power interval average / 1e6
 - ``pue`` (1): facility energy / IT energy (the energy-weighted PUE)
 - ``emissions_t`` (tCO2e): Σ emissions_rate_kg_per_h · Δt / 3600 / 1000
+- ``emissions_marginal_t`` (tCO2e): Σ marginal_emissions_rate_kg_per_h · Δt / 3600 / 1000
+  (marginal accounting; NaN when the run has no marginal data)
 - ``mean_job_delay_h`` (h): mean of job_delay_s over the jobs that completed / 3600 (as the
   run summary's ``mean_job_delay_h``)
 - ``jobs_completed`` (1): jobs whose outcome is ``completed``
@@ -39,6 +41,7 @@ METRIC_COLUMNS = (
     "peak_facility_power_mw",
     "pue",
     "emissions_t",
+    "emissions_marginal_t",
     "mean_job_delay_h",
     "jobs_completed",
 )
@@ -101,6 +104,7 @@ def _metrics_of_series(ds: xr.Dataset) -> dict[str, float]:
     out["pue"] = fac / it if it > 0 else np.nan  # NaN > 0 is False
     rate = io.first_present(ds, io.EMISSIONS_RATE)
     out["emissions_t"] = integral(rate) / 3600.0 / 1000.0 if rate else np.nan
+    out["emissions_marginal_t"] = integral("marginal_emissions_rate_kg_per_h") / 3600.0 / 1000.0
     return out
 
 

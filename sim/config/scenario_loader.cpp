@@ -190,6 +190,18 @@ struct Reader {
     g.export_allowed = m.number("export_allowed", g.export_allowed, kFraction);
     g.contracted_renewable_fraction =
         m.number("contracted_renewable_fraction", g.contracted_renewable_fraction, kFraction);
+    g.marginal_column = m.string("marginal_column", g.marginal_column);
+    g.marginal_file = m.path("marginal_file", g.marginal_file);
+    g.marginal_estimate = m.choice("marginal_estimate", g.marginal_estimate, {"off", "hour", "month-hour"});
+    if (!g.marginal_column.empty() && g.marginal_estimate != "off")
+      m.error("expected either marginal_column or marginal_estimate, got both", "marginal_estimate");
+    else if (g.marginal_estimate != "off" && g.carbon_file.empty())
+      m.error("expected a carbon_file with generation by fuel (EIA-930) to estimate marginal emissions, got none",
+              "marginal_estimate");
+    else if (!g.marginal_column.empty() && g.carbon_file.empty() && g.marginal_file.empty())
+      m.error("expected a marginal_file or carbon_file holding marginal_column, got neither", "marginal_column");
+    if (!g.marginal_file.empty() && g.marginal_column.empty())
+      m.error("expected marginal_column (the column of marginal_file to read), got none", "marginal_file");
   }
 
   void solar(YamlMap m, SolarSpec& s) {

@@ -76,8 +76,15 @@ enum Ch : std::size_t {
   ch_curtailed, ch_cost,
   ch_written,
   // hidden
-  ch_busy_freq = ch_written, ch_busy_gpus, ch_grid_clean, ch_onsite_used, ch_count
+  ch_busy_freq = ch_written, ch_busy_gpus, ch_grid_clean, ch_onsite_used,
+  // written after the others only when the scenario has marginal data (GridSpec::has_marginal)
+  ch_marginal, ch_marginal_emissions, ch_count
 };
+
+std::vector<SeriesSpec> marginal_series_specs() {
+  return {{"marginal_intensity_g_per_kwh", "g/kWh", "grid marginal emission intensity (gCO2e per kWh)"},
+          {"marginal_emissions_rate_kg_per_h", "kg/h", "marginal emission rate of the grid import (kgCO2e per hour)"}};
+}
 
 std::vector<SeriesSpec> site_series_specs() {
   std::vector<SeriesSpec> v;
@@ -350,6 +357,7 @@ class Sim {
     pv_now_ = inputs_.solar_w->value_at(0);
     wind_now_ = inputs_.wind_w->value_at(0);
     cfe_now_ = inputs_.grid_cfe_share->value_at(0);
+    if (inputs_.marginal_gco2_per_kwh) marginal_now_ = inputs_.marginal_gco2_per_kwh->value_at(0);
     schedule_trace_step(0);
     if (sc_.policies.tick_s > 0) push_timer(sc_.policies.tick_s, SimTimer::tick, 0, 0);
     for (std::size_t i = 0; i < nodes_.size(); ++i) update_node_power(i, 0);
@@ -367,6 +375,7 @@ class Sim {
                           inputs_.outdoor_temp_c.get(), inputs_.solar_w.get(), inputs_.wind_w.get(),
                           inputs_.grid_cfe_share.get()})
       nx = std::min(nx, in->next_change_after(now));
+    if (inputs_.marginal_gco2_per_kwh) nx = std::min(nx, inputs_.marginal_gco2_per_kwh->next_change_after(now));
     if (nx < end_s_) push_timer(nx, SimTimer::trace, 0, ++trace_gen_);
   }
 
@@ -407,6 +416,7 @@ class Sim {
         pv_now_ = inputs_.solar_w->value_at(now);
         wind_now_ = inputs_.wind_w->value_at(now);
         cfe_now_ = inputs_.grid_cfe_share->value_at(now);
+        if (inputs_.marginal_gco2_per_kwh) marginal_now_ = inputs_.marginal_gco2_per_kwh->value_at(now);
         schedule_trace_step(now);
         events_.push_back(TraceStep{});
         break;
@@ -970,6 +980,8 @@ class Sim {
     v[ch_grid_clean] = import * cfe_now_;
     v[ch_onsite_used] = std::max(0.0, facility - import);
     v[ch_emissions] = import / 1000.0 * carbon_now_ / 1000.0;  // kW · g/kWh = g/h → kg/h
+    v[ch_marginal] = marginal_now_;
+    v[ch_marginal_emissions] = import / 1000.0 * marginal_now_ / 1000.0;
     v[ch_price] = price_now_ * 1000.0;  // USD/kWh → USD/MWh
     v[ch_cost] = import / 1000.0 * price_now_;
     if (facility > peak_facility_w_) peak_facility_w_ = facility;
@@ -1120,6 +1132,8 @@ class Sim {
     inv.battery_kwh = sc_.site.supply.battery.capacity_mwh * 1000.0;
     s["embodied_tco2"] = embodied_kg(sc_.site.embodied, inv, final_t_) / 1000.0;
     s["total_emissions_tco2"] = s["emissions_tco2"] + s["embodied_tco2"];
+    // Marginal (consequential) emissions of the grid import: ∫ import · MEF dt.
+    if (inputs_.marginal_gco2_per_kwh) s["emissions_marginal_tco2"] = totals_[ch_marginal_emissions] / 3600.0 / 1000.0;
     summary_.text["interrupted"] = interrupted_ ? "yes" : "no";
   }
 
@@ -1183,6 +1197,7 @@ class Sim {
   Watts accel_total_ = 0, host_total_ = 0;
   Watts peak_facility_w_ = 0;
   Seconds last_t_ = 0, final_t_ = 0;
+  double marginal_now_ = 0;
   double carbon_now_ = 0, price_now_ = 0, temp_now_ = 0, pv_now_ = 0, wind_now_ = 0, cfe_now_ = 0;
   double emis_factor_cum_ = 0;
   Joules pstate_transition_j_ = 0, job_energy_total_ = 0;
@@ -1262,7 +1277,10 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     meta.input_checksums = options.input_checksums;
     for (std::size_t i = 0; i < sim.inputs_.reports.size(); ++i)
       meta.attributes["trace_report_" + std::to_string(i)] = sim.inputs_.reports[i];
-    const auto specs = site_series_specs();
+    auto specs = site_series_specs();
+    const bool marginal = sim.inputs_.marginal_gco2_per_kwh != nullptr;
+    if (marginal)
+      for (const SeriesSpec& m : marginal_series_specs()) specs.push_back(m);
     recorder.begin(meta, specs);
     sim.begin_entities(recorder);
     std::vector<double> row;
@@ -1271,8 +1289,12 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     const Seconds dt = scenario.time.sample_s, end = sim.end_s_;
     sim.averager_ = std::make_unique<IntervalAverager>(
         ch_count, 0.0, scenario.time.sample_s,
-        [rec, &row, simp, dt, end](Seconds t, const std::vector<double>& avg) {
+        [rec, &row, simp, dt, end, marginal](Seconds t, const std::vector<double>& avg) {
           row.assign(avg.begin(), avg.begin() + ch_written);
+          if (marginal) {
+            row.push_back(avg[ch_marginal]);
+            row.push_back(avg[ch_marginal_emissions]);
+          }
           // Ratios per interval are ratios of energies, not means of instantaneous ratios.
           const double nan = std::numeric_limits<double>::quiet_NaN();
           row[ch_pue] = avg[ch_it] > 0 ? avg[ch_facility] / avg[ch_it] : nan;

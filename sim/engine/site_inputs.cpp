@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "physics/marginal.hpp"
 #include "physics/renewables.hpp"
 #include "traces/align.hpp"
 #include "traces/loaders.hpp"
@@ -108,6 +109,59 @@ struct Loader {
     }
     return aligned_series(traces::TimeSeries(std::move(tt), std::move(v)), "NG");
   }
+  // Marginal emission factors estimated from the file's generation by fuel (physics/marginal.hpp):
+  // one slope per bin of hours, held over every hour of its bin.
+  traces::TimeSeries marginal_estimate(const std::string& file, MarginalBins bins) {
+    const traces::TraceTable t = load_table(file, load);
+    const traces::TimeSeries& base = t.column("NG");
+    for (const FuelFactor& f : kEiaFuelFactors) t.column(f.fuel);  // InputError names a missing one
+    const std::size_t n = base.size();
+    std::vector<double> tt(base.times().begin(), base.times().end()), e(n), g(n);
+    std::vector<std::uint16_t> bin(n);
+    std::vector<std::uint8_t> follows(n, 0);
+    const Seconds step = t.meta.nominal_step_s > 0 ? t.meta.nominal_step_s : 3600.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      double ei = 0, gi = 0;
+      for (const FuelFactor& f : kEiaFuelFactors) {
+        const double mwh = std::max(0.0, t.column(f.fuel).value_at(tt[i]));
+        gi += mwh;
+        ei += mwh * f.g_per_kwh;  // MWh · kg/MWh
+      }
+      e[i] = ei;
+      g[i] = gi;
+      bin[i] = bin_of(tt[i], bins);
+      if (i > 0) follows[i] = std::abs(tt[i] - tt[i - 1] - step) < 1e-6;
+    }
+    const std::size_t nb = bins == MarginalBins::hour_of_day ? 24 : 12 * 24;
+    MarginalFit fit;
+    try {
+      fit = fit_marginal_factors(e, g, bin, follows, nb);
+    } catch (const std::invalid_argument& ex) {
+      throw InputError(Diagnostic{file, 0, 0, "NG", std::string("expected hourly generation by fuel to estimate marginal emissions: ") + ex.what()});
+    }
+    std::vector<double> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = fit.slope_g_per_kwh[bin[i]];
+    traces::LoadedSeries ls{traces::TimeSeries(std::move(tt), std::move(v)), t.meta, t.report("NG")};
+    ls.report.column = "marginal estimate (Siler-Evans 2012, " +
+                       std::string(bins == MarginalBins::hour_of_day ? "hour of day" : "month x hour") +
+                       ", pooled slope " + std::to_string(fit.pooled_slope_g_per_kwh) + " g/kWh, " +
+                       std::to_string(fit.fallback_bins) + " bins pooled)";
+    return aligned(ls).series;
+  }
+  // Bin of a UTC instant: hour of day, or month (civil calendar, Hinnant's days→civil) × 24 + hour.
+  static std::uint16_t bin_of(double unix_s, MarginalBins bins) {
+    const double day = std::floor(unix_s / 86400.0);
+    const int hour = static_cast<int>(std::floor((unix_s - day * 86400.0) / 3600.0)) % 24;
+    if (bins == MarginalBins::hour_of_day) return static_cast<std::uint16_t>(hour);
+    const long z = static_cast<long>(day) + 719468;
+    const long era = (z >= 0 ? z : z - 146096) / 146097;
+    const long doe = z - era * 146097;
+    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const long mp = (5 * doy + 2) / 153;
+    const long month0 = mp < 10 ? mp + 2 : mp - 10;  // 0 = January
+    return static_cast<std::uint16_t>(month0 * 24 + hour);
+  }
   traces::TimeSeries profile(const std::string& file, const std::string& column) {
     return aligned(traces::normalise_by_max(traces::load_generation_profile(file, column, load))).series;
   }
@@ -149,6 +203,12 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
   if (!g.carbon_file.empty()) cfe = ld.cfe_share(g.carbon_file);
   if (cfe) in.grid_cfe_share = make_series_input(std::move(*cfe));
   else in.grid_cfe_share = std::make_unique<ConstantInput>(0.0);
+  if (!g.marginal_column.empty())
+    in.marginal_gco2_per_kwh = make_series_input(
+        ld.carbon(g.marginal_file.empty() ? g.carbon_file : g.marginal_file, g.marginal_column));
+  else if (g.marginal_estimate != "off")
+    in.marginal_gco2_per_kwh = make_series_input(ld.marginal_estimate(
+        g.carbon_file, g.marginal_estimate == "hour" ? MarginalBins::hour_of_day : MarginalBins::month_hour));
   if (!g.price_file.empty())
     in.price_usd_per_kwh = make_series_input(ld.carbon(g.price_file, "price"));
   else

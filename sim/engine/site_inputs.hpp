@@ -41,6 +41,9 @@ struct SiteInputs {
   // fuel mix (EIA-930: (WND + SUN + WAT + NUC) / all fuels) or its low-carbon percentage
   // (Electricity Maps); 0 when the scenario gives no trace (grid counted as not carbon-free).
   std::unique_ptr<StepInput> grid_cfe_share;
+  // Marginal emission intensity of the grid (gCO2e/kWh): a marginal column of a trace or the
+  // Siler-Evans estimate from the carbon file's fuel mix (GridSpec::marginal_*); null without.
+  std::unique_ptr<StepInput> marginal_gco2_per_kwh;
   std::vector<std::string> reports;     // what the trace loaders filled/wrapped (provenance)
 };
 

@@ -80,6 +80,14 @@ struct GridSpec {
   std::string wrap_rule = "wrap";             // wrap | hold | error (trace shorter than the run)
   double export_allowed = 1;                  // 1: surplus exported, 0: curtailed
   double contracted_renewable_fraction = 0;   // market-based accounting
+  // Marginal emissions (optional): a marginal intensity column (gCO2e/kWh, e.g. a WattTime MOER
+  // export converted from lb/MWh) of marginal_file (default: carbon_file), or an estimate from
+  // carbon_file's generation by fuel (Siler-Evans et al. 2012, physics/marginal.hpp) with bins
+  // "hour" (of day, UTC) or "month-hour"; "off" = no marginal accounting.
+  std::string marginal_column;
+  std::string marginal_file;
+  std::string marginal_estimate = "off";     // off | hour | month-hour
+  bool has_marginal() const { return !marginal_column.empty() || marginal_estimate != "off"; }
 };
 
 struct SolarSpec {

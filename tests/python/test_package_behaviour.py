@@ -65,6 +65,20 @@ def test_energy_of_one_day_at_a_mean_of_1_mw_is_24_mwh_it_and_30_mwh_facility(ru
     assert row["emissions_t"] == pytest.approx(9.0, rel=1e-12)
 
 
+def test_marginal_emissions_are_the_integral_of_the_marginal_rate_and_nan_without_it(tmp_path, run_file):
+    # Without marginal series the column is NaN, not 0.
+    assert np.isnan(da.compare([run_file]).iloc[0]["emissions_marginal_t"])
+    series = day_series()
+    # 1.25 MW at a constant 500 g/kWh marginal intensity: 625 kg/h for 24 h = 15 t.
+    series["marginal_intensity_g_per_kwh"] = np.full(N, 500.0)
+    series["marginal_emissions_rate_kg_per_h"] = series["facility_power_w"] / 1000 * 500 / 1000
+    p = sy.write_run(tmp_path / "marginal.h5", series, jobs=JOBS, name="marginal",
+                     summary={"emissions_marginal_tco2": 15.0})
+    row = da.compare([p]).iloc[0]
+    assert row["emissions_marginal_t"] == pytest.approx(15.0, rel=1e-12)
+    assert da.summary(p)["emissions_marginal_tco2"] == pytest.approx(15.0)
+
+
 def test_mean_job_delay_counts_only_jobs_that_completed(tmp_path):
     running = dict(JOBS[0], id=4, start_time=1800.0, end_time=np.nan, delay_s=1800.0,
                    outcome="unfinished")
