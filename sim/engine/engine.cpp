@@ -146,6 +146,7 @@ struct JobRt {
   Seconds t0_s = 0;             // runtime at f_max on its GPUs
   double remaining = 1.0;       // fraction of work left (preemption)
   Seconds restart_cost_s = 0;
+  Seconds restart_in_run_s = 0;  // restart cost paid in the current run (resize progress)
   int deps_left = 0;
   std::vector<std::uint32_t> dependents;
   Watts power_w = 0;
@@ -332,6 +333,9 @@ class Sim {
       const bool at_end = now >= end_s_ - kEps;
       if (!events_.empty() && !at_end) {
         decide(now);
+        // A resize freed or took GPUs: the stack sees it at once (one more round, at most).
+        if (redecide_ && !events_.empty()) decide(now);
+        redecide_ = false;
       }
       recompute_site(std::min(now, end_s_));
       if (at_end) break;
@@ -495,30 +499,89 @@ class Sim {
       throw InvariantError(std::string(policy_.name()) + " gave job " + std::to_string(d.job) + " " +
                            std::to_string(total) + " GPUs, expected " + std::to_string(want));
     queue_.erase(std::find(queue_.begin(), queue_.end(), &r.job.request));
+    begin_run(j, d.allocation, total, now, -1.0, -1.0);
+    events_next_.push_back(JobStarted{r.job.request.id});
+  }
+
+  // Puts a job on `alloc` (total GPUs) and starts its worker. view_start_s / expected_end_s < 0:
+  // a fresh start (now, now + walltime estimate or t0).
+  void begin_run(std::uint32_t j, const Allocation& alloc, int total, Seconds now,
+                 Seconds view_start_s, Seconds expected_end_s) {
+    JobRt& r = jobs_[j];
     r.state = JobState::running;
-    r.alloc = d.allocation;
+    r.alloc = alloc;
     r.gpus = total;
     r.start_s = now;
     if (r.first_start_s < 0) r.first_start_s = now;
     ++r.run_gen;
-    const AcceleratorSpec& acc = *nodes_[d.allocation.front().node].acc;
+    const AcceleratorSpec& acc = *nodes_[alloc.front().node].acc;
+    // The job's speed scales with its GPU count through the profile (physics/dvfs.hpp).
     r.t0_s = runtime_at_fmax_s(r.job.profile, acc, total);
-    for (const Slice& s : d.allocation) {
+    for (const Slice& s : alloc) {
       views_[s.node].gpus_free -= s.gpus;
       gpus_free_ -= s.gpus;
       nodes_[s.node].jobs.push_back(j);
     }
     r.running_index = running_.size();
-    running_.push_back(RunningJobView{&r.job.request, r.alloc, now,
-                                      now + (r.job.request.walltime_estimate_s > 0
-                                                 ? r.job.request.walltime_estimate_s
-                                                 : r.t0_s)});
+    running_.push_back(RunningJobView{&r.job.request, r.alloc, view_start_s >= 0 ? view_start_s : now,
+                                      expected_end_s >= 0 ? expected_end_s
+                                      : now + (r.job.request.walltime_estimate_s > 0
+                                                   ? r.job.request.walltime_estimate_s
+                                                   : r.t0_s)});
     r.energy = EnergyAccumulator{0, now, r.energy.energy_j};
     r.emis_mark = emis_factor_cum_;
     r.freq_last = now;
-    for (const Slice& s : d.allocation) refresh_node(s.node, now);
+    for (const Slice& s : alloc) refresh_node(s.node, now);
     start_worker(j);
-    events_next_.push_back(JobStarted{r.job.request.id});
+  }
+
+  // Resizing a running elastic job: its progress is kept (the fraction of work done so far at
+  // the speeds of its current run, the restart cost of that run excluded), its worker stopped,
+  // its GPUs exchanged at once, and it continues on the new set after cost_s (re-sharding:
+  // checkpoint + restart, paid like a preemption's restart). Energy of the interval before is
+  // settled on the old allocation; the new one draws power from now on.
+  void apply(const ResizeJob& d, Seconds now) {
+    const std::uint32_t j = job_index(d.job);
+    JobRt& r = jobs_[j];
+    if (r.state != JobState::running) return;  // ended or preempted earlier in the round
+    const JobRequest& q = r.job.request;
+    const std::string who = std::string(policy_.name()) + " resized job " + std::to_string(d.job);
+    if (!q.elastic) throw InvariantError(who + ", which is not elastic");
+    const int lo = q.min_gpus > 0 ? q.min_gpus : 1;
+    const int hi = std::max(q.max_gpus > 0 ? q.max_gpus : q.gpus, q.gpus);
+    int total = 0;
+    for (std::size_t k = 0; k < d.allocation.size(); ++k) {
+      const Slice& s = d.allocation[k];
+      int held = 0;
+      for (const Slice& o : r.alloc)
+        if (o.node == s.node) held += o.gpus;
+      bool dup = false;
+      for (std::size_t m = 0; m < k; ++m) dup = dup || d.allocation[m].node == s.node;
+      if (s.node >= nodes_.size() || views_[s.node].state != NodeState::on || s.gpus <= 0 || dup ||
+          views_[s.node].gpus_free + held < s.gpus)
+        throw InvariantError(who + " onto an unavailable slice of node " + std::to_string(s.node));
+      total += s.gpus;
+    }
+    if (total < lo || total > hi)
+      throw InvariantError(who + " to " + std::to_string(total) + " GPUs, expected [" +
+                           std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    if (d.cost_s < 0) throw InvariantError(who + " with a negative cost");
+    const Seconds elapsed = std::max(0.0, now - r.start_s - r.restart_in_run_s);
+    const double expected = std::max(kEps, r.t0_s * r.remaining * slowdown_now(r));
+    const double done = std::clamp(elapsed / expected, 0.0, 1.0);
+    r.remaining *= (1.0 - done);
+    const int old_gpus = r.gpus;
+    const RunningJobView old_view = running_[r.running_index];
+    kill_worker(worker_of_.at(j));
+    stop_running(j, now);
+    r.restart_cost_s = d.cost_s;
+    // What a scheduler may assume: the remaining estimate scales with 1/GPUs, plus the cost.
+    const Seconds est_left = std::max(0.0, old_view.expected_end_s - now) * old_gpus / total;
+    begin_run(j, d.allocation, total, now, old_view.start_s, now + d.cost_s + est_left);
+    ++resizes_;
+    record_event(now, "resize", static_cast<std::int64_t>(q.id), total);
+    events_.push_back(JobResized{q.id});
+    redecide_ = true;
   }
 
   void start_worker(std::uint32_t j) {
@@ -556,6 +619,7 @@ class Sim {
     if (p.checkpoint_interval_s > 0 && p.checkpoint_cost_s > 0)
       ckpt = std::floor(r.t0_s * r.remaining / p.checkpoint_interval_s) * p.checkpoint_cost_s;
     w->fixed_s = r.t0_s * fixed_share * r.remaining + ckpt + r.restart_cost_s;
+    r.restart_in_run_s = r.restart_cost_s;
     r.restart_cost_s = 0;
     worker_of_[j] = w;
     w->sem->release();
@@ -1111,6 +1175,7 @@ class Sim {
     s["jobs_killed"] = static_cast<double>(killed_);
     s["jobs_not_submitted"] = static_cast<double>(not_submitted_);
     s["preemptions"] = static_cast<double>(preemptions_);
+    s["resizes"] = static_cast<double>(resizes_);
     s["mean_job_delay_h"] = delay_n_ > 0 ? delay_sum_ / static_cast<double>(delay_n_) / 3600.0 : 0;
     s["pstate_changes"] = static_cast<double>(pstate_changes_);
     s["simulated_s"] = final_t_;
@@ -1202,11 +1267,12 @@ class Sim {
   double emis_factor_cum_ = 0;
   Joules pstate_transition_j_ = 0, job_energy_total_ = 0;
   std::uint64_t submitted_ = 0, completed_ = 0, unfinished_ = 0, rejected_ = 0, killed_ = 0,
-                not_submitted_ = 0, preemptions_ = 0, pstate_changes_ = 0;
+                not_submitted_ = 0, preemptions_ = 0, pstate_changes_ = 0, resizes_ = 0;
   double delay_sum_ = 0;
   std::uint64_t delay_n_ = 0;
   RunSummary summary_;
   bool battery_hit_ = false;
+  bool redecide_ = false;
   bool finished_ = false;
 };
 

@@ -15,6 +15,7 @@ struct JobSubmitted { JobId job; };
 struct JobStarted { JobId job; };
 struct JobFinished { JobId job; };
 struct JobPreempted { JobId job; };
+struct JobResized { JobId job; };   // a running elastic job continues on a new GPU set
 struct NodeBooted { NodeId node; };
 struct NodeShutDown { NodeId node; };
 // A timer the policy asked for (WakeAt) or the periodic policy tick.
@@ -23,7 +24,7 @@ struct Timer { Seconds at; };
 struct TraceStep { };
 
 using Event = std::variant<JobSubmitted, JobStarted, JobFinished, JobPreempted, NodeBooted,
-                           NodeShutDown, Timer, TraceStep>;
+                           NodeShutDown, Timer, TraceStep, JobResized>;
 
 // ---- decisions ------------------------------------------------------------------------------
 // GPUs of one node given to a job.
@@ -39,6 +40,15 @@ struct StartJob {
   int gpus = 0;  // for elastic jobs: the count chosen (0 = as requested)
 };
 struct PreemptJob { JobId job; };   // checkpoint and requeue
+// Resize a running elastic job (JobRequest::elastic) to `allocation` (its whole new GPU set,
+// min_gpus <= total <= max_gpus; slices may keep, add or drop GPUs of the nodes it holds). The
+// engine keeps the job's progress, frees and takes GPUs at once, and the job continues after
+// `cost_s` of re-sharding (checkpoint + restart on the new set) at the speed of its new count.
+struct ResizeJob {
+  JobId job;
+  Allocation allocation;
+  Seconds cost_s = 0;
+};
 struct RejectJob { JobId job; std::string reason; };
 struct SetPState { NodeId node; int pstate; };  // 0 = fastest
 enum class CapScope { device, node, rack, site };
@@ -54,6 +64,6 @@ struct WakeAt { Seconds at; };      // call decide() again at this time
 struct SetBatteryMode { int mode; };  // -1 discharge, 0 auto (self-consumption), +1 charge
 
 using Decision = std::variant<StartJob, PreemptJob, RejectJob, SetPState, SetPowerCap, PowerOff,
-                              PowerOn, WakeAt, SetBatteryMode>;
+                              PowerOn, WakeAt, SetBatteryMode, ResizeJob>;
 
 }  // namespace dcsim

@@ -11,6 +11,7 @@
 #include "core/calendar.hpp"
 #include "policy/carbon.hpp"
 #include "policy/composite.hpp"
+#include "policy/elastic.hpp"
 #include "policy/scaling.hpp"
 #include "policy/scheduler.hpp"
 
@@ -235,6 +236,23 @@ std::vector<PolicyInfo> build_catalogue() {
       [](const ParamValues& v) -> std::unique_ptr<Policy> {
         return std::make_unique<PowerDownIdle>(
             PowerDownOptions{v.number("after"), v.integer("spare_nodes")});
+      }});
+  c.push_back(PolicyInfo{
+      "elastic-resize",
+      PolicyRole::energy,
+      "resize running elastic jobs: grow them into idle GPUs (up to max_gpus) when nothing "
+      "waits and the gain R(1 - g/g') exceeds resize_cost; shrink them (down to min_gpus) to "
+      "start the first waiting job",
+      "Qiao et al., 'Pollux', OSDI 2021; Peng et al., 'Optimus', EuroSys 2018 (adaptive batch "
+      "size, resizing running jobs)",
+      {flag("grow", true, "grow running elastic jobs into idle GPUs when no job waits"),
+       flag("shrink", true, "shrink running elastic jobs to start the first waiting job"),
+       dur("resize_cost", 300, 0, "re-sharding time (checkpoint + restart) charged per resize"),
+       dur("min_interval", 3600, 0, "never resize the same job more often than this")},
+      {},
+      [](const ParamValues& v) -> std::unique_ptr<Policy> {
+        return std::make_unique<ElasticResize>(ElasticResizeOptions{
+            v.flag("grow"), v.flag("shrink"), v.number("resize_cost"), v.number("min_interval")});
       }});
   const std::string dvfs_src =
       "SimGrid DVFS plugin (src/plugins/host_dvfs.cpp); Linux cpufreq governors";
