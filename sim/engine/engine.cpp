@@ -153,6 +153,7 @@ struct JobRt {
   EnergyAccumulator energy;
   double emis_g = 0;
   double emis_mark = 0;         // cumulative emissions factor at last update
+  double emis_marg_g = 0, emis_marg_mark = 0;  // the same for marginal emissions
   double freq_int = 0;          // ∫ f dt while running
   Seconds freq_last = 0;
   double freq_now = 0;
@@ -530,6 +531,7 @@ class Sim {
                                                    : r.t0_s)});
     r.energy = EnergyAccumulator{0, now, r.energy.energy_j};
     r.emis_mark = emis_factor_cum_;
+    r.emis_marg_mark = emis_marg_factor_cum_;
     r.freq_last = now;
     for (const Slice& s : alloc) refresh_node(s.node, now);
     start_worker(j);
@@ -573,11 +575,21 @@ class Sim {
     const int old_gpus = r.gpus;
     const RunningJobView old_view = running_[r.running_index];
     kill_worker(worker_of_.at(j));
+    const Allocation old_alloc = r.alloc;
+    // Nodes are re-derived once, after the exchange: a node the job keeps must not see a
+    // moment without it (a spurious p-state change under a cap would cost transition energy).
+    in_resize_ = true;
     stop_running(j, now);
+    in_resize_ = false;
     r.restart_cost_s = d.cost_s;
     // What a scheduler may assume: the remaining estimate scales with 1/GPUs, plus the cost.
     const Seconds est_left = std::max(0.0, old_view.expected_end_s - now) * old_gpus / total;
     begin_run(j, d.allocation, total, now, old_view.start_s, now + d.cost_s + est_left);
+    for (const Slice& o : old_alloc) {
+      bool kept = false;
+      for (const Slice& s : d.allocation) kept = kept || s.node == o.node;
+      if (!kept) refresh_node(o.node, now);
+    }
     ++resizes_;
     record_event(now, "resize", static_cast<std::int64_t>(q.id), total);
     events_.push_back(JobResized{q.id});
@@ -696,7 +708,8 @@ class Sim {
       js.erase(std::find(js.begin(), js.end(), j));
       if (views_[s.node].gpus_free == views_[s.node].gpus_total) views_[s.node].idle_since_s = now;
     }
-    for (const Slice& s : r.alloc) refresh_node(s.node, now);
+    if (!in_resize_)
+      for (const Slice& s : r.alloc) refresh_node(s.node, now);
     worker_of_.erase(j);
   }
 
@@ -705,6 +718,8 @@ class Sim {
     r.energy.advance(now);
     r.emis_g += r.power_w * (emis_factor_cum_ - r.emis_mark);
     r.emis_mark = emis_factor_cum_;
+    r.emis_marg_g += r.power_w * (emis_marg_factor_cum_ - r.emis_marg_mark);
+    r.emis_marg_mark = emis_marg_factor_cum_;
     r.freq_int += r.freq_now * (now - r.freq_last);
     r.freq_last = now;
   }
@@ -958,7 +973,10 @@ class Sim {
     for (std::size_t c = 0; c < ch_count; ++c)
       if (c != ch_cap && c != ch_soc) totals_[c] += values_[c] * dt;
     // emissions factor: grams per joule of IT energy (for per-job attribution)
-    if (values_[ch_it] > 0) emis_factor_cum_ += values_[ch_emissions] / 3.6 / values_[ch_it] * dt;
+    if (values_[ch_it] > 0) {
+      emis_factor_cum_ += values_[ch_emissions] / 3.6 / values_[ch_it] * dt;
+      emis_marg_factor_cum_ += values_[ch_marginal_emissions] / 3.6 / values_[ch_it] * dt;
+    }
     if (battery_) battery_->step(dt, values_[ch_bat_discharge] - values_[ch_bat_charge]);
     hour_buf_[0] = values_[ch_facility];
     hour_buf_[1] = values_[ch_grid_clean] + values_[ch_onsite_used];
@@ -1068,6 +1086,7 @@ class Sim {
     rec.gpus = r.gpus > 0 ? r.gpus : r.job.request.gpus;
     rec.energy_j = r.energy.energy_j;
     rec.emissions_g = r.emis_g;
+    if (inputs_.marginal_gco2_per_kwh) rec.emissions_marginal_g = r.emis_marg_g;
     rec.mean_freq_mhz = r.run_time > 0 ? r.freq_int / r.run_time : 0;
     rec.delay_s = r.first_start_s >= 0 ? r.first_start_s - r.job.request.submit_s : -1;
     rec.optimisation = r.job.profile.optimisation;
@@ -1264,7 +1283,7 @@ class Sim {
   Seconds last_t_ = 0, final_t_ = 0;
   double marginal_now_ = 0;
   double carbon_now_ = 0, price_now_ = 0, temp_now_ = 0, pv_now_ = 0, wind_now_ = 0, cfe_now_ = 0;
-  double emis_factor_cum_ = 0;
+  double emis_factor_cum_ = 0, emis_marg_factor_cum_ = 0;
   Joules pstate_transition_j_ = 0, job_energy_total_ = 0;
   std::uint64_t submitted_ = 0, completed_ = 0, unfinished_ = 0, rejected_ = 0, killed_ = 0,
                 not_submitted_ = 0, preemptions_ = 0, pstate_changes_ = 0, resizes_ = 0;
@@ -1273,6 +1292,7 @@ class Sim {
   RunSummary summary_;
   bool battery_hit_ = false;
   bool redecide_ = false;
+  bool in_resize_ = false;
   bool finished_ = false;
 };
 

@@ -118,6 +118,7 @@ const ColumnSpec kJobColumns[] = {
     {"job_quality_cost", Column::Kind::F64, "1", "model-quality cost of the optimisation"},
     {"job_outcome", Column::Kind::Str, "1", "completed, killed, rejected or unfinished"},
     {"job_reason", Column::Kind::Str, "1", "why the job was killed or rejected"},
+    {"job_emissions_marginal_kg", Column::Kind::F64, "kg", "marginal emissions (kgCO2e), facility overhead included; NaN without marginal data"},
 };
 
 const ColumnSpec kEventColumns[] = {
@@ -455,6 +456,7 @@ void Hdf5Recorder::add_job(const JobRecord& j) {
   c[12].f64.push_back(j.quality_cost);
   c[13].str.push_back(j.outcome);
   c[14].str.push_back(j.reason);
+  c[15].f64.push_back(j.emissions_marginal_g / 1000.0);
   m.row_added(m.jobs);
 }
 

@@ -3,6 +3,7 @@
 // streams series and tables to disk in chunks, so memory does not grow with simulated time.
 // Schema: analysis/SCHEMA.md (schema_version below). Variable names carry their unit.
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <span>
 #include <string>
@@ -46,6 +47,8 @@ struct JobRecord {
   double quality_cost = 0;
   std::string outcome;         // completed | killed | rejected | unfinished
   std::string reason;          // why, for killed / rejected
+  // Marginal emissions (g), facility overhead included; NaN when the run has no marginal data.
+  double emissions_marginal_g = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct EventRecord {

@@ -16,12 +16,12 @@ namespace {
 
 const std::string kDir = std::string(DCSIM_SOURCE_DIR) + "/tests/integration/scenarios/";
 
-RunSummary run_idle(const std::string& file, MemoryRecorder& rec) {
+RunSummary run_idle(const std::string& file, MemoryRecorder& rec, std::vector<Job> jobs = {}) {
   Scenario sc = load_checked_scenario(kDir + file, {});
   DiagnosticSink sink;
   auto policy = make_policy_stack(sc.policies, sink);
   REQUIRE(policy);
-  return run_simulation(sc, {}, *policy, rec, {});
+  return run_simulation(sc, jobs, *policy, rec, {});
 }
 
 std::size_t col(const MemoryRecorder& rec, const std::string& name) {
@@ -79,11 +79,41 @@ TEST_CASE("a run on an EIA file with marginal_estimate writes an hour-of-day mar
   CHECK(s.values.at("emissions_marginal_tco2") == Approx(total_kg / 1000.0).epsilon(1e-9));
 }
 
-TEST_CASE("without marginal data a run has no marginal series and no marginal total", "[engine][marginal]") {
+TEST_CASE("without marginal data a run has no marginal series, no marginal total and NaN job marginal emissions", "[engine][marginal]") {
   MemoryRecorder rec;
-  const RunSummary s = run_idle("../../integration/scenarios/small.yaml", rec);
+  Job j;
+  j.request.id = 1;
+  j.request.gpus = 8;
+  j.request.profile = "test";
+  j.profile.name = "test";
+  j.profile.work_flops = 1e18;
+  const RunSummary s = run_idle("../../integration/scenarios/small.yaml", rec, {j});
   CHECK(rec.column("marginal_intensity_g_per_kwh") == static_cast<std::size_t>(-1));
   CHECK(rec.column("marginal_emissions_rate_kg_per_h") == static_cast<std::size_t>(-1));
   CHECK(s.values.count("emissions_marginal_tco2") == 0);
   for (const auto& row : rec.rows) CHECK(row.size() == rec.series.size());
+  REQUIRE_FALSE(rec.jobs.empty());
+  CHECK(std::isnan(rec.jobs[0].emissions_marginal_g));
+}
+
+TEST_CASE("a job's marginal emissions follow the marginal intensity over its run", "[engine][marginal]") {
+  Scenario sc = load_checked_scenario(kDir + "marginal-column.yaml", {});
+  DiagnosticSink sink;
+  auto policy = make_policy_stack(sc.policies, sink);
+  REQUIRE(policy);
+  // One job at constant power over the whole 4 h (too much work to finish).
+  Job j;
+  j.request.id = 1;
+  j.request.gpus = 8;
+  j.request.profile = "test";
+  j.profile.name = "test";
+  j.profile.work_flops = 1e30;
+  MemoryRecorder rec;
+  run_simulation(sc, {j}, *policy, rec, {});
+  REQUIRE(rec.jobs.size() == 1);
+  REQUIRE(rec.jobs[0].outcome == "unfinished");
+  // Both attributions are the job's power × PUE × intensity integrated over the same 4 h, so
+  // their ratio is Σ marginal / Σ average = (700 + 600 + 500 + 900) / (4 · 300) = 2.25.
+  REQUIRE(rec.jobs[0].emissions_g > 0);
+  CHECK(rec.jobs[0].emissions_marginal_g / rec.jobs[0].emissions_g == Approx(2.25).epsilon(1e-9));
 }

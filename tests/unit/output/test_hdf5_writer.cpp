@@ -126,8 +126,8 @@ TEST_CASE("Every variable has units and long_name, and every axis an attached di
     const auto dims = h5::dataset_dims(d.get());
     for (unsigned ax = 0; ax < dims.size(); ++ax) CHECK(H5DSget_num_scales(d.get(), ax) == 1);
   }
-  // time + 20 standard series + 15 job + 4 event columns + rack + 2 rack series
-  CHECK(variables == 1 + 20 + 15 + 4 + 1 + 2);
+  // time + 20 standard series + 16 job + 4 event columns + rack + 2 rack series
+  CHECK(variables == 1 + 20 + 16 + 4 + 1 + 2);
 }
 
 TEST_CASE("Link and attribute creation order are tracked and indexed on the file and on datasets") {
