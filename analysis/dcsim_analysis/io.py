@@ -314,7 +314,8 @@ def jobs(
     Column names are the file's ``job_*`` names without the ``job_`` prefix (``id`` becomes
     the index ``job_id``): profile, year, submit_time, start_time, end_time (datetime64,
     NaT when the job never started / ended), gpus, energy_kwh, emissions_kg, mean_freq_mhz,
-    delay_s, optimisation, quality_cost, outcome, reason. Units are those of the schema.
+    delay_s, optimisation, quality_cost, outcome, reason, emissions_marginal_kg (NaN without
+    marginal data; absent in files written before it existed). Units are those of the schema.
     """
     path = Path(path)
     _check(path, allow_incomplete, "run")

@@ -338,6 +338,9 @@ struct Reader {
     w.max_gpus_per_job = static_cast<int>(m.integer("max_gpus_per_job", w.max_gpus_per_job, {.min = 1, .max = 1e6}));
     w.work_scale = m.number("work_scale", w.work_scale, {.min = 0, .max = 1e6, .min_exclusive = true});
     w.deferrable_fraction = m.number("deferrable_fraction", w.deferrable_fraction, kFraction);
+    w.elastic_fraction = m.number("elastic_fraction", w.elastic_fraction, kFraction);
+    w.elastic_min_share = m.number("elastic_min_share", w.elastic_min_share, {.min = 0, .max = 1, .min_exclusive = true});
+    w.elastic_max_factor = m.number("elastic_max_factor", w.elastic_max_factor, {.min = 1, .max = 64});
     w.deadline_slack_s = m.duration("deadline_slack", w.deadline_slack_s, kNonNeg);
     w.daily_cycle = m.number("daily_cycle", w.daily_cycle, kFraction);
     w.weekly_cycle = m.number("weekly_cycle", w.weekly_cycle, kFraction);

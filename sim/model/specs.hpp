@@ -180,6 +180,11 @@ struct WorkloadSpec {
   int max_gpus_per_job = 64;
   double work_scale = 1.0;        // multiply every job's work
   double deferrable_fraction = 0;
+  // Elastic jobs (adaptive batch size): share of synthetic jobs that may run on between
+  // max(1, round(elastic_min_share·g)) and round(elastic_max_factor·g) GPUs (g requested).
+  double elastic_fraction = 0;
+  double elastic_min_share = 0.5;
+  double elastic_max_factor = 2.0;
   Seconds deadline_slack_s = 0;   // deadline = submit + slack + estimate (0 = none)
   double daily_cycle = 0.3;       // arrival-rate modulation amplitude
   double weekly_cycle = 0.2;

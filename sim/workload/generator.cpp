@@ -93,6 +93,13 @@ class Builder {
       j.request.deadline_s = j.request.submit_s + spec_.deadline_slack_s + j.request.walltime_estimate_s;
     }
     j.request.preemptible = p.checkpoint_interval_s > 0;
+    // Drawn only when asked for, so scenarios without elastic jobs keep their random streams.
+    if (spec_.elastic_fraction > 0 && j.request.gpus > 0 && flags_.bernoulli(spec_.elastic_fraction)) {
+      const int g = j.request.gpus;
+      j.request.elastic = true;
+      j.request.min_gpus = std::clamp(static_cast<int>(std::lround(spec_.elastic_min_share * g)), 1, g);
+      j.request.max_gpus = std::max(g, static_cast<int>(std::lround(spec_.elastic_max_factor * g)));
+    }
     for (const auto& [tech, share] : spec_.optimisations) {
       if (share > 0 && optim_.bernoulli(share)) apply_optimisation(j, tech, cat_);
     }

@@ -315,3 +315,40 @@ TEST_CASE("the fixed generator can submit as a Poisson process with the given me
     CHECK_THROWS_AS(generate_jobs(s, kCal, 1e12, 5, c), InputError);
   }
 }
+
+TEST_CASE("elastic_fraction makes about that share of jobs elastic, with GPU bounds from the request") {
+  const Catalogue c = test::round_catalogue();
+  WorkloadSpec s;
+  s.generator = "fixed";
+  s.jobs = 4000;
+  s.fixed_profile = "compute";
+  s.gpus_per_job = 8;
+  s.elastic_fraction = 0.3;
+  s.elastic_min_share = 0.25;
+  s.elastic_max_factor = 3;
+  const auto jobs = generate_jobs(s, kCal, kYear365, 5, c);
+  double n = 0;
+  for (const Job& j : jobs) {
+    if (!j.request.elastic) continue;
+    ++n;
+    CHECK(j.request.min_gpus == 2);   // round(0.25 · 8)
+    CHECK(j.request.max_gpus == 24);  // round(3 · 8)
+  }
+  CHECK(n / double(jobs.size()) == Approx(0.3).margin(0.03));
+}
+
+TEST_CASE("without elastic_fraction no job is elastic and the random streams are those of before") {
+  const Catalogue c = test::round_catalogue();
+  WorkloadSpec s = lab(2000);
+  s.deferrable_fraction = 0.5;
+  const auto plain = generate_jobs(s, kCal, kYear365, 9, c);
+  for (const Job& j : plain) CHECK_FALSE(j.request.elastic);
+  // Elastic flags are drawn after the others of a job: the first job's estimate and deferrable
+  // flag do not depend on them.
+  s.elastic_fraction = 1.0;
+  const auto all = generate_jobs(s, kCal, kYear365, 9, c);
+  REQUIRE(!all.empty());
+  CHECK(all[0].request.elastic);
+  CHECK(all[0].request.walltime_estimate_s == plain[0].request.walltime_estimate_s);
+  CHECK(all[0].request.deferrable == plain[0].request.deferrable);
+}
