@@ -47,10 +47,14 @@ bool ListScheduler::admitted(const JobRequest& j) const {
   return true;
 }
 
-void ListScheduler::index_nodes(const ClusterView& view) {
+bool ListScheduler::index_nodes(const ClusterView& view) {
   const auto& nodes = view.nodes;
   const std::size_t n = nodes.size();
-  // Runs every round: one branch-free pass over flat copies of what the index was built from.
+  // The engine's views carry a topology version: unchanged means the index is still right.
+  const std::uint64_t version = view.summary.valid ? view.summary.topology_version : 0;
+  if (version != 0 && version == topology_version_ && node_ids_.size() == n) return true;
+  topology_version_ = version;
+  // Otherwise one branch-free pass over flat copies of what the index was built from.
   bool same = node_ids_.size() == n;
   if (same) {
     std::uint32_t diff = 0;
@@ -100,6 +104,7 @@ void ListScheduler::index_nodes(const ClusterView& view) {
   whole_capable_nodes_ = 0;
   for (int t : totals_)
     if (t >= gpn_) ++whole_capable_nodes_;
+  return same;
 }
 
 bool ListScheduler::never_fits(const JobRequest& j) const {
@@ -203,8 +208,13 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
     releases_.push_back(Release{std::max(r.expected_end_s, now_), &r.allocation});
   for (const auto& [k, end] : started_)
     if (end < kInf) releases_.push_back(Release{end, &std::get<StartJob>(out[k]).allocation});
-  std::stable_sort(releases_.begin(), releases_.end(),
-                   [](const Release& a, const Release& b) { return a.end < b.end; });
+  // Releases in order of expected end (ties: running jobs in view order, then this round's
+  // starts), taken from a min-heap only until the head fits: O(R + k log R) for k releases.
+  for (std::size_t k = 0; k < releases_.size(); ++k) releases_[k].seq = static_cast<std::uint32_t>(k);
+  const auto later = [](const Release& a, const Release& b) {
+    return a.end != b.end ? a.end > b.end : a.seq > b.seq;
+  };
+  std::make_heap(releases_.begin(), releases_.end(), later);
 
   const std::size_t n = totals_.size();
   shadow_avail_.resize(n);
@@ -217,7 +227,10 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
   const bool small = head.gpus < gpn_;
   const int need = small ? head.gpus : (head.gpus + gpn_ - 1) / gpn_;
   bool found = false;
-  for (const Release& rel : releases_) {
+  for (auto heap_end = releases_.end(); heap_end != releases_.begin();) {
+    std::pop_heap(releases_.begin(), heap_end, later);
+    --heap_end;
+    const Release& rel = *heap_end;
     for (const Slice& s : *rel.alloc) {
       if (s.node >= index_of_.size() || index_of_[s.node] < 0) continue;
       const auto i = static_cast<std::size_t>(index_of_[s.node]);
@@ -342,6 +355,41 @@ void ListScheduler::order_by_deadline(std::span<const JobRequest* const> queue) 
   keys_.swap(merged_);
 }
 
+void ListScheduler::set_node(std::size_t i, const NodeView& v) {
+  if (on_[i]) add_busy(i, -(totals_[i] - free_now_.get(i)));
+  on_[i] = v.state == NodeState::on;
+  const int f = on_[i] ? std::clamp(v.gpus_free, 0, totals_[i]) : 0;
+  free_now_.set(i, f);
+  if (on_[i]) add_busy(i, totals_[i] - f);
+}
+
+void ListScheduler::sync_nodes(const ClusterView& view) {
+  const bool same_index = index_nodes(view);
+  const bool incremental = same_index && view.summary.valid && synced_round_ != 0 &&
+                           view.round == synced_round_ + 1;
+  synced_round_ = view.summary.valid ? view.round : 0;
+  if (incremental) {
+    for (std::uint32_t i : view.changed_nodes) set_node(i, view.nodes[i]);
+    return;
+  }
+  const std::size_t n = totals_.size();
+  free_now_.reset(totals_, max_total_);
+  rack_busy_.assign(rack_key_.size(), 0);
+  cd_busy_.assign(cd_key_.size(), 0);
+  on_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) set_node(i, view.nodes[i]);
+}
+
+bool ListScheduler::any_fits_after(std::size_t k, bool sorted, std::size_t q) const {
+  for (std::size_t m = k + 1; m < q; ++m) {
+    const Cached c = qc_[sorted ? keys_[m].pos : m];
+    if (c.gpus < gpn_ ? free_now_.fits_single(c.gpus)
+                      : free_now_.whole_nodes() >= (c.gpus + gpn_ - 1) / gpn_)
+      return true;
+  }
+  return false;
+}
+
 void ListScheduler::decide(const ClusterView& view, std::span<const Event> events,
                            std::vector<Decision>& out) {
   now_ = view.now_s;
@@ -355,20 +403,9 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
       if (match) std::erase(pending_preempt_, done);
     }
   }
+  sync_nodes(view);
   const auto& queue = view.queue;
   if (queue.empty()) return;
-
-  index_nodes(view);
-  const std::size_t n = totals_.size();
-  free_now_.reset(totals_, max_total_);
-  rack_busy_.assign(rack_key_.size(), 0);
-  cd_busy_.assign(cd_key_.size(), 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (view.nodes[i].state != NodeState::on) continue;
-    const int f = std::clamp(view.nodes[i].gpus_free, 0, totals_[i]);
-    free_now_.set(i, f);
-    add_busy(i, totals_[i] - f);
-  }
   started_.clear();
   // Nothing can start and nothing may be preempted: skip the queue scan (the common case of a
   // full cluster with a long queue). Oversized jobs are rejected when a later round scans.
@@ -420,6 +457,9 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
       }
       blocked = true;
       if (opt_.backfill == Backfill::none && !opt_.preemption) break;
+      // If no later job fits the GPUs free now, none can be backfilled (what long jobs may use
+      // is a subset of them): skip the reservation.
+      if (!opt_.preemption && !any_fits_after(k, sorted, q)) break;
       reserved = reserve_head(view, j, out, shadow);
       if (opt_.preemption) try_preempt(view, j, reserved ? shadow : kInf, out);
       if (opt_.backfill == Backfill::none) break;

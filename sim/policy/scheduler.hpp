@@ -54,12 +54,15 @@
 // until the head would fit; if it cannot fit, nobody is preempted. No new preemption is issued
 // while earlier ones are pending (until their JobPreempted/JobFinished events).
 //
-// Complexity per decide (N nodes, Q queued, R running, S started; details in README.md):
-// O(N) to index the nodes; O(Q) pointer comparisons to match the queue with the previous call's
-// (k new jobs read once; deadline order updated in O(k log k)); O(R log R) for the shadow time;
+// Complexity per decide (N nodes, Q queued, R running, S started, C nodes changed since the
+// previous round; details in README.md): O(C) to bring the free-GPU map and the rack/cooling
+// loads up to date from the engine's incremental view (O(N) for a view without it); O(Q) pointer
+// comparisons to match the queue with the previous call's (k new jobs read once; deadline order
+// updated in O(k log k)); when the head is blocked and some later job fits the GPUs free now,
+// O(R + k log R + N) for the shadow time (a heap of expected ends, popped until the head fits);
 // O(Q) backfill scan over cached (GPUs, estimate) with O(G) rejection of jobs that cannot fit
 // (histograms of free GPUs); O(N) per placed small job and O(n·N) per job of n whole nodes.
-// A full cluster returns after O(N); FCFS stops at the head.
+// An empty queue or a full cluster returns after O(C); FCFS stops at the head.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -125,10 +128,18 @@ class ListScheduler final : public Policy {
     gates_.assign(gates.begin(), gates.end());
   }
   const SchedulerOptions& options() const { return opt_; }
+  // Starts follow job and node events only; with preemption a waiting head can become late as
+  // time passes, which the periodic rounds check.
+  bool needs_periodic_rounds() const override { return opt_.preemption; }
 
  private:
   bool admitted(const JobRequest& j) const;
-  void index_nodes(const ClusterView& view);
+  // Rebuilds the node index if the node set changed; true if it was kept.
+  bool index_nodes(const ClusterView& view);
+  // Brings free_now_, rack_busy_ and cd_busy_ up to date with the view: from the engine's
+  // changed_nodes when this round directly follows the last one seen, else from every node.
+  void sync_nodes(const ClusterView& view);
+  void set_node(std::size_t i, const NodeView& v);
   bool never_fits(const JobRequest& j) const;
   // Chooses `g` GPUs from `map` into `alloc` (node indices in slices); false if they do not
   // fit. `prefer_busy_now`: among fitting nodes prefer those with the fewest GPUs free now (used
@@ -144,6 +155,8 @@ class ListScheduler final : public Policy {
   void try_preempt(const ClusterView& view, const JobRequest& head, Seconds shadow_s,
                    std::vector<Decision>& out);
   void start(const JobRequest& j, int gpus_chosen, std::vector<Decision>& out);
+  // Whether some queued job after position k (in scan order) fits the GPUs free now.
+  bool any_fits_after(std::size_t k, bool sorted, std::size_t q) const;
 
   SchedulerOptions opt_;
   std::vector<JobGate*> gates_;
@@ -159,6 +172,9 @@ class ListScheduler final : public Policy {
   std::vector<int> totals_;
   int max_total_ = 0;
   int whole_capable_nodes_ = 0;
+  std::uint64_t topology_version_ = 0;  // the view's NodeSummary::topology_version indexed
+  std::uint64_t synced_round_ = 0;      // the view round free_now_ reflects (0 = none)
+  std::vector<char> on_;                // node i was on when last synced
   // per-round scratch (reused, no allocation in steady state)
   FreeMap free_now_, avail_long_, scratch_map_;
   std::vector<int> shadow_avail_;
@@ -191,6 +207,7 @@ class ListScheduler final : public Policy {
   struct Release {  // GPUs a running job gives back at its expected end
     Seconds end;
     const Allocation* alloc;  // slices by NodeId
+    std::uint32_t seq = 0;    // position before heap ordering (tie-break)
   };
   std::vector<Release> releases_;
   std::vector<std::pair<std::size_t, Seconds>> started_;  // (index in out, expected end)
