@@ -216,14 +216,18 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
   };
   std::make_heap(releases_.begin(), releases_.end(), later);
 
-  const std::size_t n = totals_.size();
-  shadow_avail_.resize(n);
-  int whole = 0, max_free = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    shadow_avail_[i] = free_now_.get(i);
-    if (free_now_.whole(i)) ++whole;
-    max_free = std::max(max_free, shadow_avail_[i]);
-  }
+  // GPUs free at the shadow time: those free now plus the releases; only the nodes the releases
+  // touch (and the head's reservation) differ from free_now_, so the maps are copied and patched.
+  shadow_avail_ = free_now_.values();
+  int whole = free_now_.whole_nodes(), max_free = free_now_.max_single();
+  touched_flag_.resize(totals_.size(), 0);
+  touched_.clear();
+  const auto touch = [&](std::size_t i) {
+    if (!touched_flag_[i]) {
+      touched_flag_[i] = 1;
+      touched_.push_back(static_cast<std::uint32_t>(i));
+    }
+  };
   const bool small = head.gpus < gpn_;
   const int need = small ? head.gpus : (head.gpus + gpn_ - 1) / gpn_;
   bool found = false;
@@ -236,6 +240,7 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
       const auto i = static_cast<std::size_t>(index_of_[s.node]);
       if (view.nodes[i].state != NodeState::on) continue;
       const bool was_whole = totals_[i] > 0 && shadow_avail_[i] == totals_[i];
+      touch(i);
       shadow_avail_[i] = std::min(totals_[i], shadow_avail_[i] + s.gpus);
       if (!was_whole && totals_[i] > 0 && shadow_avail_[i] == totals_[i]) ++whole;
       max_free = std::max(max_free, shadow_avail_[i]);
@@ -246,16 +251,28 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
       break;
     }
   }
-  if (!found) return false;
-  // Place the head on paper at the shadow time, then derive what long backfill jobs may use.
-  avail_long_.reset(totals_, max_total_);
-  for (std::size_t i = 0; i < n; ++i) avail_long_.set(i, shadow_avail_[i]);
-  Allocation reservation;
-  if (!place(head.gpus, avail_long_, reservation, /*prefer_busy_now=*/true))
+  const auto untouch = [&] {
+    for (std::uint32_t i : touched_) touched_flag_[i] = 0;
+  };
+  if (!found) {
+    untouch();
+    return false;
+  }
+  // Place the head on paper at the shadow time, then derive what long backfill jobs may use:
+  // avail_long = min(free now, free at the shadow time − the head's reservation), per node.
+  avail_long_ = free_now_;
+  for (std::uint32_t i : touched_) avail_long_.set(i, shadow_avail_[i]);
+  if (!place(head.gpus, avail_long_, reservation_, /*prefer_busy_now=*/true)) {
+    untouch();
     return false;  // cannot happen: checked above
-  for (const Slice& s : reservation) shadow_avail_[s.node] -= s.gpus;
-  for (std::size_t i = 0; i < n; ++i)
+  }
+  for (const Slice& s : reservation_) {
+    shadow_avail_[s.node] -= s.gpus;
+    touch(s.node);
+  }
+  for (std::uint32_t i : touched_)
     avail_long_.set(i, std::max(0, std::min(free_now_.get(i), shadow_avail_[i])));
+  untouch();
   return true;
 }
 

@@ -102,6 +102,7 @@ class FreeMap {
     whole_ += static_cast<int>(whole(i)) - static_cast<int>(was_whole);
   }
   int get(std::size_t i) const { return v_[i]; }
+  const std::vector<int>& values() const { return v_; }
   bool whole(std::size_t i) const { return totals_[i] > 0 && v_[i] == totals_[i]; }
   int whole_nodes() const { return whole_; }
   bool fits_single(int g) const;
@@ -178,6 +179,9 @@ class ListScheduler final : public Policy {
   // per-round scratch (reused, no allocation in steady state)
   FreeMap free_now_, avail_long_, scratch_map_;
   std::vector<int> shadow_avail_;
+  std::vector<std::uint32_t> touched_;  // nodes whose shadow_avail_ differs from free_now_
+  std::vector<char> touched_flag_;
+  Allocation reservation_;
   std::vector<int> rack_busy_, cd_busy_;
   std::vector<char> picked_;
   std::vector<std::uint32_t> order_;
