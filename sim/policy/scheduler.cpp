@@ -21,8 +21,21 @@ void FreeMap::reset(std::span<const int> totals, int max_total) {
   v_.assign(totals.size(), 0);
   hist_.assign(static_cast<std::size_t>(max_total) + 1, 0);
   hist_[0] = static_cast<int>(totals.size());
+  members_.resize(static_cast<std::size_t>(max_total) + 1);
+  for (auto& m : members_) m.clear();
+  pos_.resize(totals.size());
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    pos_[i] = static_cast<std::uint32_t>(i);
+    members_[0].push_back(static_cast<std::uint32_t>(i));
+  }
   whole_ = 0;
   sum_ = 0;
+}
+
+int FreeMap::smallest_fitting(int g) const {
+  for (std::size_t k = static_cast<std::size_t>(std::max(g, 0)); k < hist_.size(); ++k)
+    if (hist_[k] > 0) return static_cast<int>(k);
+  return -1;
 }
 
 int FreeMap::max_single() const {
@@ -102,8 +115,11 @@ bool ListScheduler::index_nodes(const ClusterView& view) {
     picked_.assign(n, 0);
   }
   whole_capable_nodes_ = 0;
-  for (int t : totals_)
+  homogeneous_ = true;
+  for (int t : totals_) {
     if (t >= gpn_) ++whole_capable_nodes_;
+    homogeneous_ = homogeneous_ && t == max_total_;
+  }
   return same;
 }
 
@@ -133,53 +149,72 @@ bool ListScheduler::place(int g, const FreeMap& map, Allocation& alloc, bool pre
   alloc.clear();
   const std::size_t n = map.size();
   const bool pack = opt_.placement == Placement::pack;
+  // Strict orders over candidate nodes, the node index breaking ties, so the choice does not
+  // depend on the order candidates are visited in.
+  const auto busy_now_first = [&](std::size_t i, std::size_t best, bool& decided) {
+    decided = prefer_busy_now && free_now_.get(i) != free_now_.get(best);
+    return decided && free_now_.get(i) < free_now_.get(best);
+  };
   if (g < gpn_) {
     if (!map.fits_single(g)) return false;
-    std::size_t best = n;
-    for (std::size_t i = 0; i < n; ++i) {
-      const int v = map.get(i);
-      if (v < g) continue;
-      if (best == n) {
-        best = i;
-        continue;
-      }
-      if (prefer_busy_now && free_now_.get(i) != free_now_.get(best)) {
-        if (free_now_.get(i) < free_now_.get(best)) best = i;
-        continue;
-      }
-      const int bv = map.get(best);
+    const auto better = [&](std::size_t i, std::size_t best) {
+      bool decided = false;
+      const bool r = busy_now_first(i, best, decided);
+      if (decided) return r;
+      const int v = map.get(i), bv = map.get(best);
       const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
       const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
-      bool better;
       if (pack) {
-        better = v != bv ? v < bv : cd != bcd ? cd > bcd : rk > brk;
+        if (v != bv) return v < bv;
+        if (cd != bcd) return cd > bcd;
+        if (rk != brk) return rk > brk;
       } else {
-        better = cd != bcd ? cd < bcd : rk != brk ? rk < brk : v > bv;
+        if (cd != bcd) return cd < bcd;
+        if (rk != brk) return rk < brk;
+        if (v != bv) return v > bv;
       }
-      if (better) best = i;
+      return i < best;
+    };
+    std::size_t best = n;
+    const auto consider = [&](std::size_t i) {
+      if (best == n || better(i, best)) best = i;
+    };
+    if (pack && !prefer_busy_now) {
+      // Best fit: only the nodes with the smallest fitting free count can win.
+      for (std::uint32_t i : map.with_free(map.smallest_fitting(g))) consider(i);
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        if (map.get(i) >= g) consider(i);
     }
     alloc.push_back(Slice{static_cast<NodeId>(best), g});
     return true;
   }
   const int need = (g + gpn_ - 1) / gpn_;
   if (map.whole_nodes() < need) return false;
+  // Whole nodes, collected once (on a homogeneous site: the nodes with every GPU free).
+  whole_cands_.clear();
+  if (homogeneous_) {
+    for (std::uint32_t i : map.with_free(max_total_))
+      if (map.whole(i)) whole_cands_.push_back(i);
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      if (map.whole(i)) whole_cands_.push_back(static_cast<std::uint32_t>(i));
+  }
+  const auto better = [&](std::size_t i, std::size_t best) {
+    bool decided = false;
+    const bool r = busy_now_first(i, best, decided);
+    if (decided) return r;
+    const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
+    const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
+    if (cd != bcd) return pack ? cd > bcd : cd < bcd;
+    if (rk != brk) return pack ? rk > brk : rk < brk;
+    return i < best;
+  };
   for (int k = 0; k < need; ++k) {
     std::size_t best = n;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (picked_[i] || !map.whole(i)) continue;
-      if (best == n) {
-        best = i;
-        continue;
-      }
-      if (prefer_busy_now && free_now_.get(i) != free_now_.get(best)) {
-        if (free_now_.get(i) < free_now_.get(best)) best = i;
-        continue;
-      }
-      const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
-      const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
-      const bool better =
-          pack ? (cd != bcd ? cd > bcd : rk > brk) : (cd != bcd ? cd < bcd : rk < brk);
-      if (better) best = i;
+    for (std::uint32_t i : whole_cands_) {
+      if (picked_[i]) continue;
+      if (best == n || better(i, best)) best = i;
     }
     picked_[best] = 1;
     add_busy(best, totals_[best]);  // so the next pick sees this one (reverted below)

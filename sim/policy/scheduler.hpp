@@ -87,21 +87,38 @@ struct SchedulerOptions {
   bool elastic = true;  // shrink elastic jobs (down to min_gpus) instead of blocking
 };
 
-// Free GPUs per node with a histogram, so "does a job of g GPUs fit anywhere?" costs O(G).
+// Free GPUs per node with a histogram, so "does a job of g GPUs fit anywhere?" costs O(G), and
+// the nodes of each free count (in no particular order), so placement can look only at the
+// nodes that matter (best fit: the smallest fitting count).
 class FreeMap {
  public:
   void reset(std::span<const int> totals, int max_total);
-  // Inline: the scheduler calls it once per node on every decide round.
+  // Inline: the scheduler calls it for every changed node of every decide round.
   void set(std::size_t i, int value) {
     int& v = v_[i];
+    if (value == v) return;
     const bool was_whole = whole(i);
     --hist_[static_cast<std::size_t>(v)];
+    auto& from = members_[static_cast<std::size_t>(v)];
+    const std::uint32_t moved = from.back();
+    from[pos_[i]] = moved;
+    pos_[moved] = pos_[i];
+    from.pop_back();
+    auto& to = members_[static_cast<std::size_t>(value)];
+    pos_[i] = static_cast<std::uint32_t>(to.size());
+    to.push_back(static_cast<std::uint32_t>(i));
     sum_ += value - v;
     v = value;
     ++hist_[static_cast<std::size_t>(v)];
     whole_ += static_cast<int>(whole(i)) - static_cast<int>(was_whole);
   }
   int get(std::size_t i) const { return v_[i]; }
+  // Nodes with exactly `k` free GPUs, in no particular order.
+  std::span<const std::uint32_t> with_free(int k) const {
+    return members_[static_cast<std::size_t>(k)];
+  }
+  // The smallest free count >= g that some node has, or -1.
+  int smallest_fitting(int g) const;
   const std::vector<int>& values() const { return v_; }
   bool whole(std::size_t i) const { return totals_[i] > 0 && v_[i] == totals_[i]; }
   int whole_nodes() const { return whole_; }
@@ -114,6 +131,8 @@ class FreeMap {
   std::span<const int> totals_;
   std::vector<int> v_;
   std::vector<int> hist_;
+  std::vector<std::vector<std::uint32_t>> members_;  // nodes by free count
+  std::vector<std::uint32_t> pos_;                   // node's position in its members_ list
   int whole_ = 0;
   int sum_ = 0;
 };
@@ -174,6 +193,8 @@ class ListScheduler final : public Policy {
   int max_total_ = 0;
   int whole_capable_nodes_ = 0;
   std::uint64_t topology_version_ = 0;  // the view's NodeSummary::topology_version indexed
+  bool homogeneous_ = true;             // every node has max_total_ GPUs
+  std::vector<std::uint32_t> whole_cands_;
   std::uint64_t synced_round_ = 0;      // the view round free_now_ reflects (0 = none)
   std::vector<char> on_;                // node i was on when last synced
   // per-round scratch (reused, no allocation in steady state)
