@@ -257,6 +257,40 @@ class Sim {
     gpus_free_ = gpus_total_;
     gpus_on_ = gpus_total_;
     nodes_on_ = static_cast<int>(n);
+    node_summary_ = summarise(views_);
+    node_summary_.topology_version = 1;  // the node set is fixed for the run
+    idle_pos_.assign(n, -1);
+    dirty_flag_.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i)
+      if (node_idle_on(views_[i])) {
+        idle_pos_[i] = static_cast<std::int32_t>(idle_nodes_.size());
+        idle_nodes_.push_back(static_cast<std::uint32_t>(i));
+      }
+  }
+
+  // NodeSummary upkeep: remove a node's contribution before changing its view, add it after.
+  // Every change of a node's view goes through these two: the summary, the list of idle nodes
+  // and the list of nodes changed since the last round stay exact, in O(1).
+  void node_changing(std::size_t n) { add_to_summary(node_summary_, views_[n], -1); }
+  void node_changed(std::size_t n) {
+    const NodeView& v = views_[n];
+    add_to_summary(node_summary_, v, +1);
+    const bool idle = node_idle_on(v);
+    std::int32_t& pos = idle_pos_[n];
+    if (idle && pos < 0) {
+      pos = static_cast<std::int32_t>(idle_nodes_.size());
+      idle_nodes_.push_back(static_cast<std::uint32_t>(n));
+    } else if (!idle && pos >= 0) {
+      const std::uint32_t last = idle_nodes_.back();
+      idle_nodes_[static_cast<std::size_t>(pos)] = last;
+      idle_pos_[last] = pos;
+      idle_nodes_.pop_back();
+      pos = -1;
+    }
+    if (!dirty_flag_[n]) {
+      dirty_flag_[n] = 1;
+      dirty_nodes_.push_back(static_cast<std::uint32_t>(n));
+    }
   }
 
   void run() {
@@ -364,7 +398,12 @@ class Sim {
     cfe_now_ = inputs_.grid_cfe_share->value_at(0);
     if (inputs_.marginal_gco2_per_kwh) marginal_now_ = inputs_.marginal_gco2_per_kwh->value_at(0);
     schedule_trace_step(0);
-    if (sc_.policies.tick_s > 0) push_timer(sc_.policies.tick_s, SimTimer::tick, 0, 0);
+    // Rounds that only time triggers (ticks, trace steps) are skipped when no policy needs them.
+    // Without ticks the policies still get one round at t = 0, to see the initial state (idle
+    // nodes whose power-down timers start then).
+    periodic_rounds_ = policy_.needs_periodic_rounds();  // sim/policy/README.md, contract
+    if (periodic_rounds_ && sc_.policies.tick_s > 0) push_timer(sc_.policies.tick_s, SimTimer::tick, 0, 0);
+    if (!periodic_rounds_) push_timer(0, SimTimer::policy_wake, 0, 0);
     for (std::size_t i = 0; i < nodes_.size(); ++i) update_node_power(i, 0);
     recompute_site(0);
   }
@@ -423,7 +462,7 @@ class Sim {
         cfe_now_ = inputs_.grid_cfe_share->value_at(now);
         if (inputs_.marginal_gco2_per_kwh) marginal_now_ = inputs_.marginal_gco2_per_kwh->value_at(now);
         schedule_trace_step(now);
-        events_.push_back(TraceStep{});
+        if (periodic_rounds_) events_.push_back(TraceStep{});
         break;
     }
   }
@@ -466,6 +505,10 @@ class Sim {
     v.onsite_generation_w = pv_now_ + wind_now_;
     v.battery_soc = battery_ ? battery_->soc() : 0.0;
     v.carbon_now_gco2_per_kwh = carbon_now_;
+    v.summary = node_summary_;
+    v.idle_nodes = idle_nodes_;
+    v.changed_nodes = dirty_nodes_;
+    v.round = ++round_;
     decisions_.clear();
     if (!events_next_.empty()) {
       events_.insert(events_.begin(), events_next_.begin(), events_next_.end());
@@ -473,6 +516,8 @@ class Sim {
     }
     policy_.decide(v, events_, decisions_);
     events_.clear();
+    for (std::uint32_t n : dirty_nodes_) dirty_flag_[n] = 0;
+    dirty_nodes_.clear();
     for (const Decision& d : decisions_) std::visit([&](const auto& x) { apply(x, now); }, d);
   }
 
@@ -519,7 +564,9 @@ class Sim {
     // The job's speed scales with its GPU count through the profile (physics/dvfs.hpp).
     r.t0_s = runtime_at_fmax_s(r.job.profile, acc, total);
     for (const Slice& s : alloc) {
+      node_changing(s.node);
       views_[s.node].gpus_free -= s.gpus;
+      node_changed(s.node);
       gpus_free_ -= s.gpus;
       nodes_[s.node].jobs.push_back(j);
     }
@@ -702,7 +749,9 @@ class Sim {
     }
     running_.pop_back();
     for (const Slice& s : r.alloc) {
+      node_changing(s.node);
       views_[s.node].gpus_free += s.gpus;
+      node_changed(s.node);
       gpus_free_ += s.gpus;
       auto& js = nodes_[s.node].jobs;
       js.erase(std::find(js.begin(), js.end(), j));
@@ -834,7 +883,9 @@ class Sim {
   void set_node_state(std::size_t n, NodeState s, Seconds now) {
     NodeView& v = views_[n];
     const bool was_on = v.state == NodeState::on;
+    node_changing(n);
     v.state = s;
+    node_changed(n);
     v.state_since_s = now;
     const bool is_on = s == NodeState::on;
     if (was_on && !is_on) {
@@ -1141,6 +1192,16 @@ class Sim {
     std::ostringstream err;
     if (!interrupted_ && final_t_ < end_s_ - 1e-6)
       err << "simulated time stopped at " << final_t_ << " s before the end " << end_s_ << " s; ";
+    {
+      const NodeSummary want = summarise(views_);
+      const NodeSummary& got = node_summary_;
+      if (want.nodes_on != got.nodes_on || want.nodes_off != got.nodes_off ||
+          want.nodes_booting != got.nodes_booting || want.nodes_idle_on != got.nodes_idle_on ||
+          want.nodes_shutting_down != got.nodes_shutting_down ||
+          want.gpus_free_on != got.gpus_free_on || want.gpus_booting != got.gpus_booting ||
+          want.gpus_total != got.gpus_total)
+        err << "the policies' node summary drifted from the nodes' states; ";
+    }
     const std::uint64_t accounted = completed_ + unfinished_ + rejected_ + killed_;
     if (accounted != submitted_)
       err << "jobs lost: " << submitted_ << " submitted but " << accounted << " accounted for; ";
@@ -1274,6 +1335,14 @@ class Sim {
   std::unordered_map<std::uint32_t, WorkerSlot*> worker_of_;
   sg4::SemaphorePtr sem_;
   int gpus_total_ = 0, gpus_free_ = 0, gpus_on_ = 0, gpus_per_node_ = 0;
+  NodeSummary node_summary_;
+  bool periodic_rounds_ = true;  // the policy stack needs tick and trace-step rounds
+  // kept by node_changing()/node_changed(): idle nodes (position per node, -1 if not idle) and
+  // the nodes changed since the last round (ClusterView::idle_nodes, changed_nodes)
+  std::vector<std::uint32_t> idle_nodes_, dirty_nodes_;
+  std::vector<std::int32_t> idle_pos_;
+  std::vector<char> dirty_flag_;
+  std::uint64_t round_ = 0;
   Watts design_it_w_ = 0;
   Watts site_cap_w_ = 0;
   int nodes_on_ = 0;

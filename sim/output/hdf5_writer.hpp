@@ -20,7 +20,7 @@ namespace dcsim {
 
 struct Hdf5Options {
   std::size_t chunk_rows = 4096;  // rows per chunk (and per write) of series and tables
-  int compression_level = 4;      // deflate level 0..9 (with shuffle); 0 = uncompressed
+  int compression_level = 1;      // deflate level 0..9 (with shuffle); 0 = uncompressed
   bool entity_series = true;      // false: begin_entities/append_entity_sample are ignored
 };
 

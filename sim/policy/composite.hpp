@@ -25,6 +25,7 @@ class CompositePolicy final : public Policy {
   void decide(const ClusterView& view, std::span<const Event> events,
               std::vector<Decision>& out) override;
   Policy* scheduler() { return scheduler_.get(); }
+  bool needs_periodic_rounds() const override;
   std::size_t energy_count() const { return energy_.size(); }
 
  private:
@@ -35,7 +36,13 @@ class CompositePolicy final : public Policy {
   std::vector<JobGate*> gates_;
   // effective-view storage
   ClusterView eff_;
+  // Mirror of view.nodes with this round's starts applied: kept across rounds and refreshed from
+  // the engine's changed_nodes (plus the nodes patched last round), else copied whole.
+  void sync_mirror(const ClusterView& view);
   std::vector<NodeView> nodes_;
+  std::vector<std::uint32_t> patched_;
+  std::uint64_t mirror_round_ = 0;
+  bool mirror_synced_ = false;
   std::vector<const JobRequest*> queue_;
   std::vector<JobId> started_;
   std::vector<std::int32_t> index_of_;

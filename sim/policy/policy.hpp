@@ -42,6 +42,12 @@ class Policy {
     decide(view, events, out);
     return out;
   }
+  // Whether the policy needs rounds that nothing but time triggers: the periodic tick (Timer
+  // events every `policies.tick`) and steps of the input traces (TraceStep). A policy that only
+  // reacts to job and node events, and asks for its own wake-ups with WakeAt, returns false; the
+  // engine then skips those rounds when no policy of the stack needs them (a large share of all
+  // rounds in a long run). Default true: a policy must opt out knowingly.
+  virtual bool needs_periodic_rounds() const { return true; }
   // The gate this policy puts in front of the scheduler, if any (energy policies that hold jobs).
   virtual JobGate* job_gate() { return nullptr; }
   // Schedulers honour these gates (ignored by other policies). The pointers must outlive the

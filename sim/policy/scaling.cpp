@@ -33,22 +33,28 @@ void PowerDownIdle::decide(const ClusterView& view, std::span<const Event>,
                            std::vector<Decision>& out) {
   const int g_node = view.gpus_per_node > 0 ? view.gpus_per_node : 8;
   const Seconds now = view.now_s;
-  // One pass over the nodes (this runs on every decide round): supply, and the idle nodes past
-  // `after` (candidates) with the earliest expiry of the others.
-  long long site_gpus = 0, supply = 0;
+  // Supply and the site's GPUs come from the view's node summary (kept by the engine, O(1));
+  // the nodes are walked only when some are idle (candidates to power off, and the earliest
+  // expiry of the others) or when some must be booted.
+  const NodeSummary sum = summary_of(view);
+  const long long site_gpus = sum.gpus_total;
+  const long long supply = sum.gpus_free_on + sum.gpus_booting;
   candidates_.clear();
   Seconds next_expiry = std::numeric_limits<Seconds>::infinity();
-  for (std::size_t i = 0; i < view.nodes.size(); ++i) {
+  const auto consider = [&](std::size_t i) {
     const NodeView& n = view.nodes[i];
-    site_gpus += n.gpus_total;
-    if (n.state == NodeState::booting) supply += n.gpus_total;
-    if (n.state != NodeState::on) continue;
-    supply += std::max(n.gpus_free, 0);
-    if (n.gpus_total <= 0 || n.gpus_free != n.gpus_total) continue;
+    if (!node_idle_on(n)) return;
     if (now - n.idle_since_s >= opt_.after_s)
       candidates_.push_back(static_cast<std::uint32_t>(i));
     else
       next_expiry = std::min(next_expiry, n.idle_since_s + opt_.after_s);
+  };
+  if (sum.nodes_idle_on > 0) {
+    if (view.summary.valid) {
+      for (std::uint32_t i : view.idle_nodes) consider(i);  // the engine's list of idle nodes
+    } else {
+      for (std::size_t i = 0; i < view.nodes.size(); ++i) consider(i);
+    }
   }
   long long demand = 0;
   for (const JobRequest* j : view.queue) {
@@ -57,7 +63,7 @@ void PowerDownIdle::decide(const ClusterView& view, std::span<const Event>,
     if (demand >= site_gpus) break;
   }
   const long long deficit = demand + static_cast<long long>(opt_.spare_nodes) * g_node - supply;
-  if (deficit > 0) {
+  if (deficit > 0 && sum.nodes_off > 0) {
     long long to_boot = (deficit + g_node - 1) / g_node;
     for (const NodeView& n : view.nodes) {
       if (to_boot == 0) break;

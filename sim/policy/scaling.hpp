@@ -70,6 +70,8 @@ class PowerDownIdle final : public Policy {
  public:
   explicit PowerDownIdle(PowerDownOptions opt) : opt_(opt) {}
   std::string_view name() const override { return "power-down-idle"; }
+  // Reacts to queue and node events; the expiry of idle timers comes back as its own WakeAt.
+  bool needs_periodic_rounds() const override { return false; }
   using Policy::decide;
   void decide(const ClusterView& view, std::span<const Event> events,
               std::vector<Decision>& out) override;

@@ -21,8 +21,21 @@ void FreeMap::reset(std::span<const int> totals, int max_total) {
   v_.assign(totals.size(), 0);
   hist_.assign(static_cast<std::size_t>(max_total) + 1, 0);
   hist_[0] = static_cast<int>(totals.size());
+  members_.resize(static_cast<std::size_t>(max_total) + 1);
+  for (auto& m : members_) m.clear();
+  pos_.resize(totals.size());
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    pos_[i] = static_cast<std::uint32_t>(i);
+    members_[0].push_back(static_cast<std::uint32_t>(i));
+  }
   whole_ = 0;
   sum_ = 0;
+}
+
+int FreeMap::smallest_fitting(int g) const {
+  for (std::size_t k = static_cast<std::size_t>(std::max(g, 0)); k < hist_.size(); ++k)
+    if (hist_[k] > 0) return static_cast<int>(k);
+  return -1;
 }
 
 int FreeMap::max_single() const {
@@ -47,10 +60,14 @@ bool ListScheduler::admitted(const JobRequest& j) const {
   return true;
 }
 
-void ListScheduler::index_nodes(const ClusterView& view) {
+bool ListScheduler::index_nodes(const ClusterView& view) {
   const auto& nodes = view.nodes;
   const std::size_t n = nodes.size();
-  // Runs every round: one branch-free pass over flat copies of what the index was built from.
+  // The engine's views carry a topology version: unchanged means the index is still right.
+  const std::uint64_t version = view.summary.valid ? view.summary.topology_version : 0;
+  if (version != 0 && version == topology_version_ && node_ids_.size() == n) return true;
+  topology_version_ = version;
+  // Otherwise one branch-free pass over flat copies of what the index was built from.
   bool same = node_ids_.size() == n;
   if (same) {
     std::uint32_t diff = 0;
@@ -98,8 +115,12 @@ void ListScheduler::index_nodes(const ClusterView& view) {
     picked_.assign(n, 0);
   }
   whole_capable_nodes_ = 0;
-  for (int t : totals_)
+  homogeneous_ = true;
+  for (int t : totals_) {
     if (t >= gpn_) ++whole_capable_nodes_;
+    homogeneous_ = homogeneous_ && t == max_total_;
+  }
+  return same;
 }
 
 bool ListScheduler::never_fits(const JobRequest& j) const {
@@ -128,53 +149,72 @@ bool ListScheduler::place(int g, const FreeMap& map, Allocation& alloc, bool pre
   alloc.clear();
   const std::size_t n = map.size();
   const bool pack = opt_.placement == Placement::pack;
+  // Strict orders over candidate nodes, the node index breaking ties, so the choice does not
+  // depend on the order candidates are visited in.
+  const auto busy_now_first = [&](std::size_t i, std::size_t best, bool& decided) {
+    decided = prefer_busy_now && free_now_.get(i) != free_now_.get(best);
+    return decided && free_now_.get(i) < free_now_.get(best);
+  };
   if (g < gpn_) {
     if (!map.fits_single(g)) return false;
-    std::size_t best = n;
-    for (std::size_t i = 0; i < n; ++i) {
-      const int v = map.get(i);
-      if (v < g) continue;
-      if (best == n) {
-        best = i;
-        continue;
-      }
-      if (prefer_busy_now && free_now_.get(i) != free_now_.get(best)) {
-        if (free_now_.get(i) < free_now_.get(best)) best = i;
-        continue;
-      }
-      const int bv = map.get(best);
+    const auto better = [&](std::size_t i, std::size_t best) {
+      bool decided = false;
+      const bool r = busy_now_first(i, best, decided);
+      if (decided) return r;
+      const int v = map.get(i), bv = map.get(best);
       const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
       const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
-      bool better;
       if (pack) {
-        better = v != bv ? v < bv : cd != bcd ? cd > bcd : rk > brk;
+        if (v != bv) return v < bv;
+        if (cd != bcd) return cd > bcd;
+        if (rk != brk) return rk > brk;
       } else {
-        better = cd != bcd ? cd < bcd : rk != brk ? rk < brk : v > bv;
+        if (cd != bcd) return cd < bcd;
+        if (rk != brk) return rk < brk;
+        if (v != bv) return v > bv;
       }
-      if (better) best = i;
+      return i < best;
+    };
+    std::size_t best = n;
+    const auto consider = [&](std::size_t i) {
+      if (best == n || better(i, best)) best = i;
+    };
+    if (pack && !prefer_busy_now) {
+      // Best fit: only the nodes with the smallest fitting free count can win.
+      for (std::uint32_t i : map.with_free(map.smallest_fitting(g))) consider(i);
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        if (map.get(i) >= g) consider(i);
     }
     alloc.push_back(Slice{static_cast<NodeId>(best), g});
     return true;
   }
   const int need = (g + gpn_ - 1) / gpn_;
   if (map.whole_nodes() < need) return false;
+  // Whole nodes, collected once (on a homogeneous site: the nodes with every GPU free).
+  whole_cands_.clear();
+  if (homogeneous_) {
+    for (std::uint32_t i : map.with_free(max_total_))
+      if (map.whole(i)) whole_cands_.push_back(i);
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      if (map.whole(i)) whole_cands_.push_back(static_cast<std::uint32_t>(i));
+  }
+  const auto better = [&](std::size_t i, std::size_t best) {
+    bool decided = false;
+    const bool r = busy_now_first(i, best, decided);
+    if (decided) return r;
+    const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
+    const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
+    if (cd != bcd) return pack ? cd > bcd : cd < bcd;
+    if (rk != brk) return pack ? rk > brk : rk < brk;
+    return i < best;
+  };
   for (int k = 0; k < need; ++k) {
     std::size_t best = n;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (picked_[i] || !map.whole(i)) continue;
-      if (best == n) {
-        best = i;
-        continue;
-      }
-      if (prefer_busy_now && free_now_.get(i) != free_now_.get(best)) {
-        if (free_now_.get(i) < free_now_.get(best)) best = i;
-        continue;
-      }
-      const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
-      const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
-      const bool better =
-          pack ? (cd != bcd ? cd > bcd : rk > brk) : (cd != bcd ? cd < bcd : rk < brk);
-      if (better) best = i;
+    for (std::uint32_t i : whole_cands_) {
+      if (picked_[i]) continue;
+      if (best == n || better(i, best)) best = i;
     }
     picked_[best] = 1;
     add_busy(best, totals_[best]);  // so the next pick sees this one (reverted below)
@@ -203,26 +243,39 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
     releases_.push_back(Release{std::max(r.expected_end_s, now_), &r.allocation});
   for (const auto& [k, end] : started_)
     if (end < kInf) releases_.push_back(Release{end, &std::get<StartJob>(out[k]).allocation});
-  std::stable_sort(releases_.begin(), releases_.end(),
-                   [](const Release& a, const Release& b) { return a.end < b.end; });
+  // Releases in order of expected end (ties: running jobs in view order, then this round's
+  // starts), taken from a min-heap only until the head fits: O(R + k log R) for k releases.
+  for (std::size_t k = 0; k < releases_.size(); ++k) releases_[k].seq = static_cast<std::uint32_t>(k);
+  const auto later = [](const Release& a, const Release& b) {
+    return a.end != b.end ? a.end > b.end : a.seq > b.seq;
+  };
+  std::make_heap(releases_.begin(), releases_.end(), later);
 
-  const std::size_t n = totals_.size();
-  shadow_avail_.resize(n);
-  int whole = 0, max_free = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    shadow_avail_[i] = free_now_.get(i);
-    if (free_now_.whole(i)) ++whole;
-    max_free = std::max(max_free, shadow_avail_[i]);
-  }
+  // GPUs free at the shadow time: those free now plus the releases; only the nodes the releases
+  // touch (and the head's reservation) differ from free_now_, so the maps are copied and patched.
+  shadow_avail_ = free_now_.values();
+  int whole = free_now_.whole_nodes(), max_free = free_now_.max_single();
+  touched_flag_.resize(totals_.size(), 0);
+  touched_.clear();
+  const auto touch = [&](std::size_t i) {
+    if (!touched_flag_[i]) {
+      touched_flag_[i] = 1;
+      touched_.push_back(static_cast<std::uint32_t>(i));
+    }
+  };
   const bool small = head.gpus < gpn_;
   const int need = small ? head.gpus : (head.gpus + gpn_ - 1) / gpn_;
   bool found = false;
-  for (const Release& rel : releases_) {
+  for (auto heap_end = releases_.end(); heap_end != releases_.begin();) {
+    std::pop_heap(releases_.begin(), heap_end, later);
+    --heap_end;
+    const Release& rel = *heap_end;
     for (const Slice& s : *rel.alloc) {
       if (s.node >= index_of_.size() || index_of_[s.node] < 0) continue;
       const auto i = static_cast<std::size_t>(index_of_[s.node]);
       if (view.nodes[i].state != NodeState::on) continue;
       const bool was_whole = totals_[i] > 0 && shadow_avail_[i] == totals_[i];
+      touch(i);
       shadow_avail_[i] = std::min(totals_[i], shadow_avail_[i] + s.gpus);
       if (!was_whole && totals_[i] > 0 && shadow_avail_[i] == totals_[i]) ++whole;
       max_free = std::max(max_free, shadow_avail_[i]);
@@ -233,16 +286,28 @@ bool ListScheduler::reserve_head(const ClusterView& view, const JobRequest& head
       break;
     }
   }
-  if (!found) return false;
-  // Place the head on paper at the shadow time, then derive what long backfill jobs may use.
-  avail_long_.reset(totals_, max_total_);
-  for (std::size_t i = 0; i < n; ++i) avail_long_.set(i, shadow_avail_[i]);
-  Allocation reservation;
-  if (!place(head.gpus, avail_long_, reservation, /*prefer_busy_now=*/true))
+  const auto untouch = [&] {
+    for (std::uint32_t i : touched_) touched_flag_[i] = 0;
+  };
+  if (!found) {
+    untouch();
+    return false;
+  }
+  // Place the head on paper at the shadow time, then derive what long backfill jobs may use:
+  // avail_long = min(free now, free at the shadow time − the head's reservation), per node.
+  avail_long_ = free_now_;
+  for (std::uint32_t i : touched_) avail_long_.set(i, shadow_avail_[i]);
+  if (!place(head.gpus, avail_long_, reservation_, /*prefer_busy_now=*/true)) {
+    untouch();
     return false;  // cannot happen: checked above
-  for (const Slice& s : reservation) shadow_avail_[s.node] -= s.gpus;
-  for (std::size_t i = 0; i < n; ++i)
+  }
+  for (const Slice& s : reservation_) {
+    shadow_avail_[s.node] -= s.gpus;
+    touch(s.node);
+  }
+  for (std::uint32_t i : touched_)
     avail_long_.set(i, std::max(0, std::min(free_now_.get(i), shadow_avail_[i])));
+  untouch();
   return true;
 }
 
@@ -342,6 +407,41 @@ void ListScheduler::order_by_deadline(std::span<const JobRequest* const> queue) 
   keys_.swap(merged_);
 }
 
+void ListScheduler::set_node(std::size_t i, const NodeView& v) {
+  if (on_[i]) add_busy(i, -(totals_[i] - free_now_.get(i)));
+  on_[i] = v.state == NodeState::on;
+  const int f = on_[i] ? std::clamp(v.gpus_free, 0, totals_[i]) : 0;
+  free_now_.set(i, f);
+  if (on_[i]) add_busy(i, totals_[i] - f);
+}
+
+void ListScheduler::sync_nodes(const ClusterView& view) {
+  const bool same_index = index_nodes(view);
+  const bool incremental = same_index && view.summary.valid && synced_round_ != 0 &&
+                           view.round == synced_round_ + 1;
+  synced_round_ = view.summary.valid ? view.round : 0;
+  if (incremental) {
+    for (std::uint32_t i : view.changed_nodes) set_node(i, view.nodes[i]);
+    return;
+  }
+  const std::size_t n = totals_.size();
+  free_now_.reset(totals_, max_total_);
+  rack_busy_.assign(rack_key_.size(), 0);
+  cd_busy_.assign(cd_key_.size(), 0);
+  on_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) set_node(i, view.nodes[i]);
+}
+
+bool ListScheduler::any_fits_after(std::size_t k, bool sorted, std::size_t q) const {
+  for (std::size_t m = k + 1; m < q; ++m) {
+    const Cached c = qc_[sorted ? keys_[m].pos : m];
+    if (c.gpus < gpn_ ? free_now_.fits_single(c.gpus)
+                      : free_now_.whole_nodes() >= (c.gpus + gpn_ - 1) / gpn_)
+      return true;
+  }
+  return false;
+}
+
 void ListScheduler::decide(const ClusterView& view, std::span<const Event> events,
                            std::vector<Decision>& out) {
   now_ = view.now_s;
@@ -355,20 +455,9 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
       if (match) std::erase(pending_preempt_, done);
     }
   }
+  sync_nodes(view);
   const auto& queue = view.queue;
   if (queue.empty()) return;
-
-  index_nodes(view);
-  const std::size_t n = totals_.size();
-  free_now_.reset(totals_, max_total_);
-  rack_busy_.assign(rack_key_.size(), 0);
-  cd_busy_.assign(cd_key_.size(), 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (view.nodes[i].state != NodeState::on) continue;
-    const int f = std::clamp(view.nodes[i].gpus_free, 0, totals_[i]);
-    free_now_.set(i, f);
-    add_busy(i, totals_[i] - f);
-  }
   started_.clear();
   // Nothing can start and nothing may be preempted: skip the queue scan (the common case of a
   // full cluster with a long queue). Oversized jobs are rejected when a later round scans.
@@ -420,6 +509,9 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
       }
       blocked = true;
       if (opt_.backfill == Backfill::none && !opt_.preemption) break;
+      // If no later job fits the GPUs free now, none can be backfilled (what long jobs may use
+      // is a subset of them): skip the reservation.
+      if (!opt_.preemption && !any_fits_after(k, sorted, q)) break;
       reserved = reserve_head(view, j, out, shadow);
       if (opt_.preemption) try_preempt(view, j, reserved ? shadow : kInf, out);
       if (opt_.backfill == Backfill::none) break;

@@ -54,12 +54,15 @@
 // until the head would fit; if it cannot fit, nobody is preempted. No new preemption is issued
 // while earlier ones are pending (until their JobPreempted/JobFinished events).
 //
-// Complexity per decide (N nodes, Q queued, R running, S started; details in README.md):
-// O(N) to index the nodes; O(Q) pointer comparisons to match the queue with the previous call's
-// (k new jobs read once; deadline order updated in O(k log k)); O(R log R) for the shadow time;
+// Complexity per decide (N nodes, Q queued, R running, S started, C nodes changed since the
+// previous round; details in README.md): O(C) to bring the free-GPU map and the rack/cooling
+// loads up to date from the engine's incremental view (O(N) for a view without it); O(Q) pointer
+// comparisons to match the queue with the previous call's (k new jobs read once; deadline order
+// updated in O(k log k)); when the head is blocked and some later job fits the GPUs free now,
+// O(R + k log R + N) for the shadow time (a heap of expected ends, popped until the head fits);
 // O(Q) backfill scan over cached (GPUs, estimate) with O(G) rejection of jobs that cannot fit
 // (histograms of free GPUs); O(N) per placed small job and O(n·N) per job of n whole nodes.
-// A full cluster returns after O(N); FCFS stops at the head.
+// An empty queue or a full cluster returns after O(C); FCFS stops at the head.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -84,21 +87,39 @@ struct SchedulerOptions {
   bool elastic = true;  // shrink elastic jobs (down to min_gpus) instead of blocking
 };
 
-// Free GPUs per node with a histogram, so "does a job of g GPUs fit anywhere?" costs O(G).
+// Free GPUs per node with a histogram, so "does a job of g GPUs fit anywhere?" costs O(G), and
+// the nodes of each free count (in no particular order), so placement can look only at the
+// nodes that matter (best fit: the smallest fitting count).
 class FreeMap {
  public:
   void reset(std::span<const int> totals, int max_total);
-  // Inline: the scheduler calls it once per node on every decide round.
+  // Inline: the scheduler calls it for every changed node of every decide round.
   void set(std::size_t i, int value) {
     int& v = v_[i];
+    if (value == v) return;
     const bool was_whole = whole(i);
     --hist_[static_cast<std::size_t>(v)];
+    auto& from = members_[static_cast<std::size_t>(v)];
+    const std::uint32_t moved = from.back();
+    from[pos_[i]] = moved;
+    pos_[moved] = pos_[i];
+    from.pop_back();
+    auto& to = members_[static_cast<std::size_t>(value)];
+    pos_[i] = static_cast<std::uint32_t>(to.size());
+    to.push_back(static_cast<std::uint32_t>(i));
     sum_ += value - v;
     v = value;
     ++hist_[static_cast<std::size_t>(v)];
     whole_ += static_cast<int>(whole(i)) - static_cast<int>(was_whole);
   }
   int get(std::size_t i) const { return v_[i]; }
+  // Nodes with exactly `k` free GPUs, in no particular order.
+  std::span<const std::uint32_t> with_free(int k) const {
+    return members_[static_cast<std::size_t>(k)];
+  }
+  // The smallest free count >= g that some node has, or -1.
+  int smallest_fitting(int g) const;
+  const std::vector<int>& values() const { return v_; }
   bool whole(std::size_t i) const { return totals_[i] > 0 && v_[i] == totals_[i]; }
   int whole_nodes() const { return whole_; }
   bool fits_single(int g) const;
@@ -110,6 +131,8 @@ class FreeMap {
   std::span<const int> totals_;
   std::vector<int> v_;
   std::vector<int> hist_;
+  std::vector<std::vector<std::uint32_t>> members_;  // nodes by free count
+  std::vector<std::uint32_t> pos_;                   // node's position in its members_ list
   int whole_ = 0;
   int sum_ = 0;
 };
@@ -125,10 +148,18 @@ class ListScheduler final : public Policy {
     gates_.assign(gates.begin(), gates.end());
   }
   const SchedulerOptions& options() const { return opt_; }
+  // Starts follow job and node events only; with preemption a waiting head can become late as
+  // time passes, which the periodic rounds check.
+  bool needs_periodic_rounds() const override { return opt_.preemption; }
 
  private:
   bool admitted(const JobRequest& j) const;
-  void index_nodes(const ClusterView& view);
+  // Rebuilds the node index if the node set changed; true if it was kept.
+  bool index_nodes(const ClusterView& view);
+  // Brings free_now_, rack_busy_ and cd_busy_ up to date with the view: from the engine's
+  // changed_nodes when this round directly follows the last one seen, else from every node.
+  void sync_nodes(const ClusterView& view);
+  void set_node(std::size_t i, const NodeView& v);
   bool never_fits(const JobRequest& j) const;
   // Chooses `g` GPUs from `map` into `alloc` (node indices in slices); false if they do not
   // fit. `prefer_busy_now`: among fitting nodes prefer those with the fewest GPUs free now (used
@@ -144,6 +175,8 @@ class ListScheduler final : public Policy {
   void try_preempt(const ClusterView& view, const JobRequest& head, Seconds shadow_s,
                    std::vector<Decision>& out);
   void start(const JobRequest& j, int gpus_chosen, std::vector<Decision>& out);
+  // Whether some queued job after position k (in scan order) fits the GPUs free now.
+  bool any_fits_after(std::size_t k, bool sorted, std::size_t q) const;
 
   SchedulerOptions opt_;
   std::vector<JobGate*> gates_;
@@ -159,9 +192,17 @@ class ListScheduler final : public Policy {
   std::vector<int> totals_;
   int max_total_ = 0;
   int whole_capable_nodes_ = 0;
+  std::uint64_t topology_version_ = 0;  // the view's NodeSummary::topology_version indexed
+  bool homogeneous_ = true;             // every node has max_total_ GPUs
+  std::vector<std::uint32_t> whole_cands_;
+  std::uint64_t synced_round_ = 0;      // the view round free_now_ reflects (0 = none)
+  std::vector<char> on_;                // node i was on when last synced
   // per-round scratch (reused, no allocation in steady state)
   FreeMap free_now_, avail_long_, scratch_map_;
   std::vector<int> shadow_avail_;
+  std::vector<std::uint32_t> touched_;  // nodes whose shadow_avail_ differs from free_now_
+  std::vector<char> touched_flag_;
+  Allocation reservation_;
   std::vector<int> rack_busy_, cd_busy_;
   std::vector<char> picked_;
   std::vector<std::uint32_t> order_;
@@ -191,6 +232,7 @@ class ListScheduler final : public Policy {
   struct Release {  // GPUs a running job gives back at its expected end
     Seconds end;
     const Allocation* alloc;  // slices by NodeId
+    std::uint32_t seq = 0;    // position before heap ordering (tie-break)
   };
   std::vector<Release> releases_;
   std::vector<std::pair<std::size_t, Seconds>> started_;  // (index in out, expected end)

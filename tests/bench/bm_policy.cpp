@@ -11,6 +11,9 @@
 //            utilisation): 50 running jobs, one queued job that fits; the cost is the per-call
 //            O(nodes) work of the policies, not the queue.
 // Stacks: fcfs, easy-backfill, and easy-backfill + power-down-idle (the `large` scenario's).
+// Views: `full` = a hand-built view (every policy reads every node, as in the unit tests);
+// `incr` = the engine's incremental view (node summary, idle nodes, no node changed since the
+// previous round, consecutive round numbers), what the policies see in a run.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -64,16 +67,44 @@ std::unique_ptr<Policy> stack(const char* scheduler, bool power_down) {
   return p;
 }
 
-void run(benchmark::State& state, const char* scheduler, bool power_down, bool room) {
+// The engine's incremental fields. The benchmark's view never changes (decisions are discarded),
+// but as in the engine the nodes of the previous round's starts are reported changed, so every
+// iteration repeats the same work.
+struct Incremental {
+  std::vector<std::uint32_t> idle, changed;
+  void next_round(ClusterView& v, const std::vector<Decision>& out) {
+    ++v.round;
+    changed.clear();
+    for (const Decision& d : out)
+      if (const auto* s = std::get_if<StartJob>(&d))
+        for (const Slice& sl : s->allocation) changed.push_back(sl.node);
+    v.changed_nodes = changed;
+  }
+  void apply(ClusterView& v) {
+    v.summary = summarise(v.nodes);
+    v.summary.topology_version = 1;
+    idle.clear();
+    for (std::size_t i = 0; i < v.nodes.size(); ++i)
+      if (node_idle_on(v.nodes[i])) idle.push_back(static_cast<std::uint32_t>(i));
+    v.idle_nodes = idle;
+    v.changed_nodes = {};
+  }
+};
+
+void run(benchmark::State& state, const char* scheduler, bool power_down, bool room, bool incr) {
   fixtures::ViewBuilder b;
   fill(b, room);
-  const ClusterView v = b.view();
+  ClusterView v = b.view();
+  Incremental inc;
+  if (incr) inc.apply(v);
   std::unique_ptr<Policy> p = stack(scheduler, power_down);
   std::vector<Decision> out;
   out.reserve(4096);
   const Event ev[] = {JobFinished{1}};
+  v.round = 1;
   p->decide(v, ev, out);  // first call indexes the queue
   for (auto _ : state) {
+    if (incr) inc.next_round(v, out);
     out.clear();
     p->decide(v, ev, out);
     benchmark::DoNotOptimize(out.data());
@@ -82,17 +113,20 @@ void run(benchmark::State& state, const char* scheduler, bool power_down, bool r
   state.counters["queue"] = static_cast<double>(v.queue.size());
 }
 
-void light(benchmark::State& state, const char* scheduler, bool power_down) {
+void light(benchmark::State& state, const char* scheduler, bool power_down, bool incr) {
   fixtures::ViewBuilder b;
   b.nodes(kNodes, 8, 4, 16);
   for (int n = 0; n < 50; ++n) b.run(static_cast<JobId>(n + 1), 8, {{static_cast<NodeId>(n * 7), 8}}, 0, 7200);
   b.now(300);
   b.queue(1000, 4, 3600);
-  const ClusterView v = b.view();
+  ClusterView v = b.view();
+  Incremental inc;
+  if (incr) inc.apply(v);
   std::unique_ptr<Policy> p = stack(scheduler, power_down);
   std::vector<Decision> out;
   const Event ev[] = {JobSubmitted{1000}};
   for (auto _ : state) {
+    if (incr) inc.next_round(v, out);
     out.clear();
     p->decide(v, ev, out);
     benchmark::DoNotOptimize(out.data());
@@ -102,12 +136,15 @@ void light(benchmark::State& state, const char* scheduler, bool power_down) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(light, fcfs, "fcfs", false)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(light, easy_backfill, "easy-backfill", false)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(light, easy_backfill_power_down, "easy-backfill", true)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(run, fcfs_blocked, "fcfs", false, false)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(run, easy_backfill_blocked, "easy-backfill", false, false)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(run, easy_backfill_power_down_blocked, "easy-backfill", true, false)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(run, fcfs_room, "fcfs", false, true)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(run, easy_backfill_room, "easy-backfill", false, true)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(run, easy_backfill_power_down_room, "easy-backfill", true, true)->Unit(benchmark::kMicrosecond);
+#define DCSIM_BM_VIEWS(fn, name, ...)                                                   \
+  BENCHMARK_CAPTURE(fn, name##_full, __VA_ARGS__, false)->Unit(benchmark::kMicrosecond); \
+  BENCHMARK_CAPTURE(fn, name##_incr, __VA_ARGS__, true)->Unit(benchmark::kMicrosecond)
+DCSIM_BM_VIEWS(light, fcfs, "fcfs", false);
+DCSIM_BM_VIEWS(light, easy_backfill, "easy-backfill", false);
+DCSIM_BM_VIEWS(light, easy_backfill_power_down, "easy-backfill", true);
+DCSIM_BM_VIEWS(run, fcfs_blocked, "fcfs", false, false);
+DCSIM_BM_VIEWS(run, easy_backfill_blocked, "easy-backfill", false, false);
+DCSIM_BM_VIEWS(run, easy_backfill_power_down_blocked, "easy-backfill", true, false);
+DCSIM_BM_VIEWS(run, fcfs_room, "fcfs", false, true);
+DCSIM_BM_VIEWS(run, easy_backfill_room, "easy-backfill", false, true);
+DCSIM_BM_VIEWS(run, easy_backfill_power_down_room, "easy-backfill", true, true);
