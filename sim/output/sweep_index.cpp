@@ -186,6 +186,9 @@ void write_sweep_index(const std::string& index_path, const std::vector<SweepRun
     if (ec) throw OutputError("cannot create directory " + dir.string() + ": " + ec.message());
   }
   const std::string partial = partial_path_for(index_path, static_cast<long>(::getpid()));
+  // An index being written when an earlier sweep was killed is left as "<index>.partial-<pid>":
+  // remove those of processes that no longer exist (as run files do).
+  remove_stale_partials(index_path);
   try {
     h5::Handle f = h5::create_file(partial);
     const hid_t fid = f.get();
