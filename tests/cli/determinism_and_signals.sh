@@ -20,14 +20,19 @@ q=$src/scenarios/examples/quickstart.yaml
 if h5diff -q "$tmp/a.h5" "$tmp/b.h5"; then ok "same seed: identical data variables"; else ko "same seed: files differ"; fi
 if h5diff -q "$tmp/a.h5" "$tmp/c.h5" >/dev/null 2>&1; then ko "different seed: identical data"; else ok "different seed: different data"; fi
 
-# A long run (ten years, 1,000 GPUs) that is interrupted after a second.
+# A long run (ten years, 1,000 GPUs, 600,000 jobs: ~10 s) interrupted once it is writing its
+# result (its partial file exists) and half a second into the simulation.
 for sig in INT TERM; do
   rm -f "$tmp"/long.h5*
   "$dcsim" run "$q" -o "$tmp/long.h5" -q --set time.duration=3650d \
-    --set site.platform="$src/platforms/sites/phoenix-1k-h200.yaml" --set workload.jobs=200000 \
-    --set workload.interarrival=10min 2>"$tmp/err" &
+    --set site.platform="$src/platforms/sites/phoenix-1k-h200.yaml" --set workload.jobs=600000 \
+    --set workload.interarrival=5min 2>"$tmp/err" &
   pid=$!
-  sleep 2
+  for _ in $(seq 600); do
+    ls "$tmp"/long.h5.partial-* >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  sleep 0.5
   kill -s "$sig" "$pid"
   wait "$pid"
   rc=$?

@@ -284,7 +284,10 @@ def test_a_run_killed_midway_leaves_only_a_partial_file_that_readers_refuse(requ
     """SIGKILL gives the writer no chance to clean up: what is left must never pass for a
     result, and a re-run to the same path must succeed."""
     out = tmp_path / "killed.h5"
-    long_run = ["--set", "time.duration=7300d", "--set", "workload.jobs=40000",
+    # ~10 s on 1,000 GPUs (dcsim got fast: a small site would finish before the kill).
+    long_run = ["--set", "time.duration=7300d", "--set", "workload.jobs=400000",
+                "--set", "workload.interarrival=10min", "--set", "time.sample=1h",
+                "--set", f"site.platform={SOURCE_DIR}/platforms/sites/phoenix-1k-h200.yaml",
                 "--set", "output.per_node=true"]
     proc = subprocess.Popen([str(require_binary), "run", str(QUICKSTART), "-q", "-o", str(out),
                              *long_run], cwd=SOURCE_DIR,
