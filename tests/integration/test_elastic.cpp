@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "physics/dvfs.hpp"
 #include "policy/registry.hpp"
+#include "jobs.hpp"
 
 using namespace dcsim;
 
@@ -20,21 +21,7 @@ constexpr Seconds kCost = 600;  // resize_cost of the scenario
 
 // A compute-bound job (its whole time is one SimGrid execution at f_max) of `work` FLOPs.
 Job job(JobId id, Seconds submit, int gpus, Flops work) {
-  Job j;
-  j.request.id = id;
-  j.request.submit_s = submit;
-  j.request.gpus = gpus;
-  j.request.profile = "test";
-  j.profile.name = "test";
-  j.profile.work_flops = work;
-  j.profile.mfu = 0.4;
-  j.profile.compute_share = 1.0;
-  j.profile.memory_share = 0.0;
-  j.profile.io_share = 0.0;
-  j.profile.intensity = 0.8;
-  j.profile.utilisation = 1.0;
-  j.profile.host_load = 0.3;
-  return j;
+  return testing::test_job(id, submit, gpus, work, testing::kComputeBound);
 }
 
 Job elastic(Job j, int lo, int hi) {

@@ -9,6 +9,7 @@
 
 #include "app/run_scenario.hpp"
 #include "child.hpp"
+#include "jobs.hpp"
 #include "engine/engine.hpp"
 #include "physics/accelerator_power.hpp"
 #include "physics/node_power.hpp"
@@ -21,21 +22,7 @@ namespace {
 const std::string kDir = std::string(DCSIM_SOURCE_DIR) + "/tests/integration/scenarios/";
 
 Job make_job(JobId id, Seconds submit, int gpus, Flops work) {
-  Job j;
-  j.request.id = id;
-  j.request.submit_s = submit;
-  j.request.gpus = gpus;
-  j.request.profile = "test";
-  j.profile.name = "test";
-  j.profile.work_flops = work;
-  j.profile.mfu = 0.4;
-  j.profile.compute_share = 0.8;
-  j.profile.memory_share = 0.15;
-  j.profile.io_share = 0.05;
-  j.profile.intensity = 0.6;
-  j.profile.utilisation = 0.95;
-  j.profile.host_load = 0.3;
-  return j;
+  return testing::test_job(id, submit, gpus, work);
 }
 
 }  // namespace
