@@ -44,11 +44,7 @@ int FreeMap::max_single() const {
   return 0;
 }
 
-bool FreeMap::fits_single(int g) const {
-  for (std::size_t k = static_cast<std::size_t>(std::max(g, 0)); k < hist_.size(); ++k)
-    if (hist_[k] > 0) return true;
-  return false;
-}
+bool FreeMap::fits_single(int g) const { return smallest_fitting(g) >= 0; }
 
 // ---- ListScheduler ----------------------------------------------------------------------------
 
@@ -149,18 +145,14 @@ bool ListScheduler::place(int g, const FreeMap& map, Allocation& alloc, bool pre
   alloc.clear();
   const std::size_t n = map.size();
   const bool pack = opt_.placement == Placement::pack;
-  // Strict orders over candidate nodes, the node index breaking ties, so the choice does not
-  // depend on the order candidates are visited in.
-  const auto busy_now_first = [&](std::size_t i, std::size_t best, bool& decided) {
-    decided = prefer_busy_now && free_now_.get(i) != free_now_.get(best);
-    return decided && free_now_.get(i) < free_now_.get(best);
-  };
+  // Strict orders over candidate nodes (first, with prefer_busy_now, the fewest GPUs free now),
+  // the node index breaking ties, so the choice does not depend on the visiting order.
   if (g < gpn_) {
-    if (!map.fits_single(g)) return false;
+    const int smallest = map.smallest_fitting(g);
+    if (smallest < 0) return false;
     const auto better = [&](std::size_t i, std::size_t best) {
-      bool decided = false;
-      const bool r = busy_now_first(i, best, decided);
-      if (decided) return r;
+      if (prefer_busy_now && free_now_.get(i) != free_now_.get(best))
+        return free_now_.get(i) < free_now_.get(best);
       const int v = map.get(i), bv = map.get(best);
       const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
       const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
@@ -181,7 +173,7 @@ bool ListScheduler::place(int g, const FreeMap& map, Allocation& alloc, bool pre
     };
     if (pack && !prefer_busy_now) {
       // Best fit: only the nodes with the smallest fitting free count can win.
-      for (std::uint32_t i : map.with_free(map.smallest_fitting(g))) consider(i);
+      for (std::uint32_t i : map.with_free(smallest)) consider(i);
     } else {
       for (std::size_t i = 0; i < n; ++i)
         if (map.get(i) >= g) consider(i);
@@ -201,9 +193,8 @@ bool ListScheduler::place(int g, const FreeMap& map, Allocation& alloc, bool pre
       if (map.whole(i)) whole_cands_.push_back(static_cast<std::uint32_t>(i));
   }
   const auto better = [&](std::size_t i, std::size_t best) {
-    bool decided = false;
-    const bool r = busy_now_first(i, best, decided);
-    if (decided) return r;
+    if (prefer_busy_now && free_now_.get(i) != free_now_.get(best))
+      return free_now_.get(i) < free_now_.get(best);
     const int cd = cd_busy_[cd_of_[i]], bcd = cd_busy_[cd_of_[best]];
     const int rk = rack_busy_[rack_of_[i]], brk = rack_busy_[rack_of_[best]];
     if (cd != bcd) return pack ? cd > bcd : cd < bcd;
@@ -432,12 +423,14 @@ void ListScheduler::sync_nodes(const ClusterView& view) {
   for (std::size_t i = 0; i < n; ++i) set_node(i, view.nodes[i]);
 }
 
+bool ListScheduler::fits(const FreeMap& map, int gpus) const {
+  return gpus < gpn_ ? map.fits_single(gpus) : map.whole_nodes() >= (gpus + gpn_ - 1) / gpn_;
+}
+
 bool ListScheduler::any_fits_after(std::size_t k, bool sorted, std::size_t q) const {
   for (std::size_t m = k + 1; m < q; ++m) {
     const Cached c = qc_[sorted ? keys_[m].pos : m];
-    if (c.gpus < gpn_ ? free_now_.fits_single(c.gpus)
-                      : free_now_.whole_nodes() >= (c.gpus + gpn_ - 1) / gpn_)
-      return true;
+    if (fits(free_now_, c.gpus)) return true;
   }
   return false;
 }
@@ -479,8 +472,7 @@ void ListScheduler::decide(const ClusterView& view, std::span<const Event> event
       const Cached c = qc_[pos];
       const bool short_job = c.estimate_s > 0 && now_ + c.estimate_s <= shadow;
       const FreeMap& m = !reserved || short_job ? free_now_ : avail_long_;
-      if (c.gpus < gpn_ ? !m.fits_single(c.gpus) : m.whole_nodes() < (c.gpus + gpn_ - 1) / gpn_)
-        continue;
+      if (!fits(m, c.gpus)) continue;
     }
     const JobRequest& j = *queue[pos];
     if (!admitted(j)) continue;

@@ -175,6 +175,8 @@ class ListScheduler final : public Policy {
   void try_preempt(const ClusterView& view, const JobRequest& head, Seconds shadow_s,
                    std::vector<Decision>& out);
   void start(const JobRequest& j, int gpus_chosen, std::vector<Decision>& out);
+  // Whether a job of `gpus` GPUs fits `map` now (one node, or enough whole nodes).
+  bool fits(const FreeMap& map, int gpus) const;
   // Whether some queued job after position k (in scan order) fits the GPUs free now.
   bool any_fits_after(std::size_t k, bool sorted, std::size_t q) const;
 
