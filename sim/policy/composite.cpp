@@ -31,7 +31,6 @@ const ClusterView& CompositePolicy::effective(const ClusterView& view,
 
   std::sort(started_.begin(), started_.end());
   eff_ = view;
-  sync_mirror(view);
   if (!started_.empty()) {
     // The engine's node ids are their indices; other views get an index built once per call.
     bool indexed = false;
@@ -81,8 +80,6 @@ bool CompositePolicy::needs_periodic_rounds() const {
 }
 
 void CompositePolicy::sync_mirror(const ClusterView& view) {
-  if (mirror_synced_) return;
-  mirror_synced_ = true;
   const bool incremental = view.summary.valid && mirror_round_ != 0 &&
                            view.round == mirror_round_ + 1 && nodes_.size() == view.nodes.size();
   mirror_round_ = view.summary.valid ? view.round : 0;
@@ -101,10 +98,9 @@ void CompositePolicy::decide(const ClusterView& view, std::span<const Event> eve
   const std::size_t first = out.size();
   if (scheduler_) scheduler_->decide(view, events, out);
   if (energy_.empty()) return;
-  // The mirror of the nodes that effective() patches follows every round of the engine in
-  // O(changed nodes); a round that skipped it would cost a full copy next time.
-  mirror_synced_ = false;
-  if (view.summary.valid) sync_mirror(view);
+  // The mirror of the nodes that effective() patches follows every round: O(changed nodes) for
+  // the engine's views (a skipped round would cost a full copy next time), a copy otherwise.
+  sync_mirror(view);
   const ClusterView& ev = effective(view, out, first);
   for (auto& p : energy_) p->decide(ev, events, out);
 }

@@ -42,7 +42,6 @@ class CompositePolicy final : public Policy {
   std::vector<NodeView> nodes_;
   std::vector<std::uint32_t> patched_;
   std::uint64_t mirror_round_ = 0;
-  bool mirror_synced_ = false;
   std::vector<const JobRequest*> queue_;
   std::vector<JobId> started_;
   std::vector<std::int32_t> index_of_;
