@@ -67,6 +67,7 @@ struct NodeSummary {
   // Changes whenever a node's id, rack, cooling domain or GPU count changes (never, in the
   // engine: its node set is fixed for a run). 0 = unknown.
   std::uint64_t topology_version = 0;
+  bool operator==(const NodeSummary&) const = default;
 };
 
 inline bool node_idle_on(const NodeView& n) {
