@@ -9,7 +9,7 @@
 #include "engine/engine.hpp"
 #include "physics/dvfs.hpp"
 #include "policy/registry.hpp"
-#include "jobs.hpp"
+#include "helpers.hpp"
 
 using namespace dcsim;
 
@@ -38,18 +38,10 @@ const JobRecord& record(const MemoryRecorder& rec, JobId id) {
   return rec.jobs.front();
 }
 
-double sum_series(const MemoryRecorder& rec, const std::string& name, Seconds dt, Seconds end) {
-  const std::size_t c = rec.column(name);
-  REQUIRE(c != static_cast<std::size_t>(-1));
-  double e = 0;
-  for (std::size_t i = 0; i < rec.rows.size(); ++i) e += rec.rows[i][c] * std::min(dt, end - rec.times[i]);
-  return e;
-}
-
 // The run's energy: series = totals, and job energies are a part of IT energy.
 void check_energy(const MemoryRecorder& rec, const RunSummary& s, const Scenario& sc) {
   const double it_j = s.values.at("it_energy_kwh") * kJoulesPerKwh;
-  CHECK(sum_series(rec, "it_power_w", sc.time.sample_s, sc.time.duration_s) == Approx(it_j).epsilon(1e-9));
+  CHECK(testing::sum_series(rec, "it_power_w", sc.time.sample_s, sc.time.duration_s) == Approx(it_j).epsilon(1e-9));
   CHECK(s.values.at("facility_energy_kwh") == Approx(1.1 * s.values.at("it_energy_kwh")).epsilon(1e-9));
   double jobs_j = 0;
   for (const auto& j : rec.jobs) jobs_j += j.energy_j;

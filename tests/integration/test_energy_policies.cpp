@@ -9,7 +9,7 @@
 
 #include "app/run_scenario.hpp"
 #include "child.hpp"
-#include "jobs.hpp"
+#include "helpers.hpp"
 #include "engine/engine.hpp"
 #include "physics/accelerator_power.hpp"
 #include "physics/node_power.hpp"
@@ -92,11 +92,7 @@ TEST_CASE("with solar and a battery, demand equals the supply at every sample an
   std::vector<Job> jobs;
   for (int i = 0; i < 400; ++i) jobs.push_back(make_job(static_cast<JobId>(i + 1), 1800.0 * i, 8, 5e18));
   const RunSummary s = run_simulation(sc, jobs, *policy, rec, {});
-  const auto col = [&](const char* name) {
-    const std::size_t c = rec.column(name);
-    REQUIRE(c != static_cast<std::size_t>(-1));
-    return c;
-  };
+  const auto col = [&](const char* name) { return testing::column(rec, name); };
   const std::size_t fac = col("facility_power_w"), imp = col("grid_import_only_w"), pv = col("pv_power_w"),
                     wind = col("wind_power_w"), ch = col("battery_charge_w"), dis = col("battery_discharge_w"),
                     cur = col("curtailed_w"), exp = col("grid_export_w"), soc = col("battery_soc");

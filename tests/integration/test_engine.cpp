@@ -8,6 +8,7 @@
 
 #include "app/run_scenario.hpp"
 #include "child.hpp"
+#include "helpers.hpp"
 #include "config/scenario_loader.hpp"
 #include "engine/engine.hpp"
 #include "physics/accelerator_power.hpp"
@@ -54,17 +55,6 @@ Scenario linear_scenario() {
   return sc;
 }
 
-double sum_series(const MemoryRecorder& rec, const std::string& name, Seconds dt, Seconds end) {
-  const std::size_t c = rec.column(name);
-  REQUIRE(c != static_cast<std::size_t>(-1));
-  double e = 0;
-  for (std::size_t i = 0; i < rec.rows.size(); ++i) {
-    const Seconds w = std::min(dt, end - rec.times[i]);
-    e += rec.rows[i][c] * w;
-  }
-  return e;
-}
-
 }  // namespace
 
 TEST_CASE("with intensity 1 and a linear power model, dcsim's IT energy equals SimGrid's host energy plugin",
@@ -100,8 +90,8 @@ TEST_CASE("the series sum to the energy totals and facility energy is IT energy 
   const Seconds end = sc.time.duration_s;
   const double it_j = s.values.at("it_energy_kwh") * kJoulesPerKwh;
   const double fac_j = s.values.at("facility_energy_kwh") * kJoulesPerKwh;
-  const double it_series = sum_series(rec, "it_power_w", sc.time.sample_s, end);
-  const double fac_series = sum_series(rec, "facility_power_w", sc.time.sample_s, end);
+  const double it_series = testing::sum_series(rec, "it_power_w", sc.time.sample_s, end);
+  const double fac_series = testing::sum_series(rec, "facility_power_w", sc.time.sample_s, end);
   REQUIRE(std::abs(it_series - it_j) <= 1e-9 * it_j);
   REQUIRE(std::abs(fac_series - fac_j) <= 1e-9 * fac_j);
   REQUIRE(std::abs(fac_j - 1.25 * it_j) <= 1e-9 * fac_j);

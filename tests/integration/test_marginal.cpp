@@ -9,6 +9,7 @@
 #include "config/scenario_loader.hpp"
 #include "engine/engine.hpp"
 #include "policy/registry.hpp"
+#include "helpers.hpp"
 
 using namespace dcsim;
 
@@ -24,12 +25,6 @@ RunSummary run_idle(const std::string& file, MemoryRecorder& rec, std::vector<Jo
   return run_simulation(sc, jobs, *policy, rec, {});
 }
 
-std::size_t col(const MemoryRecorder& rec, const std::string& name) {
-  const std::size_t c = rec.column(name);
-  REQUIRE(c != static_cast<std::size_t>(-1));
-  return c;
-}
-
 }  // namespace
 
 TEST_CASE("a marginal column of the carbon trace is read, gaps filled by the grid's rule, and accounted",
@@ -37,10 +32,10 @@ TEST_CASE("a marginal column of the carbon trace is read, gaps filled by the gri
   MemoryRecorder rec;
   const RunSummary s = run_idle("marginal-column.yaml", rec);
   REQUIRE(rec.rows.size() == 4);
-  const std::size_t mi = col(rec, "marginal_intensity_g_per_kwh");
-  const std::size_t me = col(rec, "marginal_emissions_rate_kg_per_h");
-  const std::size_t fac = col(rec, "facility_power_w");
-  const std::size_t ci = col(rec, "carbon_intensity_g_per_kwh");
+  const std::size_t mi = testing::column(rec, "marginal_intensity_g_per_kwh");
+  const std::size_t me = testing::column(rec, "marginal_emissions_rate_kg_per_h");
+  const std::size_t fac = testing::column(rec, "facility_power_w");
+  const std::size_t ci = testing::column(rec, "carbon_intensity_g_per_kwh");
   // 700, (empty → interpolated) 600, 500, 900 gCO2e/kWh; the average column stays 300.
   const double moer[] = {700, 600, 500, 900};
   const double p_w = rec.rows[0][fac];  // an idle site: constant facility power, all imported
@@ -61,9 +56,9 @@ TEST_CASE("a run on an EIA file with marginal_estimate writes an hour-of-day mar
   MemoryRecorder rec;
   const RunSummary s = run_idle("marginal-estimate.yaml", rec);
   REQUIRE(rec.rows.size() == 48);
-  const std::size_t mi = col(rec, "marginal_intensity_g_per_kwh");
-  const std::size_t me = col(rec, "marginal_emissions_rate_kg_per_h");
-  const std::size_t imp = col(rec, "grid_import_w");
+  const std::size_t mi = testing::column(rec, "marginal_intensity_g_per_kwh");
+  const std::size_t me = testing::column(rec, "marginal_emissions_rate_kg_per_h");
+  const std::size_t imp = testing::column(rec, "grid_import_w");
   double total_kg = 0;
   bool varies = false;
   for (std::size_t i = 0; i < 48; ++i) {

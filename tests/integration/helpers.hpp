@@ -1,7 +1,13 @@
 #pragma once
-// Hand-made jobs for the integration tests: a profile whose numbers the tests' hand
-// calculations use (shares of the step, power signature, host load).
+// Shared by the integration tests: hand-made jobs (a profile whose numbers the tests' hand
+// calculations use: shares of the step, power signature, host load) and reading a run's series.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+
 #include "model/job.hpp"
+#include "output/recorder.hpp"
 
 namespace dcsim::testing {
 
@@ -29,6 +35,21 @@ inline Job test_job(JobId id, Seconds submit, int gpus, Flops work, const TestPr
   j.profile.utilisation = p.utilisation;
   j.profile.host_load = p.host_load;
   return j;
+}
+
+// The column of a site series in the recorder (the test fails if the run has no such series).
+inline std::size_t column(const MemoryRecorder& rec, const std::string& name) {
+  const std::size_t c = rec.column(name);
+  REQUIRE(c != static_cast<std::size_t>(-1));
+  return c;
+}
+
+// ∫ series dt over the run: every sample covers `dt`, the last one only up to `end`.
+inline double sum_series(const MemoryRecorder& rec, const std::string& name, Seconds dt, Seconds end) {
+  const std::size_t c = column(rec, name);
+  double e = 0;
+  for (std::size_t i = 0; i < rec.rows.size(); ++i) e += rec.rows[i][c] * std::min(dt, end - rec.times[i]);
+  return e;
 }
 
 }  // namespace dcsim::testing
