@@ -32,3 +32,17 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 grep_q() { grep -Eq -- "$1" "$2"; }
+
+# write_failing_sweep DIR: DIR/fail.yaml, a 4-run sweep whose 2 runs on DIR/broken-platform.yaml
+# (a platform file that exists but is not a valid platform) load as scenarios but fail to run.
+write_failing_sweep() {
+  mkdir -p "$1"
+  printf 'nodes: 3\n' >"$1/broken-platform.yaml"
+  cat >"$1/fail.yaml" <<YAML
+name: with-a-failure
+base: $src/tests/fixtures/sweeps/tiny-scenario.yaml
+grid:
+  site.platform: [$src/platforms/sites/quickstart-h200.yaml, $1/broken-platform.yaml]
+  site.cooling.pue: [1.1, 1.3]
+YAML
+}

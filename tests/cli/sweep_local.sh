@@ -55,15 +55,7 @@ check "rest: index with 8 completed runs" $py "$check_py" index "$tmp/a" 8 cooli
 
 # ---- a failing run: a grid value the scenario loader accepts but the run refuses (a platform
 # file that exists but is not a valid platform)
-mkdir -p "$tmp/f"
-printf 'nodes: 3\n' >"$tmp/f/broken-platform.yaml"
-cat >"$tmp/f/fail.yaml" <<YAML
-name: with-a-failure
-base: $src/tests/fixtures/sweeps/tiny-scenario.yaml
-grid:
-  site.platform: [$src/platforms/sites/quickstart-h200.yaml, $tmp/f/broken-platform.yaml]
-  site.cooling.pue: [1.1, 1.3]
-YAML
+write_failing_sweep "$tmp/f"
 "$dcsim" sweep "$tmp/f/fail.yaml" -o "$tmp/f/out" --jobs 2 >"$tmp/f.out" 2>"$tmp/f.err"
 rc=$?
 check "failing run: exit code 1" test $rc -eq 1

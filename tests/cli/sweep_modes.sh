@@ -43,15 +43,7 @@ check "mpi: identical data per run id as local" $py "$check_py" same "$tmp/local
 
 # A failing run under MPI: rank 0 learns of it from the other rank's marker, does not wait for
 # it forever, writes the index and exits 1.
-mkdir -p "$tmp/f"
-printf 'nodes: 3\n' >"$tmp/f/broken-platform.yaml"
-cat >"$tmp/f/fail.yaml" <<YAML
-name: with-a-failure
-base: $src/tests/fixtures/sweeps/tiny-scenario.yaml
-grid:
-  site.platform: [$src/platforms/sites/quickstart-h200.yaml, $tmp/f/broken-platform.yaml]
-  site.cooling.pue: [1.1, 1.3]
-YAML
+write_failing_sweep "$tmp/f"
 timeout 120 mpirun --allow-run-as-root --oversubscribe -n 2 "$dcsim" sweep "$tmp/f/fail.yaml" -o "$tmp/f/out" \
   >"$tmp/mpi-f.out" 2>"$tmp/mpi-f.err"
 rc=$?
