@@ -1,20 +1,11 @@
 #include "app/sweep_progress.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
 
 namespace dcsim {
 
 SweepProgress::SweepProgress(std::string label, bool enabled, std::FILE* out)
-    : label_(std::move(label)), enabled_(enabled), tty_(isatty(fileno(out)) != 0), out_(out),
-      start_(Clock::now()), last_(start_ - std::chrono::hours(1)), interval_s_(tty_ ? 0.25 : 10.0) {}
-
-double SweepProgress::elapsed_s() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-
-bool SweepProgress::due() const {
-  return enabled_ && std::chrono::duration<double>(Clock::now() - last_).count() >= interval_s_;
-}
+    : label_(std::move(label)), line_(enabled, out, /*due_at_start=*/true) {}
 
 std::string SweepProgress::format_duration(double s) {
   char b[64];
@@ -41,26 +32,10 @@ std::string SweepProgress::format_line(const std::string& label, const SweepCoun
   return b;
 }
 
-void SweepProgress::draw(const SweepCounts& c) {
-  if (!enabled_) return;
-  last_ = Clock::now();
-  const std::string line = format_line(label_, c, elapsed_s());
-  if (tty_) std::fprintf(out_, "\r%-100s", line.c_str());
-  else std::fprintf(out_, "%s\n", line.c_str());
-  std::fflush(out_);
-  drawn_ = true;
-}
+void SweepProgress::draw(const SweepCounts& c) { line_.show(format_line(label_, c, elapsed_s()), kWidth); }
 
-void SweepProgress::message(const std::string& line) {
-  if (tty_ && drawn_) std::fprintf(out_, "\r%100s\r", "");
-  std::fprintf(out_, "%s\n", line.c_str());
-  std::fflush(out_);
-  if (tty_) last_ = Clock::now() - std::chrono::hours(1);  // redraw the line at the next chance
-}
+void SweepProgress::message(const std::string& line) { line_.message(line, kWidth); }
 
-void SweepProgress::done() {
-  if (enabled_ && drawn_ && tty_) std::fprintf(out_, "\r%100s\r", "");
-  std::fflush(out_);
-}
+void SweepProgress::done() { line_.clear(kWidth); }
 
 }  // namespace dcsim

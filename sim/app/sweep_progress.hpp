@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <string>
 
+#include "app/progress.hpp"
+
 namespace dcsim {
 
 struct SweepCounts {
@@ -23,27 +25,22 @@ class SweepProgress {
  public:
   SweepProgress(std::string label, bool enabled, std::FILE* out = stderr);
   // True when a line is due (the caller may then gather counts and call draw()).
-  bool due() const;
+  bool due() const { return line_.due(); }
   void draw(const SweepCounts& c);
   // A message on its own line (a failed run), printed even when the line is not due; clears a
   // line drawn in place first. Printed when progress is disabled too.
   void message(const std::string& line);
   void done();
-  double elapsed_s() const;
+  double elapsed_s() const { return line_.elapsed_s(); }
 
   // "3 s", "4 min 05 s", "2 h 10 min"
   static std::string format_duration(double s);
   static std::string format_line(const std::string& label, const SweepCounts& c, double elapsed_s);
 
  private:
-  using Clock = std::chrono::steady_clock;
+  static constexpr int kWidth = 100;  // columns a line drawn in place is padded / cleared to
   std::string label_;
-  bool enabled_;
-  bool tty_;
-  std::FILE* out_;
-  Clock::time_point start_, last_;
-  double interval_s_;
-  bool drawn_ = false;
+  StatusLine line_;
 };
 
 }  // namespace dcsim
