@@ -57,6 +57,7 @@ void move_errors(YamlDoc& doc, DiagnosticSink& errors) {
 struct CatalogueBuild {
   PlatformCatalogue cat;
   std::map<std::string, YamlPos> node_accelerator_pos;
+  std::map<std::string, YamlPos> node_power_limit_pos;
 };
 
 AcceleratorSpec parse_accelerator(const std::string& name, YamlMap m) {
@@ -85,8 +86,13 @@ AcceleratorSpec parse_accelerator(const std::string& name, YamlMap m) {
   a.idle_power_w = m.required_number("idle_power_w", kNonNeg);
   a.power_limit_min_w = m.number("power_limit_min_w", a.idle_power_w, kNonNeg);
   a.power_limit_max_w = m.number("power_limit_max_w", a.tdp_w, kPos);
+  a.default_power_limit_w = m.number("default_power_limit_w", a.tdp_w, kPos);
   a.pstate_transition_s = m.number("pstate_transition_s", 0, kNonNeg);
   a.pstate_transition_j = m.number("pstate_transition_j", 0, kNonNeg);
+  if (m.has("pstate_transition_j") && a.pstate_transition_j > 0 && a.pstate_transition_s <= 0)
+    m.error("expected pstate_transition_s > 0 with a transition energy (the energy is drawn over the "
+            "transition's latency), got " + fmt(a.pstate_transition_s),
+            "pstate_transition_s");
   a.utilisation_exponent =
       m.number("utilisation_exponent", 1.0, {.min = 0, .max = 2, .min_exclusive = true});
   a.source = m.required_string("source");
@@ -107,6 +113,10 @@ AcceleratorSpec parse_accelerator(const std::string& name, YamlMap m) {
     m.error("expected power_limit_min_w <= power_limit_max_w (" + fmt(a.power_limit_max_w) +
                 " W), got " + fmt(a.power_limit_min_w),
             m.has("power_limit_min_w") ? "power_limit_min_w" : "power_limit_max_w");
+  else if (a.default_power_limit_w < a.power_limit_min_w || a.default_power_limit_w > a.power_limit_max_w)
+    m.error("expected default_power_limit_w within the allowed range [" + fmt(a.power_limit_min_w) + ", " +
+                fmt(a.power_limit_max_w) + "] W, got " + fmt(a.default_power_limit_w),
+            m.has("default_power_limit_w") ? "default_power_limit_w" : "tdp_w");
 
   if (!m.has("pstates")) {
     m.accept("pstates");
@@ -181,6 +191,8 @@ NodeSpec parse_node(const std::string& name, YamlMap m, CatalogueBuild& b) {
   n.boot_power_w = m.number("boot_power_w", 0, kNonNeg);
   n.shutdown_s = m.number("shutdown_s", 0, kNonNeg);
   n.shutdown_power_w = m.number("shutdown_power_w", 0, kNonNeg);
+  n.power_limit_w = m.number("power_limit_w", 0, kPos);
+  if (m.has("power_limit_w")) b.node_power_limit_pos[name] = m.key_pos("power_limit_w");
   n.source = m.required_string("source");
   if (m.has("host_idle_w") && m.has("host_busy_w") && n.host_busy_w < n.host_idle_w)
     m.error("expected host_busy_w >= host_idle_w (" + fmt(n.host_idle_w) + " W), got " +
@@ -250,6 +262,17 @@ void load_file_into(const std::string& path, CatalogueBuild& b, DiagnosticSink& 
 
 void check_references(const CatalogueBuild& b, DiagnosticSink& errors) {
   for (const auto& [name, n] : b.cat.node_types) {
+    if (auto a = b.cat.accelerators.find(n.accelerator); a != b.cat.accelerators.end() && n.power_limit_w > 0) {
+      const AcceleratorSpec& acc = a->second;
+      if (n.power_limit_w < acc.power_limit_min_w || n.power_limit_w > acc.power_limit_max_w) {
+        YamlPos p;
+        if (auto it = b.node_power_limit_pos.find(name); it != b.node_power_limit_pos.end()) p = it->second;
+        errors.add(Diagnostic{p.file, p.line, p.column, p.key_path,
+                              "expected a power limit within " + n.accelerator + "'s allowed range [" +
+                                  fmt(acc.power_limit_min_w) + ", " + fmt(acc.power_limit_max_w) + "] W, got " +
+                                  fmt(n.power_limit_w)});
+      }
+    }
     if (n.accelerator.empty() || b.cat.accelerators.count(n.accelerator)) continue;
     YamlPos p;
     if (auto it = b.node_accelerator_pos.find(name); it != b.node_accelerator_pos.end()) p = it->second;

@@ -1,8 +1,10 @@
 #pragma once
 // The engine: runs one Scenario on SimGrid (S4U). The only module that includes SimGrid; its
-// types never appear in this header.
+// types never appear in this header. Its parts: engine/executor.hpp (the kernel interface, with
+// the SimGrid and the fake executor), engine/core.hpp (the run's logic: state, decisions, node
+// power, report), engine/site_account.hpp (site power, supply, carbon).
 //
-// Time is SimGrid's, power is ours (ARCHITECTURE.md): SimGrid decides when executions end
+// Time is SimGrid's, power is ours (docs/ARCHITECTURE.md): SimGrid decides when executions end
 // (host speed per p-state gives DVFS timing), physics decides how many watts each component
 // draws; energy is integrated on every change and sampled as interval averages.
 #include <atomic>
@@ -18,6 +20,10 @@
 
 namespace dcsim {
 
+// Which discrete-event kernel runs the engine's logic: SimGrid (every run), or the fake executor
+// (unit tests of the logic; no network: transfers take no time; engine/fake_executor.hpp).
+enum class ExecutorKind { simgrid, fake };
+
 struct RunOptions {
   // Called from the simulation every few hundred controller steps with the simulated time and
   // the fraction done; the caller throttles its output by wall-clock time.
@@ -31,6 +37,7 @@ struct RunOptions {
   bool simgrid_energy_plugin = false;
   // Provenance: input file → sha256, written into the result file.
   std::map<std::string, std::string> input_checksums;
+  ExecutorKind executor = ExecutorKind::simgrid;
 };
 
 class RunInterrupted : public std::runtime_error {

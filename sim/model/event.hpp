@@ -1,6 +1,8 @@
 #pragma once
 // The closed sets of events (engine → policy) and decisions (policy → engine). Handled with
 // std::visit, so adding a kind breaks the build wherever it is not handled.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -52,16 +54,27 @@ struct ResizeJob {
 struct RejectJob { JobId job; std::string reason; };
 struct SetPState { NodeId node; int pstate; };  // 0 = fastest
 enum class CapScope { device, node, rack, site };
+// What a site cap limits: the facility's power (IT + cooling + losses + fixed loads, the
+// default) or the IT power alone.
+enum class CapBasis { facility, it };
+// A power limit. device: the enforced limit of every accelerator of node `id` (of every node
+// when `id` is empty), replacing the node type's default limit, brought into the device's
+// allowed range; node: the node's total; rack: the rack's total (`id` = rack); site: the site's
+// total (`id` ignored), on `basis`. Rack and site budgets go to busy accelerators by
+// water-filling (physics/power_budget.hpp); idle nodes keep their idle power.
 struct SetPowerCap {
   CapScope scope;
-  std::uint32_t id;   // node or rack id; ignored for site
-  Watts cap_w;        // <= 0 removes the cap
+  std::optional<std::uint32_t> id;  // node or rack id; empty = all nodes (device), ignored for site
+  Watts cap_w;                      // <= 0 removes the cap
+  CapBasis basis = CapBasis::facility;  // site scope only
 };
 struct PowerOff { NodeId node; };
 struct PowerOn { NodeId node; };
 struct WakeAt { Seconds at; };      // call decide() again at this time
-// Battery set-point: > 0 charge from grid/surplus, < 0 discharge to the site, 0 idle/auto.
-struct SetBatteryMode { int mode; };  // -1 discharge, 0 auto (self-consumption), +1 charge
+// Battery set-point: charge (from the surplus, then the grid, at full power), discharge (to the
+// site's load), or automatic (self-consumption: charge from surplus, discharge into deficits).
+enum class BatteryMode : std::int8_t { discharge = -1, automatic = 0, charge = 1 };
+struct SetBatteryMode { BatteryMode mode; };
 
 using Decision = std::variant<StartJob, PreemptJob, RejectJob, SetPState, SetPowerCap, PowerOff,
                               PowerOn, WakeAt, SetBatteryMode, ResizeJob>;

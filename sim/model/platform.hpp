@@ -27,7 +27,8 @@ struct AcceleratorSpec {
   Watts tdp_w = 0;
   Watts idle_power_w = 0;
   Watts power_limit_min_w = 0;
-  Watts power_limit_max_w = 0;              // default power limit = max unless set
+  Watts power_limit_max_w = 0;
+  Watts default_power_limit_w = 0;          // enforced limit out of the box (0 = tdp_w)
   std::vector<PState> pstates;              // descending frequency
   Seconds pstate_transition_s = 0;          // latency of one p-state switch
   Joules pstate_transition_j = 0;           // energy of one p-state switch
@@ -57,6 +58,9 @@ struct NodeSpec {
   Watts boot_power_w = 0;          // average draw while booting
   Seconds shutdown_s = 0;
   Watts shutdown_power_w = 0;
+  // Enforced power limit of each accelerator (W); 0 = the accelerator's default power limit.
+  // Within the accelerator's allowed range [power_limit_min_w, power_limit_max_w].
+  Watts power_limit_w = 0;
   std::string description;         // host CPUs, memory, NICs (free text, for `dcsim describe`)
   std::string source;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace dcsim {
@@ -11,6 +12,10 @@ AcceleratorPower::AcceleratorPower(const AcceleratorSpec& spec)
       tdp_w_(spec.tdp_w),
       limit_min_w_(spec.power_limit_min_w),
       limit_max_w_(spec.power_limit_max_w > 0 ? spec.power_limit_max_w : spec.tdp_w),
+      // A hand-built spec without TDP or limits has no power limit (the loader requires tdp_w).
+      default_limit_w_(limit_max_w_ > 0 ? std::clamp(spec.default_power_limit_w > 0 ? spec.default_power_limit_w : spec.tdp_w,
+                                                     std::min(limit_min_w_, limit_max_w_), limit_max_w_)
+                                        : std::numeric_limits<double>::infinity()),
       alpha_(spec.utilisation_exponent > 0 ? spec.utilisation_exponent : 1.0),
       transition_s_(spec.pstate_transition_s),
       transition_j_(spec.pstate_transition_j) {

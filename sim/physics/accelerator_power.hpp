@@ -8,8 +8,10 @@
 //     I  intensity  in [0, ∞)    (1 = a dense bf16 GEMM; memory copy ≈ 0.39 on the H200)
 //     α  AcceleratorSpec::utilisation_exponent (default 1: linear, as SimGrid's host energy
 //        plugin, so both accountings agree for intensity 1)
-//   Power capping: the device's power manager lowers the clock until P ≤ cap. We pick the
-//   fastest p-state (lowest index) with P(p, u, I) ≤ cap; if none fits, the slowest one.
+//   Power limit: the device's power manager lowers the clock until P ≤ limit (always on: the
+//   default limit is TDP unless the catalogue gives default_power_limit_w; the engine applies
+//   it to every job, engine/node_power.cpp). We pick the fastest p-state (lowest index) with
+//   P(p, u, I) ≤ limit; if none fits, the slowest one.
 //   P_full is non-increasing with the index (validated by the loader), so this is a binary
 //   search: O(log n), no allocation.
 //
@@ -38,6 +40,11 @@ class AcceleratorPower {  // built once per accelerator type
   Megahertz freq_mhz(int pstate) const { return freq_mhz_[clamp_index(pstate)]; }
   Megahertz max_freq_mhz() const { return freq_mhz_.front(); }
   Watts full_power_w(int pstate) const { return full_w_[clamp_index(pstate)]; }
+  Watts limit_min_w() const { return limit_min_w_; }
+  Watts limit_max_w() const { return limit_max_w_; }
+  // The power limit a device enforces out of the box (AcceleratorSpec::default_power_limit_w,
+  // else TDP), within [min, max].
+  Watts default_limit_w() const { return default_limit_w_; }
   Seconds transition_s() const { return transition_s_; }
   Joules transition_j() const { return transition_j_; }
 
@@ -65,6 +72,7 @@ class AcceleratorPower {  // built once per accelerator type
   Watts tdp_w_ = 0;
   Watts limit_min_w_ = 0;
   Watts limit_max_w_ = 0;
+  Watts default_limit_w_ = 0;
   double alpha_ = 1.0;
   Seconds transition_s_ = 0;
   Joules transition_j_ = 0;

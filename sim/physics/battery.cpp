@@ -13,6 +13,7 @@ Battery::Battery(const BatterySpec& spec)
   spec_.soc_min = std::clamp(spec_.soc_min, 0.0, 1.0);
   spec_.soc_max = std::clamp(spec_.soc_max, spec_.soc_min, 1.0);
   stored_j_ = std::clamp(spec_.soc_initial, spec_.soc_min, spec_.soc_max) * nominal_j_;
+  clean_j_ = 0;  // the initial charge is counted as not carbon-free (conservative)
 }
 
 Watts Battery::max_discharge_w(Seconds dt_s) const {
@@ -27,20 +28,24 @@ Watts Battery::max_charge_w(Seconds dt_s) const {
   return std::min(power_max_w_, room / (spec_.charge_efficiency * dt_s));
 }
 
-Battery::Step Battery::step(Seconds dt_s, Watts requested_w) {
+Battery::Step Battery::step(Seconds dt_s, Watts requested_w, double charge_clean_share) {
   Step r;
   if (dt_s <= 0) return r;
+  const double cf_before = clean_fraction();
   if (requested_w > 0) {
     const Watts p = std::min(requested_w, max_discharge_w(dt_s));
     const Joules out = p * dt_s / spec_.discharge_efficiency;
     stored_j_ = std::max(stored_j_ - out, spec_.soc_min * capacity_j());
+    clean_j_ = cf_before * stored_j_;
     throughput_j_ += out;
     r.power_w = p;
     r.loss_j = out - p * dt_s;
   } else if (requested_w < 0) {
     const Watts p = std::min(-requested_w, max_charge_w(dt_s));
     const Joules in = p * dt_s * spec_.charge_efficiency;
+    const Joules before = stored_j_;
     stored_j_ = std::min(stored_j_ + in, spec_.soc_max * capacity_j());
+    clean_j_ += (stored_j_ - before) * std::clamp(charge_clean_share, 0.0, 1.0);
     throughput_j_ += in;
     r.power_w = -p;
     r.loss_j = p * dt_s - in;
@@ -50,8 +55,10 @@ Battery::Step Battery::step(Seconds dt_s, Watts requested_w) {
   const Joules top = spec_.soc_max * capacity_j();
   if (stored_j_ > top) {
     r.loss_j += stored_j_ - top;
+    clean_j_ *= top / stored_j_;
     stored_j_ = top;
   }
+  clean_j_ = std::clamp(clean_j_, 0.0, stored_j_);
   return r;
 }
 

@@ -13,6 +13,13 @@
 //   loss = the difference between bus energy and storage change (≥ 0).
 // Capacity fades after each step; if the faded capacity puts E above soc_max·C, the excess is
 // dropped (counted as fade loss), so the bounds hold after every step.
+// Carbon-free content (24/7 CFE through storage): the stored energy E holds a carbon-free part
+// E_cf (a well-mixed store). Charging with a carbon-free share s adds η_c·P·dt·s to E_cf;
+// discharging removes the same fraction E_cf/E of what it takes from E, so energy leaving the
+// battery carries the carbon-free share of the energy that charged it, and losses reduce both
+// parts in proportion. Source: EnergyTag, "Granular Certificate Scheme Standard" v2 (2023),
+// storage: certificates of charging energy are carried to discharge, losses cancelled pro rata;
+// Google, "24/7 Carbon-Free Energy: Methodologies and Metrics" (2021), hourly matching.
 // Defaults (model/specs.hpp BatterySpec): η_c = η_d = 0.94 (round trip 0.88), SoC 0.1–0.9,
 // 5,000 cycles to 80 % health, 1 %/year calendar fade.
 // Sources: linear cycle + calendar fade is the "energy throughput" degradation model used in
@@ -33,12 +40,15 @@ class Battery {
     Joules loss_j = 0;   // conversion (and fade) losses during the step
   };
   // Advances dt_s seconds at the requested bus power (see the equations above).
-  Step step(Seconds dt_s, Watts requested_w);
+  // charge_clean_share: carbon-free share of the energy charged during the step (0..1).
+  Step step(Seconds dt_s, Watts requested_w, double charge_clean_share = 0.0);
 
   Joules stored_j() const { return stored_j_; }
   Joules nominal_capacity_j() const { return nominal_j_; }
   Joules capacity_j() const { return health_ * nominal_j_; }
   double soc() const { return capacity_j() > 0 ? stored_j_ / capacity_j() : 0.0; }
+  // Carbon-free share of the stored energy (0 when empty): what a discharge now carries.
+  double clean_fraction() const { return stored_j_ > 0 ? clean_j_ / stored_j_ : 0.0; }
   double health() const { return health_; }
   double equivalent_full_cycles() const {
     return nominal_j_ > 0 ? throughput_j_ / (2 * nominal_j_) : 0.0;
@@ -55,6 +65,7 @@ class Battery {
   Joules nominal_j_ = 0;
   Watts power_max_w_ = 0;
   Joules stored_j_ = 0;
+  Joules clean_j_ = 0;  // carbon-free part of stored_j_
   Joules throughput_j_ = 0;
   Seconds age_s_ = 0;
   double health_ = 1;

@@ -178,7 +178,9 @@ void FollowGeneration::decide(const ClusterView& view, std::span<const Event>,
 void BatteryArbitrage::decide(const ClusterView& view, std::span<const Event>,
                               std::vector<Decision>& out) {
   const double c = carbon_ahead(view, opt_.lookahead_s);
-  const int mode = c < opt_.charge_below_gco2 ? 1 : c > opt_.discharge_above_gco2 ? -1 : 0;
+  const BatteryMode mode = c < opt_.charge_below_gco2      ? BatteryMode::charge
+                           : c > opt_.discharge_above_gco2 ? BatteryMode::discharge
+                                                           : BatteryMode::automatic;
   if (mode != last_mode_) {
     emit(out, SetBatteryMode{mode});
     last_mode_ = mode;

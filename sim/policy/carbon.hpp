@@ -43,6 +43,7 @@
 // computing for datacenters", IEEE Trans. Power Systems 2022.
 //
 // No forecast at all (empty function): the gates admit everything.
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -157,7 +158,7 @@ class BatteryArbitrage final : public Policy {
 
  private:
   BatteryArbitrageOptions opt_;
-  int last_mode_ = 2;  // none sent yet
+  std::optional<BatteryMode> last_mode_;  // none sent yet
 };
 
 struct SuspendOptions {

@@ -16,8 +16,10 @@ struct TestProfile {
   double intensity = 0.6, utilisation = 0.95, host_load = 0.3, mfu = 0.4;
 };
 
-// The whole step is one SimGrid execution at f_max (no memory or I/O share).
-inline constexpr TestProfile kComputeBound{1.0, 0.0, 0.0, 0.8, 1.0, 0.3, 0.4};
+// The whole step is one SimGrid execution at f_max (no memory or I/O share). Intensity 0.6 keeps
+// it under the H200's 700 W power limit at the fastest p-state (130 + 0.6·(1038.2 − 130) = 675 W),
+// so hand calculations at f_max hold.
+inline constexpr TestProfile kComputeBound{1.0, 0.0, 0.0, 0.6, 1.0, 0.3, 0.4};
 
 inline Job test_job(JobId id, Seconds submit, int gpus, Flops work, const TestProfile& p = {}) {
   Job j;

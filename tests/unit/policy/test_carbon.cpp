@@ -221,21 +221,21 @@ TEST_CASE("battery-arbitrage charges when clean, discharges when dirty, and send
   };
   auto m = mode(100);
   REQUIRE(m.size() == 1);
-  CHECK(m[0].mode == 1);
+  CHECK(m[0].mode == BatteryMode::charge);
   CHECK(mode(120).empty());
   m = mode(200);
   REQUIRE(m.size() == 1);
-  CHECK(m[0].mode == 0);
+  CHECK(m[0].mode == BatteryMode::automatic);
   m = mode(400);
   REQUIRE(m.size() == 1);
-  CHECK(m[0].mode == -1);
+  CHECK(m[0].mode == BatteryMode::discharge);
   SECTION("without a forecast it uses the current intensity") {
     ViewBuilder b;
     b.nodes(1);
     b.base().carbon_now_gco2_per_kwh = 100;
     const auto r = only<SetBatteryMode>(p.decide(b.view(), {}));
     REQUIRE(r.size() == 1);
-    CHECK(r[0].mode == 1);
+    CHECK(r[0].mode == BatteryMode::charge);
   }
 }
 

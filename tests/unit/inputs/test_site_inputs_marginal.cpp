@@ -1,4 +1,4 @@
-// The marginal-intensity input of a site (engine/site_inputs): read from a column with the grid's
+// The marginal-intensity input of a site (inputs/site_inputs): read from a column with the grid's
 // fault rules, or estimated from the carbon file's fuel mix; bad files are InputErrors naming
 // the file and the column.
 #include <catch2/catch.hpp>
@@ -6,7 +6,7 @@
 #include "config/scenario_loader.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
-#include "engine/site_inputs.hpp"
+#include "inputs/site_inputs.hpp"
 
 using namespace dcsim;
 

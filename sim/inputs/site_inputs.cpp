@@ -5,7 +5,7 @@
 // aligns calendar years, fills gaps by the scenario's rule and reports what it did). The engine
 // holds each value over its step (hourly data: one value per hour), which keeps energy and
 // emissions exactly integrable; forecasts use the series' exact means over a window.
-#include "engine/site_inputs.hpp"
+#include "inputs/site_inputs.hpp"
 
 #include <cmath>
 #include <functional>

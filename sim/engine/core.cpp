@@ -1,0 +1,536 @@
+// The engine's step: completions, arrivals, timers, policy rounds, the span's end and the drain;
+// the job state machine (submit → queue → run → finish) and the node state machine.
+//
+// DVFS timing: a job's time at frequency f is T0·(c·f_max/f + m + io) (physics/dvfs.hpp). The
+// compute part c runs as the executor's compute part, whose speed follows the node's p-state, so
+// a p-state change mid-run slows it exactly; the memory and I/O parts m + io (and checkpoint
+// overhead, restart cost) are the work item's tail, which no frequency change affects.
+//
+// The drain (time.drain, scenarios/README.md): after the span's end no job is submitted and no
+// queued job starts (the policies see an empty queue); jobs running at the end continue until
+// they finish or the drain's time is up, whichever comes first; the run, its series and its
+// totals end then. Queued jobs are reported unfinished ("queued at the end of the simulated
+// span"), jobs still running when the drain ends "running at the end of the drain".
+#include "engine/core.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "physics/dvfs.hpp"
+#include "physics/node_power.hpp"
+
+namespace dcsim::engine {
+
+RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Recorder& rec,
+                 const RunOptions& opt, const SiteTopology& topo, SiteInputs& inputs, Executor& exec)
+    : sc_(sc), policy_(policy), rec_(rec), opt_(opt), topo_(topo), inputs_(inputs), exec_(exec), cal_(sc.time.start) {
+  end_s_ = sc.time.duration_s > 0 ? sc.time.duration_s : cal_.span_of_years(static_cast<int>(sc.time.years));
+  drain_s_ = std::max(0.0, sc.time.drain_s);
+  jobs_.reserve(jobs.size());
+  for (auto& j : jobs) {
+    JobRt r;
+    r.job = std::move(j);
+    jobs_.push_back(std::move(r));
+  }
+  jobs.clear();
+  jobs.shrink_to_fit();  // the caller's (moved-from) stream is not needed any more
+  const auto by_submit = [](const JobRt& a, const JobRt& b) { return a.job.request.submit_s < b.job.request.submit_s; };
+  if (!std::is_sorted(jobs_.begin(), jobs_.end(), by_submit)) std::stable_sort(jobs_.begin(), jobs_.end(), by_submit);
+  for (std::uint32_t i = 0; i < jobs_.size(); ++i) index_of_[jobs_[i].job.request.id] = i;
+  if (index_of_.size() != jobs_.size()) throw InputError(Diagnostic{sc.file, 0, 0, "workload", "job ids are not unique"});
+  for (std::uint32_t i = 0; i < jobs_.size(); ++i) {
+    for (JobId d : jobs_[i].job.request.depends_on) {
+      auto it = index_of_.find(d);
+      if (it == index_of_.end())
+        throw InputError(Diagnostic{sc.file, 0, 0, "workload",
+                                    "job " + std::to_string(jobs_[i].job.request.id) + " depends on unknown job " +
+                                        std::to_string(d)});
+      jobs_[it->second].dependents.push_back(i);
+      ++jobs_[i].deps_left;
+    }
+  }
+  build_nodes();
+  const bool marginal = inputs_.marginal_gco2_per_kwh != nullptr;
+  site_ = std::make_unique<SiteAccount>(sc.site, design_it_w_, sc.time.sample_s, marginal,
+                                        [this](Seconds t, const std::vector<double>& row) {
+                                          rec_.append_sample(t, row);
+                                          const Seconds end = std::min(t + sc_.time.sample_s, run_end());
+                                          if (rack_avg_) {
+                                            entity_row_.resize(rack_avg_->size());
+                                            rack_avg_->emit(t, end, entity_row_);
+                                            rec_.append_entity_sample("rack", t, entity_row_);
+                                          }
+                                          if (node_avg_) {
+                                            entity_row_.resize(node_avg_->size());
+                                            node_avg_->emit(t, end, entity_row_);
+                                            rec_.append_entity_sample("node", t, entity_row_);
+                                          }
+                                        });
+  const Calendar* cal = &cal_;
+  hour_fn_ = [cal](Seconds t) { return cal->hour_of_day(t); };
+}
+
+void RunCore::build_nodes() {
+  const PlatformSpec& ps = sc_.site.platform;
+  std::map<std::string, std::size_t> type_index;
+  for (const auto& [name, nt] : ps.node_types) {
+    node_types_.push_back(&nt);
+    accel_power_.push_back(std::make_unique<AcceleratorPower>(ps.accelerators.at(nt.accelerator)));
+    type_index[name] = node_types_.size() - 1;
+  }
+  const std::size_t n = topo_.node_count();
+  if (n == 0) throw InputError(Diagnostic{sc_.file, 0, 0, "site.platform", "expected at least one node, got none"});
+  nodes_.resize(n);
+  views_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t ti = type_index.at(topo_.node_type(static_cast<NodeId>(i)));
+    NodeRt& nd = nodes_[i];
+    nd.type = ti;
+    nd.spec = node_types_[ti];
+    nd.acc = &ps.accelerators.at(nd.spec->accelerator);
+    nd.power = accel_power_[ti].get();
+    nd.type_limit_w = nd.power->clamp_cap_w(nd.spec->power_limit_w > 0 ? nd.spec->power_limit_w
+                                                                        : nd.power->default_limit_w());
+    nd.device_limit_w = nd.type_limit_w;
+    NodeView& v = views_[i];
+    v.id = static_cast<NodeId>(i);
+    v.rack = topo_.rack_of(static_cast<NodeId>(i));
+    v.cooling_domain = topo_.cooling_domain_of(static_cast<NodeId>(i));
+    v.state = NodeState::on;
+    v.gpus_total = nd.spec->accelerators_per_node;
+    v.gpus_free = v.gpus_total;
+    v.pstate_count = nd.power->pstate_count();  // the governors need the table length
+    gpus_total_ += v.gpus_total;
+    gpus_per_node_ = std::max(gpus_per_node_, v.gpus_total);
+    design_it_w_ += nd.spec->accelerators_per_node * nd.acc->tdp_w + nd.spec->host_busy_w + nd.spec->nic_w +
+                    nd.spec->fan_max_w;
+  }
+  rack_groups_.resize(topo_.rack_count());
+  gpus_free_ = gpus_total_;
+  gpus_on_ = gpus_total_;
+  nodes_on_ = static_cast<int>(n);
+  node_summary_ = summarise(views_);
+  node_summary_.topology_version = 1;  // the node set is fixed for the run
+  idle_pos_.assign(n, -1);
+  dirty_flag_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (node_idle_on(views_[i])) {
+      idle_pos_[i] = static_cast<std::int32_t>(idle_nodes_.size());
+      idle_nodes_.push_back(static_cast<std::uint32_t>(i));
+    }
+}
+
+void RunCore::begin_entities() {
+  if (sc_.output.per_rack && topo_.rack_count() > 0) {
+    rack_avg_ = std::make_unique<EntityAverager>(topo_.rack_count(), 0.0);
+    rack_power_.assign(topo_.rack_count(), 0.0);
+    std::vector<std::int64_t> ids(topo_.rack_count());
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+    rec_.begin_entities("rack", ids, {{"rack_it_power_w", "W", "IT power of the rack (nodes incl. booting/off)"}});
+  }
+  if (sc_.output.per_node) {
+    node_avg_ = std::make_unique<EntityAverager>(nodes_.size(), 0.0);
+    std::vector<std::int64_t> ids(nodes_.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+    rec_.begin_entities("node", ids, {{"node_power_w", "W", "power of the node (accelerators + host)"}});
+  }
+}
+
+// Every change of a node's view goes between these two (node_changing before, node_changed
+// after): the summary, the list of idle nodes and the list of nodes changed since the last round
+// stay exact, in O(1).
+void RunCore::node_changing(std::size_t n) { add_to_summary(node_summary_, views_[n], -1); }
+void RunCore::node_changed(std::size_t n) {
+  const NodeView& v = views_[n];
+  add_to_summary(node_summary_, v, +1);
+  const bool idle = node_idle_on(v);
+  std::int32_t& pos = idle_pos_[n];
+  if (idle && pos < 0) {
+    pos = static_cast<std::int32_t>(idle_nodes_.size());
+    idle_nodes_.push_back(static_cast<std::uint32_t>(n));
+  } else if (!idle && pos >= 0) {
+    const std::uint32_t last = idle_nodes_.back();
+    idle_nodes_[static_cast<std::size_t>(pos)] = last;
+    idle_pos_[last] = pos;
+    idle_nodes_.pop_back();
+    pos = -1;
+  }
+  if (!dirty_flag_[n]) {
+    dirty_flag_[n] = 1;
+    dirty_nodes_.push_back(static_cast<std::uint32_t>(n));
+  }
+}
+
+Seconds RunCore::run_end() const { return end_s_ + drain_s_; }
+
+// ---------------------------------------------------------------------------------- the step
+Seconds RunCore::step(Seconds now, std::span<const WorkHandle> done) {
+  if (finished_) return kStop;
+  if (steps_ == 0) setup();
+  ++steps_;
+  if (opt_.stop && opt_.stop->load(std::memory_order_relaxed)) {
+    interrupted_ = true;
+    finalize(std::min(now, run_end()));
+    return kStop;
+  }
+  site_->integrate_to(std::min(now, run_end()));
+  // 1. completions
+  for (const WorkHandle& h : done)
+    if (h.job < jobs_.size() && jobs_[h.job].state == JobState::running && jobs_[h.job].run_gen == h.generation)
+      finish_job(h.job, now);
+  // 2. arrivals (the span only)
+  while (next_arrival_ < jobs_.size() && jobs_[next_arrival_].job.request.submit_s <= now + kEps &&
+         jobs_[next_arrival_].job.request.submit_s < end_s_) {
+    submit_job(static_cast<std::uint32_t>(next_arrival_));
+    ++next_arrival_;
+  }
+  // 3. timers
+  while (!timers_.empty() && timers_.top().t <= now + kEps) {
+    SimTimer tm = timers_.top();
+    timers_.pop();
+    handle_timer(tm, now);
+  }
+  // The span's end: nothing more is submitted; with a drain, running jobs go on.
+  if (!draining_ && now >= end_s_ - kEps && drain_s_ > 0) {
+    draining_ = true;
+    if (!queue_.empty()) events_.push_back(dcsim::Timer{now});  // the policies see the empty queue
+  }
+  const bool at_end = now >= run_end() - kEps || (draining_ && running_.empty());
+  if (!events_.empty() && !at_end) {
+    decide(now);
+    // A resize freed or took GPUs: the stack sees it at once (one more round, at most).
+    if (redecide_ && !events_.empty()) decide(now);
+    redecide_ = false;
+  }
+  recompute_site(std::min(now, run_end()));
+  if (at_end) {
+    finalize(std::min(now, run_end()));
+    return kStop;
+  }
+  if (opt_.progress && (steps_ & 0x3ff) == 0) opt_.progress(now, now / run_end());
+  Seconds next = run_end();
+  if (!draining_) next = std::min(next, end_s_);
+  if (next_arrival_ < jobs_.size()) next = std::min(next, jobs_[next_arrival_].job.request.submit_s);
+  if (!timers_.empty()) next = std::min(next, timers_.top().t);
+  return std::max(next, now);
+}
+
+void RunCore::read_inputs(Seconds now) {
+  SupplyConditions& c = site_->conditions();
+  c.carbon_gco2_per_kwh = inputs_.carbon_gco2_per_kwh->value_at(now);
+  c.price_usd_per_kwh = inputs_.price_usd_per_kwh->value_at(now);
+  c.grid_cfe_share = inputs_.grid_cfe_share->value_at(now);
+  if (inputs_.marginal_gco2_per_kwh) c.marginal_gco2_per_kwh = inputs_.marginal_gco2_per_kwh->value_at(now);
+  site_->set_generation(inputs_.solar_w->value_at(now), inputs_.wind_w->value_at(now));
+  site_->outdoor_temp_c() = inputs_.outdoor_temp_c->value_at(now);
+}
+
+void RunCore::setup() {
+  read_inputs(0);
+  schedule_trace_step(0);
+  // Rounds that only time triggers (ticks, trace steps) are skipped when no policy needs them.
+  // Without ticks the policies still get one round at t = 0, to see the initial state (idle
+  // nodes whose power-down timers start then).
+  periodic_rounds_ = policy_.needs_periodic_rounds();  // sim/policy/README.md, contract
+  if (periodic_rounds_ && sc_.policies.tick_s > 0) push_timer(sc_.policies.tick_s, SimTimer::tick, 0, 0);
+  if (!periodic_rounds_) push_timer(0, SimTimer::policy_wake, 0, 0);
+  for (std::size_t i = 0; i < nodes_.size(); ++i) refresh_node(i, 0);
+  recompute_site(0);
+}
+
+// ---------------------------------------------------------------------------------- timers
+void RunCore::push_timer(Seconds t, SimTimer::Kind k, std::uint32_t target, std::uint64_t gen) {
+  timers_.push(SimTimer{t, timer_seq_++, k, target, gen});
+}
+
+void RunCore::schedule_trace_step(Seconds now) {
+  Seconds nx = kInf;
+  for (StepInput* in : {inputs_.carbon_gco2_per_kwh.get(), inputs_.price_usd_per_kwh.get(), inputs_.outdoor_temp_c.get(),
+                        inputs_.solar_w.get(), inputs_.wind_w.get(), inputs_.grid_cfe_share.get()})
+    nx = std::min(nx, in->next_change_after(now));
+  if (inputs_.marginal_gco2_per_kwh) nx = std::min(nx, inputs_.marginal_gco2_per_kwh->next_change_after(now));
+  if (nx < run_end()) push_timer(nx, SimTimer::trace, 0, ++trace_gen_);
+}
+
+void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
+  switch (tm.kind) {
+    case SimTimer::policy_wake: events_.push_back(dcsim::Timer{tm.t}); break;
+    case SimTimer::tick:
+      events_.push_back(dcsim::Timer{tm.t});
+      push_timer(tm.t + sc_.policies.tick_s, SimTimer::tick, 0, 0);
+      break;
+    case SimTimer::boot_done: {
+      NodeRt& nd = nodes_[tm.target];
+      if (nd.boot_gen != tm.generation || views_[tm.target].state != NodeState::booting) break;
+      set_node_state(tm.target, NodeState::on, now);
+      events_.push_back(NodeBooted{tm.target});
+      record_event(now, "booted", tm.target, 0);
+      break;
+    }
+    case SimTimer::shutdown_done: {
+      NodeRt& nd = nodes_[tm.target];
+      if (nd.boot_gen != tm.generation || views_[tm.target].state != NodeState::shutting_down) break;
+      set_node_state(tm.target, NodeState::off, now);
+      events_.push_back(NodeShutDown{tm.target});
+      record_event(now, "shut_down", tm.target, 0);
+      break;
+    }
+    case SimTimer::battery_bound: break;  // the site balance is recomputed by recompute_site()
+    case SimTimer::transition_end: {
+      NodeRt& nd = nodes_[tm.target];
+      if (nd.transition_gen != tm.generation) break;
+      nd.transition_w = 0;
+      update_node_power(tm.target, now);
+      break;
+    }
+    case SimTimer::trace: {
+      if (tm.generation != trace_gen_) break;
+      const Celsius before = site_->outdoor_temp_c();
+      read_inputs(now);
+      schedule_trace_step(now);
+      // A facility cap allows another IT power when the weather changes.
+      if (site_->outdoor_temp_c() != before && site_group_.active() && site_group_.basis == CapBasis::facility)
+        update_site_budget(now);
+      if (periodic_rounds_) events_.push_back(TraceStep{});
+      break;
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------ jobs
+void RunCore::submit_job(std::uint32_t j) {
+  JobRt& r = jobs_[j];
+  ++submitted_;
+  if (r.deps_left > 0) {
+    r.state = JobState::waiting_deps;
+    return;
+  }
+  enqueue(j);
+}
+
+void RunCore::enqueue(std::uint32_t j) {
+  JobRt& r = jobs_[j];
+  r.state = JobState::queued;
+  queue_.push_back(&r.job.request);
+  events_.push_back(JobSubmitted{r.job.request.id});
+}
+
+void RunCore::decide(Seconds now) {
+  decide_now_ = now;
+  // One view, refreshed in place: the forecast and calendar functions are set once.
+  ClusterView& v = view_;
+  if (!v.hour_of_day) {
+    v.forecast = forecasts_;
+    v.hour_of_day = hour_fn_;
+  }
+  v.now_s = now;
+  v.end_s = end_s_;
+  v.nodes = views_;
+  // During the drain no queued job may start: the policies see an empty queue.
+  v.queue = draining_ ? std::span<const JobRequest* const>() : std::span<const JobRequest* const>(queue_);
+  v.running = running_;
+  v.gpus_per_node = gpus_per_node_;
+  v.gpus_free = gpus_free_;
+  v.it_power_w = site_->value(ch_it);
+  v.facility_power_w = site_->value(ch_facility);
+  v.onsite_generation_w = site_->conditions().generation_w;
+  v.battery_soc = site_->battery() ? site_->battery()->soc() : 0.0;
+  v.carbon_now_gco2_per_kwh = site_->conditions().carbon_gco2_per_kwh;
+  v.summary = node_summary_;
+  v.idle_nodes = idle_nodes_;
+  v.changed_nodes = dirty_nodes_;
+  v.round = ++round_;
+  decisions_.clear();
+  if (!events_next_.empty()) {
+    events_.insert(events_.begin(), events_next_.begin(), events_next_.end());
+    events_next_.clear();
+  }
+  policy_.decide(v, events_, decisions_);
+  events_.clear();
+  for (std::uint32_t n : dirty_nodes_) dirty_flag_[n] = 0;
+  dirty_nodes_.clear();
+  for (const Decision& d : decisions_) std::visit([&](const auto& x) { apply(x, now); }, d);
+}
+
+std::uint32_t RunCore::job_index(JobId id) const {
+  auto it = index_of_.find(id);
+  if (it == index_of_.end()) throw InvariantError(std::string(policy_.name()) + " referred to unknown job " + std::to_string(id));
+  return it->second;
+}
+
+// Puts a job on `alloc` (total GPUs) and starts its work. view_start_s / expected_end_s < 0: a
+// fresh start (now, now + walltime estimate or t0).
+void RunCore::begin_run(std::uint32_t j, const Allocation& alloc, int total, Seconds now, Seconds view_start_s,
+                        Seconds expected_end_s) {
+  JobRt& r = jobs_[j];
+  r.state = JobState::running;
+  r.alloc = alloc;
+  r.gpus = total;
+  r.start_s = now;
+  r.delay_in_run_s = 0;
+  if (r.first_start_s < 0) r.first_start_s = now;
+  ++r.run_gen;
+  const AcceleratorSpec& acc = *nodes_[alloc.front().node].acc;
+  // The job's speed scales with its GPU count through the profile (physics/dvfs.hpp).
+  r.t0_s = runtime_at_fmax_s(r.job.profile, acc, total);
+  for (const Slice& s : alloc) {
+    node_changing(s.node);
+    views_[s.node].gpus_free -= s.gpus;
+    node_changed(s.node);
+    gpus_free_ -= s.gpus;
+    nodes_[s.node].jobs.push_back(j);
+  }
+  r.running_index = running_.size();
+  running_.push_back(RunningJobView{&r.job.request, r.alloc, view_start_s >= 0 ? view_start_s : now,
+                                    expected_end_s >= 0 ? expected_end_s
+                                    : now + (r.job.request.walltime_estimate_s > 0 ? r.job.request.walltime_estimate_s
+                                                                                    : r.t0_s)});
+  r.energy = EnergyAccumulator{0, now, r.energy.energy_j};
+  r.emis_mark = site_->emissions_factor_cum();
+  r.emis_marg_mark = site_->marginal_factor_cum();
+  r.freq_last = now;
+  for (const Slice& s : alloc) refresh_node(s.node, now);
+  start_work(j);
+}
+
+void RunCore::start_work(std::uint32_t j) {
+  JobRt& r = jobs_[j];
+  const JobProfile& p = r.job.profile;
+  const double tail_share = p.memory_share + p.io_share;
+  const double share_sum = p.compute_share + tail_share;
+  const double c = share_sum > 0 ? p.compute_share / share_sum : 1.0;
+  const Seconds compute_s = r.t0_s * c * r.remaining;  // at f_max
+  WorkOrder w;
+  for (const Slice& s : r.alloc) {
+    // Multi-node jobs exchange gradients over the site network. A hierarchical all-reduce
+    // (NCCL: reduce inside the node over NVLink, ring across nodes) sends about one GPU's ring
+    // volume out of every node, whatever its GPU count: 2·(k−1)/k · gradient bytes per step
+    // (JobProfile::comm_bytes_per_gpu, workloads/profiles.yaml). Modelled as one transfer per
+    // node to its ring successor, overlapping the computation as data-parallel training does;
+    // the job ends when both are done, so a slow network slows it.
+    w.parts.push_back(WorkPart{s.node, compute_s, s.gpus, r.alloc.size() > 1 ? p.comm_bytes_per_gpu * r.remaining : 0.0});
+  }
+  double ckpt = 0;
+  if (p.checkpoint_interval_s > 0 && p.checkpoint_cost_s > 0)
+    ckpt = std::floor(r.t0_s * r.remaining / p.checkpoint_interval_s) * p.checkpoint_cost_s;
+  w.tail_s = r.t0_s * (1.0 - c) * r.remaining + ckpt + r.restart_cost_s;
+  if (r.full_speed_s <= 0) r.full_speed_s = r.t0_s + ckpt;  // the first run, on its first allocation
+  r.restart_in_run_s = r.restart_cost_s;
+  r.restart_cost_s = 0;
+  r.working = true;
+  exec_.start(WorkHandle{j, r.run_gen}, w);
+}
+
+void RunCore::finish_job(std::uint32_t j, Seconds now) {
+  JobRt& r = jobs_[j];
+  stop_running(j, now);
+  r.state = JobState::done;
+  r.end_s = now;
+  r.outcome = JobOutcome::completed;
+  ++completed_;
+  events_.push_back(JobFinished{r.job.request.id});
+  write_job(r);
+  for (std::uint32_t d : r.dependents)
+    if (--jobs_[d].deps_left == 0 && jobs_[d].state == JobState::waiting_deps) enqueue(d);
+}
+
+// Detach a running job from its nodes and close its accounting.
+void RunCore::stop_running(std::uint32_t j, Seconds now) {
+  JobRt& r = jobs_[j];
+  settle_job(r, now);
+  r.run_time += now - r.start_s;
+  r.power_w = 0;
+  r.working = false;
+  const std::size_t idx = r.running_index;  // remove from running_ (swap with last, fix index)
+  if (idx + 1 != running_.size()) {
+    running_[idx] = std::move(running_.back());
+    jobs_[job_index(running_[idx].request->id)].running_index = idx;
+  }
+  running_.pop_back();
+  for (const Slice& s : r.alloc) {
+    node_changing(s.node);
+    views_[s.node].gpus_free += s.gpus;
+    node_changed(s.node);
+    gpus_free_ += s.gpus;
+    auto& js = nodes_[s.node].jobs;
+    js.erase(std::find(js.begin(), js.end(), j));
+    if (views_[s.node].gpus_free == views_[s.node].gpus_total) views_[s.node].idle_since_s = now;
+  }
+  if (!in_resize_)
+    for (const Slice& s : r.alloc) refresh_node(s.node, now);
+}
+
+// Brings a job's energy, emissions and frequency integrals up to `now`.
+void RunCore::settle_job(JobRt& r, Seconds now) {
+  r.energy.advance(now);
+  r.emis_g += r.power_w * (site_->emissions_factor_cum() - r.emis_mark);
+  r.emis_mark = site_->emissions_factor_cum();
+  r.emis_marg_g += r.power_w * (site_->marginal_factor_cum() - r.emis_marg_mark);
+  r.emis_marg_mark = site_->marginal_factor_cum();
+  r.freq_int += r.freq_now * (now - r.freq_last);
+  r.freq_last = now;
+}
+
+double RunCore::slowdown_now(const JobRt& r) const {
+  const NodeRt& nd = nodes_[r.alloc.front().node];
+  return slowdown(r.job.profile, nd.power->freq_mhz(nd.eff_pstate), nd.power->freq_mhz(0));
+}
+
+// Fraction of the current run's remaining work done by `now`: elapsed run time (restart cost
+// and transition delays excluded) over the remaining time at the current speed.
+double RunCore::progress_done(const JobRt& r, Seconds now) const {
+  const Seconds elapsed = std::max(0.0, now - r.start_s - r.restart_in_run_s - r.delay_in_run_s);
+  const double expected = std::max(kEps, r.t0_s * r.remaining * slowdown_now(r));
+  return std::clamp(elapsed / expected, 0.0, 1.0);
+}
+
+void RunCore::set_node_state(std::size_t n, NodeState s, Seconds now) {
+  NodeView& v = views_[n];
+  const bool was_on = v.state == NodeState::on;
+  node_changing(n);
+  v.state = s;
+  node_changed(n);
+  v.state_since_s = now;
+  const bool is_on = s == NodeState::on;
+  if (was_on && !is_on) {
+    --nodes_on_;
+    gpus_free_ -= v.gpus_free;
+    gpus_on_ -= v.gpus_total;
+  } else if (!was_on && is_on) {
+    ++nodes_on_;
+    gpus_free_ += v.gpus_free;
+    gpus_on_ += v.gpus_total;
+    v.idle_since_s = now;
+  }
+  refresh_node(n, now);
+}
+
+void RunCore::recompute_site(Seconds now) {
+  SiteLoad load;
+  load.accelerators_w = accel_total_;
+  load.hosts_w = host_total_;
+  load.utilisation =
+      gpus_total_ > 0 ? static_cast<double>(gpus_total_ - gpus_free_ - (gpus_total_ - gpus_on_)) / gpus_total_ : 0;
+  load.running_jobs = static_cast<double>(running_.size());
+  load.queued_jobs = static_cast<double>(queue_.size());
+  load.nodes_on = nodes_on_;
+  load.busy_freq_sum = busy_freq_sum_;
+  load.busy_gpus = busy_gpus_;
+  load.site_cap_w = site_group_.cap_w;
+  const Seconds tb = site_->recompute(now, load);
+  // The battery reaches a bound at the dispatched power: the balance changes then.
+  ++battery_gen_;
+  if (tb < kInf && now + tb < run_end()) push_timer(now + tb, SimTimer::battery_bound, 0, battery_gen_);
+}
+
+void RunCore::record_event(Seconds t, const char* kind, std::int64_t target, double value) {
+  if (!sc_.output.events) return;
+  rec_.add_event(EventRecord{t, kind, target, value});
+}
+
+void RunCore::warn(const std::string& message) {
+  if (std::find(warnings_.begin(), warnings_.end(), message) == warnings_.end()) warnings_.push_back(message);
+}
+
+}  // namespace dcsim::engine
