@@ -51,11 +51,19 @@ ReferencePlatform read_reference(YamlMap r) {
   a.pstates = {PState{r.number("max_freq_mhz", 0, kNonNegative), 1.0, full}};
   a.tdp_w = r.number("tdp_w", full, kPositive);
   a.utilisation_exponent = r.number("utilisation_exponent", 1.0, {0.0, 5.0, true});
+  ref.power_limit_w = r.number("power_limit_w", a.tdp_w, kPositive);
+  a.power_limit_max_w = std::max(a.tdp_w, ref.power_limit_w);
   ref.gpus_per_node = static_cast<int>(r.integer("gpus_per_node", 8, {1, 1024}));
   ref.host_idle_w = r.number("host_idle_w", 800, kNonNegative);
   ref.host_busy_w = r.number("host_busy_w", 2400, kNonNegative);
+  ref.nic_w = r.number("nic_w", 0, kNonNegative);
+  ref.fan_idle_w = r.number("fan_idle_w", 0, kNonNegative);
+  ref.fan_max_w = r.number("fan_max_w", ref.fan_idle_w, kNonNegative);
   if (ref.host_busy_w < ref.host_idle_w) {
     r.error("expected host_busy_w >= host_idle_w (" + fmt(ref.host_idle_w) + "), got " + fmt(ref.host_busy_w), "host_busy_w");
+  }
+  if (ref.fan_max_w < ref.fan_idle_w) {
+    r.error("expected fan_max_w >= fan_idle_w (" + fmt(ref.fan_idle_w) + "), got " + fmt(ref.fan_max_w), "fan_max_w");
   }
   ref.pue = r.number("pue", 1.0, {1.0, 5.0});
   ref.note = r.string("note", "");

@@ -228,6 +228,7 @@ void RunCore::read_inputs(Seconds now) {
 
 void RunCore::setup() {
   read_inputs(0);
+  site_->start_battery_clean_fraction();
   schedule_trace_step(0);
   // Rounds that only time triggers (ticks, trace steps) are skipped when no policy needs them.
   // Without ticks the policies still get one round at t = 0, to see the initial state (idle

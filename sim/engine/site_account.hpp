@@ -84,6 +84,10 @@ class SiteAccount {
   const std::vector<double>& cfe_clean_kwh() const { return cfe_clean_kwh_; }
   const std::optional<Battery>& battery() const { return battery_; }
   Watts design_it_w() const { return design_it_w_; }
+  // At the run's start: the battery's initial charge carries the grid's carbon-free share then.
+  void start_battery_clean_fraction() {
+    if (battery_) battery_->set_clean_fraction(now_.grid_cfe_share);
+  }
 
  private:
   BatteryState battery_state() const;

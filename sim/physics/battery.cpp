@@ -13,8 +13,10 @@ Battery::Battery(const BatterySpec& spec)
   spec_.soc_min = std::clamp(spec_.soc_min, 0.0, 1.0);
   spec_.soc_max = std::clamp(spec_.soc_max, spec_.soc_min, 1.0);
   stored_j_ = std::clamp(spec_.soc_initial, spec_.soc_min, spec_.soc_max) * nominal_j_;
-  clean_j_ = 0;  // the initial charge is counted as not carbon-free (conservative)
+  clean_j_ = 0;  // until set_clean_fraction(): the initial charge counts as not carbon-free
 }
+
+void Battery::set_clean_fraction(double f) { clean_j_ = std::clamp(f, 0.0, 1.0) * stored_j_; }
 
 Watts Battery::max_discharge_w(Seconds dt_s) const {
   if (dt_s <= 0) return 0;

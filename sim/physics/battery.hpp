@@ -19,6 +19,7 @@
 // battery carries the carbon-free share of the energy that charged it, and losses reduce both
 // parts in proportion. Source: EnergyTag, "Granular Certificate Scheme Standard" v2 (2023),
 // storage: certificates of charging energy are carried to discharge, losses cancelled pro rata;
+// the initial charge carries the share set_clean_fraction() gives it (0 by default);
 // Google, "24/7 Carbon-Free Energy: Methodologies and Metrics" (2021), hourly matching.
 // Defaults (model/specs.hpp BatterySpec): η_c = η_d = 0.94 (round trip 0.88), SoC 0.1–0.9,
 // 5,000 cycles to 80 % health, 1 %/year calendar fade.
@@ -49,6 +50,9 @@ class Battery {
   double soc() const { return capacity_j() > 0 ? stored_j_ / capacity_j() : 0.0; }
   // Carbon-free share of the stored energy (0 when empty): what a discharge now carries.
   double clean_fraction() const { return stored_j_ > 0 ? clean_j_ / stored_j_ : 0.0; }
+  // The carbon-free share of the energy stored at the start (the engine uses the grid's share
+  // at the run's start: the initial charge is taken as bought from the grid then).
+  void set_clean_fraction(double f);
   double health() const { return health_; }
   double equivalent_full_cycles() const {
     return nominal_j_ > 0 ? throughput_j_ / (2 * nominal_j_) : 0.0;

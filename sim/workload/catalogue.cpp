@@ -100,11 +100,30 @@ ReferencePlatform default_reference_platform() {
   r.accelerator.tdp_w = 700;
   r.accelerator.power_limit_max_w = 700;
   r.accelerator.pstates = {PState{1980, 1.0, 1038.2}};  // platforms/accelerators.yaml H200-SXM
+  r.power_limit_w = 700;
   r.gpus_per_node = 8;
-  r.host_idle_w = 1450;  // platforms/nodes.yaml dgx-h200: host 900 + NICs 300 + fans idle 250
-  r.host_busy_w = 2250;  // host 1700 + NICs 300 + fans idle 250
+  // platforms/nodes.yaml dgx-h200
+  r.host_idle_w = 900;
+  r.host_busy_w = 1700;
+  r.nic_w = 300;
+  r.fan_idle_w = 250;
+  r.fan_max_w = 1600;
   r.pue = 1.0;
   return r;
+}
+
+NodeSpec ReferencePlatform::node() const {
+  NodeSpec n;
+  n.name = "reference";
+  n.accelerator = accelerator.name;
+  n.accelerators_per_node = gpus_per_node;
+  n.host_idle_w = host_idle_w;
+  n.host_busy_w = host_busy_w;
+  n.nic_w = nic_w;
+  n.fan_idle_w = fan_idle_w;
+  n.fan_max_w = fan_max_w;
+  n.power_limit_w = power_limit_w;
+  return n;
 }
 
 double intensity_for_power(const ReferencePlatform& ref, Watts power_w, double utilisation) {

@@ -39,17 +39,26 @@
 
 namespace dcsim {
 
-// The platform the catalogue is calibrated on (energies of the seed tables are quoted here).
-// Energy of a job on the reference:
-//   E = runtime · g · (P_device + host_w_per_gpu) · pue,
-//   host_w_per_gpu = (host_idle_w + host_load · (host_busy_w − host_idle_w)) / gpus_per_node.
+// The platform the catalogue is calibrated on (energies of the seed tables are quoted here): one
+// node type, described as the engine runs it (its accelerator's power law and power limit, its
+// host, NICs and fans; physics/accelerator_power.hpp, physics/node_power.hpp). Energy of a job
+// on the reference (workload/estimate.hpp):
+//   E = runtime · g · (P_device + P_host(host_load, heat) / gpus_per_node) · pue,
+// on a node whose accelerators all run jobs of the profile (heat = P_device / TDP).
 struct ReferencePlatform {
-  AcceleratorSpec accelerator;   // name, peak_tflops, idle_power_w, pstates[0].full_power_w
+  AcceleratorSpec accelerator;   // name, peak_tflops, idle_power_w, tdp_w, pstates[0].full_power_w
+  Watts power_limit_w = 0;       // enforced per-accelerator limit (0 = tdp_w)
   int gpus_per_node = 8;
-  Watts host_idle_w = 1450;      // per node, everything but the accelerators
-  Watts host_busy_w = 2250;      // per node at host_load 1
+  Watts host_idle_w = 800;       // per node: CPUs, memory, disks at idle (NodeSpec::host_idle_w)
+  Watts host_busy_w = 2400;      // per node at host_load 1
+  Watts nic_w = 0;               // per node, constant while on
+  Watts fan_idle_w = 0;          // per node; fans rise with the cube of speed (node_power.hpp)
+  Watts fan_max_w = 0;
   double pue = 1.0;              // 1.0: facility overhead excluded (IT energy)
   std::string note;
+  // The reference's node as the engine's node model sees it.
+  NodeSpec node() const;
+  Watts enforced_limit_w() const { return power_limit_w > 0 ? power_limit_w : accelerator.tdp_w; }
 };
 
 struct ScalingSpec {

@@ -1,9 +1,11 @@
 #include "workload/estimate.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "physics/accelerator_power.hpp"
 #include "physics/dvfs.hpp"
+#include "physics/node_power.hpp"
 
 namespace dcsim {
 
@@ -13,13 +15,15 @@ Seconds reference_runtime_s(const JobProfile& p, int gpus, const ReferencePlatfo
 }
 
 Watts reference_device_power_w(const JobProfile& p, const ReferencePlatform& ref) {
-  // p-state 0: every catalogue profile draws less than the H200's 700 W limit there.
+  // p-state 0: the loader keeps every catalogue profile at or under the reference's power limit.
   return AcceleratorPower(ref.accelerator).power_w(0, p.utilisation, p.intensity);
 }
 
 Watts reference_host_power_per_gpu_w(const JobProfile& p, const ReferencePlatform& ref) {
   const double n = static_cast<double>(ref.gpus_per_node > 0 ? ref.gpus_per_node : 1);
-  return (ref.host_idle_w + p.host_load * (ref.host_busy_w - ref.host_idle_w)) / n;
+  const Watts tdp = ref.accelerator.tdp_w;
+  const double heat = tdp > 0 ? std::min(1.0, reference_device_power_w(p, ref) / tdp) : 0.0;
+  return host_power_w(ref.node(), p.host_load, heat) / n;
 }
 
 Joules reference_energy_j(const JobProfile& p, int gpus, const ReferencePlatform& ref) {

@@ -165,8 +165,13 @@ TEST_CASE("workload catalogue: the reference agrees with the platform catalogue'
   CHECK(cat.reference.accelerator.utilisation_exponent == Approx(h200.utilisation_exponent));
   const NodeSpec& dgx = pc.node_types.at("dgx-h200");
   CHECK(cat.reference.gpus_per_node == dgx.accelerators_per_node);
-  CHECK(cat.reference.host_idle_w == Approx(dgx.host_idle_w + dgx.nic_w + dgx.fan_idle_w));
-  CHECK(cat.reference.host_busy_w == Approx(dgx.host_busy_w + dgx.nic_w + dgx.fan_idle_w));
+  CHECK(cat.reference.accelerator.tdp_w == Approx(h200.tdp_w));
+  CHECK(cat.reference.enforced_limit_w() == Approx(h200.default_power_limit_w));
+  CHECK(cat.reference.host_idle_w == Approx(dgx.host_idle_w));
+  CHECK(cat.reference.host_busy_w == Approx(dgx.host_busy_w));
+  CHECK(cat.reference.nic_w == Approx(dgx.nic_w));
+  CHECK(cat.reference.fan_idle_w == Approx(dgx.fan_idle_w));
+  CHECK(cat.reference.fan_max_w == Approx(dgx.fan_max_w));
 }
 
 TEST_CASE("workload catalogue: every profile documents its sources and the file loads cleanly") {

@@ -82,3 +82,25 @@ TEST_CASE("the battery never leaves its bounds", "[physics][battery]") {
   }
   CHECK(b.health() < 0.9);
 }
+
+TEST_CASE("energy leaving the battery carries the carbon-free share of the energy that charged it",
+          "[physics][battery][cfe]") {
+  BatterySpec s;
+  s.capacity_mwh = 1;
+  s.power_mw = 1;
+  s.soc_initial = 0.1;
+  Battery b(s);
+  b.set_clean_fraction(0.0);
+  CHECK(b.clean_fraction() == 0);
+  // Charge 0.5 h at 1 MW: half of it carbon-free.
+  b.step(1800, -1e6, 0.5);
+  const double stored = 0.1 * 3.6e9 + 1e6 * 1800 * 0.94;
+  CHECK(b.stored_j() == Approx(stored).epsilon(1e-9));
+  CHECK(b.clean_fraction() == Approx(0.5 * 1e6 * 1800 * 0.94 / stored));
+  // Discharging keeps the share (a well-mixed store).
+  const double cf = b.clean_fraction();
+  b.step(600, 5e5);
+  CHECK(b.clean_fraction() == Approx(cf));
+  b.set_clean_fraction(0.3);
+  CHECK(b.clean_fraction() == Approx(0.3));
+}
