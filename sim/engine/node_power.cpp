@@ -62,7 +62,11 @@ void RunCore::refresh_node(std::size_t n, Seconds now) {
   int p = nd.gov_pstate;
   for (std::uint32_t j : nd.jobs) {
     const JobProfile& pr = jobs_[j].job.profile;
-    p = std::max(p, nd.power->highest_pstate_under(per_device, pr.utilisation, pr.intensity));
+    const int q = nd.power->highest_pstate_under(per_device, pr.utilisation, pr.intensity);
+    p = std::max(p, q);
+    if (nd.power->power_w(q, pr.utilisation, pr.intensity) > per_device)
+      warn("the power limit of " + watts_text(per_device) + " per " + nd.acc->name + " is below what profile " +
+           pr.name + " draws at its lowest clock: it runs there and exceeds the limit");
   }
   nd.limit_pstate = p;
   if (site_group_.active() || rack_groups_[views_[n].rack].active()) update_group_shares(n, now);

@@ -11,7 +11,9 @@ by running `dcsim run` on a scenario and reading the result file (HDF5, h5py).
                                     the duty curve (data/duty.csv) as GEMM and copy jobs at the
                                     measured duty as their utilisation
   calibration.py DCSIM SRC limits   a compute-bound job on one node of every catalogue node type
-                                    never draws more than the accelerator's power limit
+                                    never draws more than the accelerator's power limit; and the
+                                    V100 and TPU nodes at a training load against Patterson et
+                                    al. 2021 Table 3 (average system power per chip), within 15 %
 
 Each prints its table (the figures the READMEs quote) and exits 1 if any row is off its bound.
 """
@@ -176,6 +178,27 @@ def limits(tmp):
         if not busy.any() or top > limit * (1 + 1e-9):
             failures.append(f"{t}: {n['accelerator']} drew {top:.1f} W per device, limit {limit} W")
         print(f"| {t} | {n['accelerator']} | {limit} | {top:.1f} | {float(f['mean_freq_mhz'][:][busy][0]):.0f} |")
+    # Patterson et al. 2021, Table 3: average system power per processor in training (chip and
+    # its share of host, memory, network, fans). Load: the H200 GPT-2 training signature
+    # (u 0.995, intensity 0.561; the llm_pretraining profile of scenarios/validation), host
+    # load 0.3; system power per chip = IT power / chips of a fully busy node.
+    table3 = {"v100-8gpu": 325, "tpu-v2-host": 221, "tpu-v3-host": 283}
+    cat3 = os.path.join(tmp, "train.yaml")
+    phase_catalogue(cat3, [("training_load", 0.995, 0.561)])
+    doc = yaml.safe_load(open(cat3))
+    doc["profiles"]["training_load"]["host_load"] = 0.3
+    yaml.safe_dump(doc, open(cat3, "w"))
+    print("\n| node type | Patterson Table 3 W per chip | dcsim run W per chip | error |")
+    print("|---|---|---|---|")
+    for t, want in table3.items():
+        g = nodes[t]["accelerators_per_node"]
+        f, s = run(os.path.join(CAL, "h200-phase.yaml"), os.path.join(tmp, f"t3-{t}.h5"),
+                   f"site.platform={os.path.join(tmp, f'site-{t}.yaml')}",
+                   f"workload.catalogue=[{os.path.join(SRC, 'workloads', 'profiles.yaml')}, {cat3}]",
+                   "workload.fixed_profile=training_load", f"workload.gpus_per_job={g}")
+        w = float(f["it_power_w"][0]) / g
+        err, _ = check(f"Table 3 {t}", w, want, 0.15)
+        print(f"| {t} | {want} | {w:.1f} | {100 * err:+.1f} % |")
 
 
 with tempfile.TemporaryDirectory() as tmp:
