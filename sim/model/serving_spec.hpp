@@ -50,6 +50,8 @@ struct RequestStreamSpec {
   double weekly_cycle = 0;
   double peak_hour_utc = 14;
   double growth_per_year = 1.0;
+  Seconds start_s = 0;                 // the stream is active in [start_s, end_s) (end_s 0 = the run's end)
+  Seconds end_s = 0;
   TokenDistributionSpec prompt_tokens;
   TokenDistributionSpec output_tokens;
   // An Azure LLM inference trace (azure-llm CSV: TIMESTAMP, ContextTokens, GeneratedTokens).
@@ -103,6 +105,10 @@ struct DeploymentSpec {
   int max_batched_tokens = 8192;     // tokens in one iteration (vLLM max_num_batched_tokens)
   bool chunked_prefill = false;      // Sarathi-Serve: prefill chunks ride with the decodes
   std::string router = "least-outstanding";  // round-robin | least-outstanding
+  // The router holds a request back (in the deployment's queue) while the replica it picks has
+  // this many requests waiting; 0 = max_batch. Overload then queues centrally, and replicas
+  // that become ready take over the backlog.
+  int max_waiting_per_replica = 0;
   // Physics parameters (physics/llm_inference.hpp gives their sources):
   Seconds iteration_overhead_s = 1.8e-3;
   double compute_efficiency = 0.887;

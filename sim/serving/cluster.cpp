@@ -162,6 +162,12 @@ void Cluster::set_limits(std::size_t i, Watts cap_w, int floor_pstate) {
   reps_[i].sim->set_limits(cap_w, floor_pstate);
 }
 
+std::size_t Cluster::waiting() const {
+  std::size_t n = pending_.size();
+  for (const Rep& r : reps_) n += r.sim->queued();
+  return n;
+}
+
 std::size_t Cluster::outstanding() const {
   std::size_t n = pending_.size();
   for (const Rep& r : reps_) n += r.sim->outstanding();
@@ -199,22 +205,27 @@ void Cluster::check_drained(std::size_t i, Seconds t) {
 }
 
 void Cluster::dispatch_pending(Seconds t) {
-  while (!pending_.empty() && router_.active_count() > 0) {
+  while (!pending_.empty()) {
+    const long pick = router_.pick();
+    if (pick < 0 || reps_[static_cast<std::size_t>(pick)].sim->queued() >= o_.max_waiting_per_replica) break;
     const std::uint32_t s = pending_.front();
     pending_.pop_front();
-    route(s, t);
+    deliver(s, static_cast<std::size_t>(pick), t);
   }
   pending_changed(t);
 }
 
 void Cluster::route(std::uint32_t slot, Seconds t) {
-  const long pick = router_.pick();
-  if (pick < 0) {
+  const long pick = pending_.empty() ? router_.pick() : -1;  // FIFO behind the deployment's queue
+  if (pick < 0 || reps_[static_cast<std::size_t>(pick)].sim->queued() >= o_.max_waiting_per_replica) {
     pending_.push_back(slot);
     pending_changed(t);
     return;
   }
-  const auto i = static_cast<std::size_t>(pick);
+  deliver(slot, static_cast<std::size_t>(pick), t);
+}
+
+void Cluster::deliver(std::uint32_t slot, std::size_t i, Seconds t) {
   Request& r = pool_[slot];
   if (!reps_[i].sim->fits(r)) {
     if (counted(r)) stats_.rejected += 1;
@@ -345,6 +356,7 @@ void Cluster::run_until(Seconds t_end) {
       reps_[i].sim->complete_iteration(*this);
       if (backlog_) top_up(i, t);
       after_change(i);
+      if (!pending_.empty()) dispatch_pending(t);
       check_drained(i, t);
     } else {
       const Arrival a = streams_[sa].pop();

@@ -6,8 +6,10 @@
 //   round-robin         the next ready replica in turn
 //   least-outstanding   the ready replica with the fewest requests queued or in its batch
 //                       (ties: the lowest index), kept in a segment tree: O(log R) per request
-// Requests that arrive while no replica is ready wait in the deployment's queue and are routed
-// when one becomes ready (a cold start from zero replicas counts in their TTFT).
+// Requests that arrive while no replica is ready, or while the replica the router picks already
+// has max_waiting_per_replica requests waiting, wait in the deployment's queue (FIFO) and are
+// routed as replicas become ready or work off their queues (a cold start from zero replicas
+// counts in their TTFT; a backlog is taken over by replicas added later).
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -83,6 +85,7 @@ class Cluster : public ReplicaEvents {
   struct Options {
     std::uint32_t deployment = 0;
     SloSpec slo;
+    std::size_t max_waiting_per_replica = 256;  // the router holds requests back beyond it
     std::vector<RequestRecord>* records = nullptr;  // completed requests go here when set
     // Only requests arriving in [count_from_s, count_to_s) enter the stats (the sampler's window).
     Seconds count_from_s = -std::numeric_limits<double>::infinity();
@@ -116,6 +119,7 @@ class Cluster : public ReplicaEvents {
   // Σ pending·dt up to t (requests waiting for a ready replica).
   double pending_integral_at(Seconds t) const { return pending_acc_.energy_at(t); }
   std::size_t outstanding() const;  // pending + every replica's
+  std::size_t waiting() const;      // pending + every replica's queue (not yet in a batch)
   LatencyStats& stats() { return stats_; }
   std::uint64_t next_request_id() const { return next_id_; }
   double tokens_out() const;
@@ -136,6 +140,7 @@ class Cluster : public ReplicaEvents {
   void on_first_token(std::uint32_t slot, Seconds t) override;
   void on_finish(std::uint32_t slot, Seconds t) override;
   void route(std::uint32_t slot, Seconds t);
+  void deliver(std::uint32_t slot, std::size_t i, Seconds t);
   void after_change(std::size_t i);
   void check_drained(std::size_t i, Seconds t);
   void arrive(const Arrival& a, std::uint32_t stream, Seconds t);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <tuple>
 
 #include "core/error.hpp"
@@ -57,6 +58,7 @@ struct Fleet::Deployment {
   std::vector<Rep> reps;
   int desired = 0;
   double backlog = 0;  // aggregated fluid backlog (requests)
+  std::deque<std::pair<double, Seconds>> chunks;  // the backlog in FIFO order: (requests, mean arrival)
   double pending0 = 0, tok_out0 = 0, tok_prompt0 = 0;
   std::map<std::tuple<std::string, long long, int, int, bool>, std::unique_ptr<LoadTable>> tables;
   LatencyStats step;  // aggregated: this step's latency stats
@@ -137,6 +139,7 @@ Fleet::Fleet(const ServingSpec& spec, const std::map<std::string, AcceleratorSpe
       o.deployment = static_cast<std::uint32_t>(d);
       o.slo = ds.slo;
       o.records = spec_.requests_table ? &dep->records : nullptr;
+      o.max_waiting_per_replica = static_cast<std::size_t>(ds.max_waiting_per_replica > 0 ? ds.max_waiting_per_replica : ds.max_batch);
       dep->cluster = std::make_unique<Cluster>(Router::parse(ds.router), std::move(sources), o);
     } else {
       dep->sources = std::move(sources);
@@ -233,6 +236,7 @@ void Fleet::advance_request(Deployment& dep, Seconds t0, Seconds t1, const StepE
     const Replica& sim = cl.replica(r.cl);
     const Deployment::Hw& h = dep.hw_of(r.accel);
     r.state = cl.state(r.cl);
+    if (r.state == ReplicaState::loading && r.ready_at <= t1) r.state = ReplicaState::ready;  // ready at t1
     if ((r.state == ReplicaState::released || r.state == ReplicaState::parked) && !std::isfinite(r.end_s))
       r.end_s = cl.state_since(r.cl);
     if (r.state != ReplicaState::released && r.state != ReplicaState::parked) r.end_s = kInf;
@@ -369,7 +373,32 @@ void Fleet::advance_aggregated(Deployment& dep, Seconds t0, Seconds t1, const St
   const double backlog1 = offered - served;
   const double served_rate = served / dt;
   const double mean_backlog = 0.5 * (dep.backlog + backlog1);
-  const Seconds wait = served_rate > 0 && mean_backlog > 0 ? mean_backlog / served_rate : 0.0;
+  // FIFO fluid queue: the step's arrivals join behind the backlog; the k-th request served in
+  // the step starts at t0 + k/C (the capacity rate) and waits that minus its arrival time
+  // (chunks keep the mean arrival time of their requests)
+  if (arrivals > 0) dep.chunks.push_back({arrivals, t0 + 0.5 * dt});
+  std::vector<std::pair<double, Seconds>> portions;  // (requests, wait in front)
+  {
+    double k = 0, left = served;
+    while (left > 1e-12 && !dep.chunks.empty()) {
+      auto& [n, arrival] = dep.chunks.front();
+      const double take = std::min(n, left);
+      const Seconds start = capacity > 0 ? t0 + (k + 0.5 * take) / capacity : t1;
+      portions.push_back({take, std::max(0.0, start - arrival)});
+      k += take;
+      left -= take;
+      n -= take;
+      if (n <= 1e-12) dep.chunks.pop_front();
+    }
+    while (dep.chunks.size() > 64) {  // merge the two oldest (bounded memory under long overload)
+      auto a = dep.chunks.front();
+      dep.chunks.pop_front();
+      auto& b = dep.chunks.front();
+      const double n = a.first + b.first;
+      b.second = (a.first * a.second + b.first * b.second) / n;
+      b.first = n;
+    }
+  }
   dep.backlog = backlog1;
 
   dep.step.clear();
@@ -427,7 +456,10 @@ void Fleet::advance_aggregated(Deployment& dep, Seconds t0, Seconds t1, const St
     tot.loading_energy_j += loading * h.loading_w * ds.tensor_parallel;
     out.replicas.push_back(rs);
   }
-  for (const auto& [table, rn] : latency) table->add_latency(rn.first, rn.second, wait, ds.slo, dep.step);
+  for (const auto& [table, rn] : latency) {
+    const double share = served > 0 ? rn.second / served : 0.0;
+    for (const auto& [n, wait] : portions) table->add_latency(rn.first, share * n, wait, ds.slo, dep.step);
+  }
   // tokens follow the served requests (the table's per-replica token rates at its rate)
   st.arrivals = arrivals;
   st.requests_per_s = dep.step.finished / dt;
@@ -498,7 +530,7 @@ void Fleet::decide(Deployment& dep, Seconds t0, Seconds t1, DeploymentStep& st) 
     }
     saturation = it->second->saturation_rate();
   }
-  const double queued = dep.cluster ? static_cast<double>(dep.cluster->pending()) : dep.backlog;
+  const double queued = dep.cluster ? static_cast<double>(dep.cluster->waiting()) : dep.backlog;
   const int active = dep.active();
   const int desired = dep.autoscaler->decide(t0, t1, st.arrivals, queued, saturation, dep.desired);
   dep.desired = desired;

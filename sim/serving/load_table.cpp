@@ -97,6 +97,8 @@ LoadPoint LoadTable::measure(const Inputs& in, double rate, int point) const {
   const Seconds tw = warm_n / total, tm = meas_n / total;
   Cluster::Options o;
   o.slo = in.deployment->slo;
+  o.max_waiting_per_replica = static_cast<std::size_t>(
+      in.deployment->max_waiting_per_replica > 0 ? in.deployment->max_waiting_per_replica : in.deployment->max_batch);
   o.count_from_s = tw;
   o.count_to_s = tw + tm;
   Cluster c(Router::parse(in.deployment->router),

@@ -102,7 +102,8 @@ void TokenSampler::draw(RngStream& rng, int& prompt, int& output) const {
 
 RateShape::RateShape(const RequestStreamSpec& s, const Calendar& cal)
     : cal_(cal), base_(s.rate_per_s), daily_(s.daily_cycle), weekly_(s.weekly_cycle),
-      peak_h_(s.peak_hour_utc), growth_(s.growth_per_year) {}
+      peak_h_(s.peak_hour_utc), growth_(s.growth_per_year), start_(s.start_s),
+      end_(s.end_s > 0 ? s.end_s : kInf) {}
 
 RateShape RateShape::constant(double rate_per_s) {
   RateShape r;
@@ -118,12 +119,15 @@ double RateShape::weekly(Seconds t) const {
 double RateShape::growth(Seconds t) const { return growth_ == 1.0 ? 1.0 : std::pow(growth_, t / kYear365); }
 
 double RateShape::rate(Seconds t) const {
+  if (t < start_ || t >= end_) return 0;
   double r = base_ * growth(t) * weekly(t);
   if (daily_ != 0) r *= 1.0 + daily_ * std::cos(kTwoPi * (cal_.hour_of_day(t) - peak_h_) / 24.0);
   return r;
 }
 
 double RateShape::integral(Seconds t0, Seconds t1) const {
+  t0 = std::max(t0, start_);
+  t1 = std::min(t1, end_);
   if (!(t1 > t0)) return 0;
   double sum = 0;
   Seconds a = t0;
@@ -147,6 +151,9 @@ double RateShape::integral(Seconds t0, Seconds t1) const {
 }
 
 double RateShape::bound(Seconds t0, Seconds t1) const {
+  t0 = std::max(t0, start_);
+  t1 = std::min(t1, end_);
+  if (t1 <= t0) return 0;
   const double g = std::max(growth(t0), growth(t1));
   const double w = weekly_ == 0 ? 1.0 : std::max(1.0 + weekly_, 1.0 - 2.5 * weekly_);
   return base_ * g * w * (1.0 + std::abs(daily_));
@@ -173,6 +180,8 @@ StreamSource StreamSource::stationary(const RequestStreamSpec& s, std::shared_pt
   }
   RequestStreamSpec st = s;
   st.repeat = true;
+  st.start_s = 0;
+  st.end_s = 0;
   return StreamSource(st, std::move(trace), RateShape::constant(rate_per_s), scale, seed, rng_name);
 }
 
@@ -185,7 +194,9 @@ StreamSource::StreamSource(const RequestStreamSpec& s, std::shared_ptr<const Tra
       tokens_rng_(seed, rng_name + ".tokens"),
       trace_(std::move(trace)),
       scale_(time_scale),
-      repeat_(s.repeat) {
+      repeat_(s.repeat),
+      start_(s.start_s),
+      end_(s.end_s > 0 ? s.end_s : kInf) {
   if (trace_mode_) {
     if (!trace_) throw InvariantError("serving: trace stream '" + s.name + "' without its trace");
     period_ = trace_->period_s * scale_;
@@ -193,7 +204,7 @@ StreamSource::StreamSource(const RequestStreamSpec& s, std::shared_ptr<const Tra
     copies_.resize(static_cast<std::size_t>(std::max(1, s.copies)));
     for (std::size_t i = 0; i < copies_.size(); ++i) {
       Copy& c = copies_[i];
-      c.offset = i == 0 ? 0.0 : off.uniform() * period_;
+      c.offset = start_ + (i == 0 ? 0.0 : off.uniform() * period_);
       c.time = c.offset + (trace_->t_s[0] - trace_->t_s[0]) * scale_;
       heap_.push({c.time, i});
     }
@@ -247,6 +258,11 @@ void StreamSource::advance_trace() {
   }
   const auto [t, i] = heap_.top();
   heap_.pop();
+  if (t >= end_) {  // past the window: nothing more
+    next_.t_s = kInf;
+    while (!heap_.empty()) heap_.pop();
+    return;
+  }
   Copy& c = copies_[i];
   next_.t_s = t;
   next_.prompt = trace_->prompt[c.index];
@@ -269,6 +285,7 @@ Arrival StreamSource::pop() {
 }
 
 double StreamSource::trace_count_before(std::size_t copy, Seconds t) const {
+  t = std::min(t, end_);
   const Copy& c = copies_[copy];
   const double tau = t - c.offset;
   if (tau <= 0) return 0;

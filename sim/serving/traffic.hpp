@@ -4,11 +4,13 @@
 // scenarios/data/gpu_traces), each with its prompt and output token counts.
 //
 //   Poisson: rate(t) = λ0 · g^(t/365 d) · (1 + a·cos(2π(h(t) − h_peak)/24)) · weekly(t)
+//            inside the stream's window [start, end), 0 outside
 //            weekly(t) = 1 + w on weekdays, 1 − 2.5·w on weekends (mean 1 over a week), the
 //            shapes of the workload generator (sim/workload/generator.cpp). Arrivals by
 //            thinning (Lewis & Shedler 1979) against a bound recomputed every simulated day,
 //            so the arrivals do not depend on the engine's step.
-//   Trace:   the records' times (relative to the first, × time_scale) are replayed; repeat
+//   Trace:   the records' times (relative to the first, × time_scale, + start) are replayed
+//            until end; repeat
 //            loops them with period = span + one mean gap; `copies` superposes that many
 //            replays, copy i shifted by a seeded offset in [0, period) (copy 0 unshifted).
 //   Tokens:  fixed | uniform [min, max] | lognormal(mean, cv) (σ² = ln(1 + cv²),
@@ -16,6 +18,7 @@
 //            pairs drawn uniformly from a trace file (joint empirical distribution).
 // Streams are named RNG streams "serving.<stream>.arrivals|tokens|offsets" (core/rng.hpp).
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <queue>
 #include <string>
@@ -83,6 +86,7 @@ class RateShape {
   double growth(Seconds t) const;
   Calendar cal_;
   double base_ = 0, daily_ = 0, weekly_ = 0, peak_h_ = 14, growth_ = 1;
+  Seconds start_ = 0, end_ = std::numeric_limits<double>::infinity();
 };
 
 // One stream's arrivals in time order.
@@ -123,6 +127,7 @@ class StreamSource {
   double scale_ = 1;    // time multiplier of the records
   Seconds period_ = 0;  // scaled loop period
   bool repeat_ = true;
+  Seconds start_ = 0, end_ = std::numeric_limits<double>::infinity();
   struct Copy {
     Seconds offset = 0;
     std::int64_t loop = 0;
