@@ -72,8 +72,16 @@ void ClockGovernor::observe(Seconds t1, Seconds step_s, double finished, Seconds
       missed = missed || worst_tpot_ > slo_.tpot_s;
       slack = slack && worst_tpot_ <= keep * slo_.tpot_s;
     }
-    if (missed) target_ = std::min(f_max_, target_ + spec_.step_mhz);
-    else if (slack) target_ = std::max(f_min_, target_ - spec_.step_mhz);
+    if (missed) {
+      // back up two steps and keep away from the clock that missed for a while
+      ban_mhz_ = std::max(ban_mhz_, target_ + spec_.step_mhz);
+      ban_until_ = t1 + 10 * interval;
+      target_ = std::min(f_max_, target_ + 2 * spec_.step_mhz);
+    } else if (slack) {
+      const Megahertz lowest = t1 < ban_until_ ? std::max(f_min_, ban_mhz_) : f_min_;
+      if (t1 >= ban_until_) ban_mhz_ = 0;
+      target_ = std::max(std::min(target_, std::max(lowest, target_ - spec_.step_mhz)), f_min_);
+    }
   }
   finished_ = 0;
   worst_ttft_ = worst_tpot_ = 0;

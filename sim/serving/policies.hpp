@@ -11,12 +11,15 @@
 //           raw ≥ 1 while requests wait and max_replicas ≥ 1
 //   The count moves to raw once raw has stayed above the current count for scale_up_delay_s
 //   (below it for scale_down_delay_s), measured from the first step end at which it did.
-// SLO-aware clock capping (frequency_cap): every interval_s, from the p99 TTFT and TPOT of the
-//   requests of the interval: all set targets met with margin (p99 ≤ (1 − margin)·target) →
-//   the clock target drops by step_mhz (not below min_mhz or the device's slowest clock); any
-//   target missed → it rises by step_mhz (not above f_max); otherwise it holds; an interval
-//   without finished requests holds. Each replica runs at the slowest of its p-state for that
-//   clock (AcceleratorPower::pstate_at_or_above) and the engine's governor p-state.
+// SLO-aware clock capping (frequency_cap): every interval_s, from the largest step p99 TTFT and
+//   TPOT of the interval: all set targets met with margin (p99 ≤ (1 − margin)·target) → the
+//   clock target drops by step_mhz (not below min_mhz, the device's slowest clock, or a banned
+//   clock); any target missed → it rises by 2·step_mhz (not above f_max) and the clocks up to
+//   one step above the one that missed are banned for 10 intervals (lower slowly, recover
+//   fast: the latency rises steeply once the clock leaves too little capacity); otherwise it
+//   holds; an interval without finished requests holds. Each replica runs at the slowest of
+//   its p-state for that clock (AcceleratorPower::pstate_at_or_above) and the engine's
+//   governor p-state.
 #include <deque>
 #include <utility>
 
@@ -57,6 +60,8 @@ class ClockGovernor {
   SloSpec slo_;
   Megahertz f_max_ = 0, f_min_ = 0, target_ = 0;
   Seconds next_decision_ = 0;
+  Megahertz ban_mhz_ = 0;    // no lower than this until ban_until_ (a clock that missed)
+  Seconds ban_until_ = 0;
   double finished_ = 0;
   Seconds worst_ttft_ = 0, worst_tpot_ = 0;
 };
