@@ -90,7 +90,7 @@ TEST_CASE("model sizing: weights from parameters and precision, KV bytes per tok
 }
 
 TEST_CASE("batch-1 decode of GPT-2 medium on the H200 is bound by HBM bandwidth and, with the "
-          "HF-eager overhead, reproduces our 83 tokens/s; its power is predicted within 5 % of "
+          "HF-eager overhead, reproduces our 83 tokens/s, its power is predicted within 5 % of "
           "the measured 140 W",
           "[physics][llm][calibration]") {
   const AcceleratorSpec a = h200();

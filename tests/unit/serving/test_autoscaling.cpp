@@ -42,7 +42,7 @@ struct StepLog {
 
 }  // namespace
 
-TEST_CASE("autoscaling: a step in load adds replicas after the configured delay; they load "
+TEST_CASE("autoscaling: a step in load adds replicas after the configured delay, they load "
           "for the model-loading time and their loading energy is counted",
           "[serving][autoscaling]") {
   for (const char* fidelity : {"request", "aggregated"}) {

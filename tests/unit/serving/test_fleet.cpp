@@ -40,7 +40,7 @@ TEST_CASE("a replica with nothing to do draws idle power, exactly", "[serving][f
   }
 }
 
-TEST_CASE("a power cap from the engine keeps every replica under it and raises TPOT; energy per "
+TEST_CASE("a power cap from the engine keeps every replica under it and raises TPOT, energy per "
           "token changes accordingly",
           "[serving][fleet][dvfs]") {
   for (const char* f : {"request", "aggregated"}) {
@@ -109,7 +109,7 @@ TEST_CASE("the SLO-aware clock cap lowers the clock while the latency targets ho
   }
 }
 
-TEST_CASE("the same seed gives the same run; request records match the totals", "[serving][fleet]") {
+TEST_CASE("the same seed gives the same run, request records match the totals", "[serving][fleet]") {
   auto run = [](std::uint64_t seed, std::vector<RequestRecord>* recs) {
     Fleet fleet(one("request", 10.0, 2), test::catalogue(), kCal, 1800, seed);
     HostOptions ho;
@@ -149,7 +149,7 @@ TEST_CASE("the same seed gives the same run; request records match the totals", 
   }
 }
 
-TEST_CASE("round robin alternates between replicas; least-outstanding sends a request to the "
+TEST_CASE("round robin alternates between replicas, least-outstanding sends a request to the "
           "replica with the fewest requests",
           "[serving][fleet][router]") {
   Router rr(Router::Kind::round_robin);
