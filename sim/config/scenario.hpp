@@ -10,6 +10,7 @@
 #include "core/units.hpp"
 #include "model/job.hpp"
 #include "model/platform.hpp"
+#include "model/serving_spec.hpp"
 #include "model/specs.hpp"
 
 namespace dcsim {
@@ -41,6 +42,7 @@ struct Scenario {
   WorkloadSpec workload;
   PoliciesSpec policies;
   OutputSpec output;
+  ServingSpec serving;  // LLM inference serving (config/serving_loader); empty = none
   std::string resolved_yaml;   // the scenario after extends/overrides, for provenance
   std::vector<std::string> input_files;  // every file read, for checksums
 };

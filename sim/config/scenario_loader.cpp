@@ -10,6 +10,7 @@
 #include <set>
 
 #include "config/platform_loader.hpp"
+#include "config/serving_loader.hpp"
 #include "core/calendar.hpp"
 
 namespace dcsim {
@@ -578,6 +579,8 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   r.workload(root.map("workload"), s.workload, s.time.years);
   r.policies(root.map("policies"), s.policies);
   r.output(root.map("output"), s.output);
+  read_serving(root.map("serving"), s.time, s.site.platform,
+               options.load_platform && !s.site.platform.accelerators.empty(), s.serving);
   root.finish();
 
   SizeEstimate est = estimate_size(s);

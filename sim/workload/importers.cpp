@@ -396,9 +396,55 @@ ImportResult import_helios(std::istream& in, const std::string& file, const Trac
 }
 
 // ---- Azure LLM inference ---------------------------------------------------------------------------
+struct AzureLlmReader::Impl {
+  Impl(std::istream& i, const std::string& f, double ts) : in(i), file(f), time_scale(ts) {}
+  std::istream& in;
+  std::string file;
+  double time_scale;
+  Header h;
+  int line_no = 1;
+  std::optional<double> t0;
+};
+
+AzureLlmReader::AzureLlmReader(std::istream& in, const std::string& file, double time_scale)
+    : impl_(std::make_unique<Impl>(in, file, time_scale)) {
+  impl_->h = read_header(in, file, {"TIMESTAMP", "ContextTokens", "GeneratedTokens"});
+}
+
+AzureLlmReader::~AzureLlmReader() = default;
+
+bool AzureLlmReader::next(AzureLlmRecord& r) {
+  Impl& m = *impl_;
+  std::string line;
+  while (std::getline(m.in, line)) {
+    ++m.line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (trim(line).empty()) continue;
+    const auto f = split(line, ',');
+    const std::string& file = m.file;
+    const int line_no = m.line_no;
+    if (f.size() != m.h.size) {
+      fail(file, line_no, "", "expected " + std::to_string(m.h.size) + " comma-separated fields, got " + std::to_string(f.size()));
+    }
+    auto ct = parse_datetime(f[m.h.at("TIMESTAMP")]);
+    if (!ct) fail(file, line_no, "TIMESTAMP", "expected a date-time like 2023-11-16 18:17:03.98, got " + quote(f[m.h.at("TIMESTAMP")]));
+    const double ctx = number_at(f, m.h.at("ContextTokens"), "ContextTokens", file, line_no);
+    const double gen = number_at(f, m.h.at("GeneratedTokens"), "GeneratedTokens", file, line_no);
+    if (ctx < 0 || gen < 0) fail(file, line_no, "ContextTokens", "expected token counts >= 0, got " + quote(line));
+    const double ut = unix_from_civil(*ct);
+    if (!m.t0) m.t0 = ut;
+    r.t_s = (ut - *m.t0) * m.time_scale;
+    r.context_tokens = ctx;
+    r.generated_tokens = gen;
+    r.line = line_no;
+    return true;
+  }
+  return false;
+}
+
 ImportResult import_azure_llm(std::istream& in, const std::string& file, const TraceImportSpec& spec,
                               const Catalogue& cat) {
-  const Header h = read_header(in, file, {"TIMESTAMP", "ContextTokens", "GeneratedTokens"});
+  AzureLlmReader reader(in, file, spec.time_scale);
   // The default profile if it is an inference profile, else the catalogue's llm_decode.
   const ProfileSpec* dp = cat.find(spec.default_profile);
   const ProfileSpec& p = dp && dp->decode_tokens_per_s > 0 ? *dp : cat.by_name("llm_decode");
@@ -411,9 +457,6 @@ ImportResult import_azure_llm(std::istream& in, const std::string& file, const T
   const double prefill = p.prefill_tokens_per_s * scale, decode = p.decode_tokens_per_s * scale;
   const double peak = effective_peak_flops(cat.reference.accelerator, p.precision);
   ImportResult res;
-  std::string line;
-  int line_no = 1;
-  std::optional<double> t0;
   struct Window { Seconds start = -1; double runtime = 0; double tokens = 0; };
   Window w;
   auto emit = [&](Seconds submit, double runtime, double tokens) {
@@ -424,22 +467,10 @@ ImportResult import_azure_llm(std::istream& in, const std::string& file, const T
     j.profile.model_params = spec.serving_params;
     res.jobs.push_back(std::move(j));
   };
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (trim(line).empty()) continue;
-    const auto f = split(line, ',');
-    if (f.size() != h.size) {
-      fail(file, line_no, "", "expected " + std::to_string(h.size) + " comma-separated fields, got " + std::to_string(f.size()));
-    }
-    auto ct = parse_datetime(f[h.at("TIMESTAMP")]);
-    if (!ct) fail(file, line_no, "TIMESTAMP", "expected a date-time like 2023-11-16 18:17:03.98, got " + quote(f[h.at("TIMESTAMP")]));
-    const double ctx = number_at(f, h.at("ContextTokens"), "ContextTokens", file, line_no);
-    const double gen = number_at(f, h.at("GeneratedTokens"), "GeneratedTokens", file, line_no);
-    if (ctx < 0 || gen < 0) fail(file, line_no, "ContextTokens", "expected token counts >= 0, got " + quote(line));
-    const double ut = unix_from_civil(*ct);
-    if (!t0) t0 = ut;
-    const Seconds t = (ut - *t0) * spec.time_scale;
+  AzureLlmRecord rec;
+  while (reader.next(rec)) {
+    const Seconds t = rec.t_s;
+    const double ctx = rec.context_tokens, gen = rec.generated_tokens;
     const double runtime = ctx / prefill + gen / decode;
     if (spec.aggregate_s > 0) {
       const Seconds ws = std::floor(t / spec.aggregate_s) * spec.aggregate_s;

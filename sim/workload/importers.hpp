@@ -29,6 +29,7 @@
 // time_scale. Errors: a malformed line throws InputError naming the file and line.
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,27 @@ ImportResult import_helios(std::istream& in, const std::string& file, const Trac
                            const Catalogue& cat, std::uint64_t seed);
 ImportResult import_azure_llm(std::istream& in, const std::string& file,
                               const TraceImportSpec& spec, const Catalogue& cat);
+
+// The azure-llm parser itself (import_azure_llm and the serving traffic both read through it):
+// one record per non-blank line after the header (TIMESTAMP, ContextTokens, GeneratedTokens);
+// times relative to the first record, multiplied by time_scale. A malformed line throws
+// InputError naming the file and line.
+struct AzureLlmRecord {
+  Seconds t_s = 0;
+  double context_tokens = 0;
+  double generated_tokens = 0;
+  int line = 0;
+};
+class AzureLlmReader {
+ public:
+  AzureLlmReader(std::istream& in, const std::string& file, double time_scale = 1.0);
+  ~AzureLlmReader();
+  bool next(AzureLlmRecord& r);  // false at the end
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 ImportResult import_dcsim_csv(std::istream& in, const std::string& file,
                               const TraceImportSpec& spec, const Catalogue& cat);
 

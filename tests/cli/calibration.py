@@ -141,6 +141,8 @@ def h200(tmp):
         print(f"| {name} | {float(m['mean_W']):.1f} | {w:.1f} | {100 * err:+.1f} % | "
               f"{float(m['mean_sm_MHz']):.0f} | {mhz:.0f} |")
         if name == "gemm_bf16_8192":
+            # Under its 700 W limit the card holds 673-677 W (duty.csv, phases.csv) near 1,470 MHz.
+            check("GEMM power (3 % of the measured 677 W)", w, float(m["mean_W"]), 0.03)
             check("GEMM clock", mhz, float(m["mean_sm_MHz"]), 0.05)
             if w > spec["power_limit_w"]:
                 failures.append(f"GEMM draws {w:.1f} W above the {spec['power_limit_w']} W limit")
