@@ -61,12 +61,17 @@ void RunCore::refresh_node(std::size_t n, Seconds now) {
                                                                   nd.spec->accelerators_per_node));
   int p = nd.gov_pstate;
   for (std::uint32_t j : nd.jobs) {
-    const JobProfile& pr = jobs_[j].job.profile;
-    const int q = nd.power->highest_pstate_under(per_device, pr.utilisation, pr.intensity);
-    p = std::max(p, q);
-    if (nd.power->power_w(q, pr.utilisation, pr.intensity) > per_device)
-      warn("the power limit of " + watts_text(per_device) + " per " + nd.acc->name + " is below what profile " +
-           pr.name + " draws at its lowest clock: it runs there and exceeds the limit");
+    JobRt& r = jobs_[j];
+    const JobProfile& pr = r.job.profile;
+    if (r.limit_cache_w != per_device || r.limit_cache_power != nd.power) {
+      r.limit_cache_p = nd.power->highest_pstate_under(per_device, pr.utilisation, pr.intensity);
+      r.limit_cache_w = per_device;
+      r.limit_cache_power = nd.power;
+      if (nd.power->power_w(r.limit_cache_p, pr.utilisation, pr.intensity) > per_device)
+        warn("the power limit of " + watts_text(per_device) + " per " + nd.acc->name + " is below what profile " +
+             pr.name + " draws at its lowest clock: it runs there and exceeds the limit");
+    }
+    p = std::max(p, r.limit_cache_p);
   }
   nd.limit_pstate = p;
   if (site_group_.active() || rack_groups_[views_[n].rack].active()) update_group_shares(n, now);

@@ -23,11 +23,12 @@ double mean_of(const std::vector<double>& v) {
 // The 95th percentile by linear interpolation between order statistics (numpy's default).
 double p95_of(std::vector<double> v) {
   if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
   const double pos = 0.95 * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  const auto lo = static_cast<std::ptrdiff_t>(std::floor(pos));
+  std::nth_element(v.begin(), v.begin() + lo, v.end());
+  const double a = v[static_cast<std::size_t>(lo)];
+  const double b = lo + 1 < static_cast<std::ptrdiff_t>(v.size()) ? *std::min_element(v.begin() + lo + 1, v.end()) : a;
+  return a + (pos - static_cast<double>(lo)) * (b - a);
 }
 }  // namespace
 

@@ -82,6 +82,10 @@ struct JobRt {
   Seconds delay_in_run_s = 0;    // p-state transition latency added in the current run
   Seconds last_delay_at = -1;    // one transition delay per instant (nodes switch together)
   bool working = false;          // its work item is with the executor
+  // The p-state its signature fits under a per-device limit, cached (the limit rarely changes).
+  const AcceleratorPower* limit_cache_power = nullptr;
+  Watts limit_cache_w = -1;
+  int limit_cache_p = 0;
   int deps_left = 0;
   std::vector<std::uint32_t> dependents;
   Watts power_w = 0;
