@@ -334,6 +334,9 @@ std::vector<PolicyInfo> build_catalogue() {
       "Wierman et al., 'Opportunities and challenges for data center demand response', IGCC 2014",
       {choice("scope", "site", {"site", "rack", "node", "device"},
               "what the cap applies to (device: each accelerator)"),
+       choice("basis", "auto", {"auto", "facility", "it"},
+              "what a site cap limits: facility power (IT + cooling + losses) or IT power; auto: "
+              "facility for a site cap (rack, node and device caps are on IT power)"),
        num("cap_w", "W", 0, 0, 1e12, "cap outside demand-response windows (0 = none)"),
        num("dr_cap_w", "W", 0, 0, 1e12, "cap during demand-response windows"),
        text("dr_hours", "", "demand-response windows, e.g. \"17-21\" or \"6-9,17-21\" (UTC)")},
@@ -349,6 +352,9 @@ std::vector<PolicyInfo> build_catalogue() {
           return "expected dr_hours with dr_cap_w, got none";
         if (w->empty() && v.number("cap_w") <= 0)
           return "expected cap_w > 0 or demand-response windows, got neither";
+        if (v.text("basis") == "facility" && v.text("scope") != "site")
+          return "expected basis: facility only with scope: site (a " + v.text("scope") +
+                 " cap limits IT power), got scope: " + v.text("scope");
         return {};
       },
       [](const ParamValues& v) -> std::unique_ptr<Policy> {
@@ -358,6 +364,7 @@ std::vector<PolicyInfo> build_catalogue() {
                   : s == "node"   ? CapScope::node
                   : s == "device" ? CapScope::device
                                   : CapScope::site;
+        o.basis = v.text("basis") == "it" ? CapBasis::it : CapBasis::facility;
         o.cap_w = v.number("cap_w");
         o.dr_cap_w = v.number("dr_cap_w");
         o.dr_windows = *parse_hour_windows(v.text("dr_hours"));

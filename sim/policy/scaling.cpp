@@ -222,7 +222,7 @@ void PowerCap::decide(const ClusterView& view, std::span<const Event>, std::vect
   if (!sent_ || cap != last_cap_w_) {
     switch (opt_.scope) {
       case CapScope::site:
-        emit(out, SetPowerCap{CapScope::site, 0, cap});
+        emit(out, SetPowerCap{CapScope::site, std::nullopt, cap, opt_.basis});
         break;
       case CapScope::rack:
         racks_.clear();

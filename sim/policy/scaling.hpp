@@ -141,6 +141,7 @@ bool in_windows(const std::vector<HourWindow>& w, double hour);
 
 struct PowerCapOptions {
   CapScope scope = CapScope::site;
+  CapBasis basis = CapBasis::facility;  // site scope only: facility or IT power
   Watts cap_w = 0;     // <= 0: no cap outside windows
   Watts dr_cap_w = 0;  // cap during demand-response windows
   std::vector<HourWindow> dr_windows;

@@ -106,6 +106,66 @@ TEST_CASE("under the power-cap policy at site scope, facility power stays at or 
   for (const auto& e : rec.events) CHECK_FALSE((e.kind == "pstate" && e.target == 3));
 }
 
+TEST_CASE("under the power-cap policy at site scope with basis it, IT power stays at or under the cap and facility "
+          "power may exceed it",
+          "[engine][site][cap]") {
+  Scenario sc = load_checked_scenario(kScenario, {});
+  PolicyConfig cap;
+  cap.name = "power-cap";
+  cap.strings["scope"] = "site";
+  cap.strings["basis"] = "it";
+  cap.numbers["cap_w"] = 22000;
+  cap.key_path = "policies.energy[0]";
+  std::vector<Job> jobs = jobs_at_zero(3, 10);
+  for (Job& j : jobs) j.profile.intensity = 1.0;
+  // The same jobs without the cap (in a child: one simulation per process): the IT power the cap has to cut.
+  const auto free_run = testing::in_child([&]() -> std::vector<double> {
+    DiagnosticSink sink;
+    auto free_policy = make_policy_stack(sc.policies, sink);
+    if (!free_policy) return {};
+    MemoryRecorder rec;
+    run_simulation(sc, jobs, *free_policy, rec, {});
+    const std::size_t it = rec.column("it_power_w");
+    double m = 0;
+    for (const auto& r : rec.rows) m = std::max(m, r[it]);
+    return {m};
+  });
+  REQUIRE(free_run.size() == 1);
+  CHECK(free_run[0] > 25000);
+  sc.policies.energy.push_back(cap);
+  DiagnosticSink sink;
+  auto policy = make_policy_stack(sc.policies, sink);
+  REQUIRE(policy);
+  MemoryRecorder rec;
+  const RunSummary s = run_simulation(sc, jobs, *policy, rec, {});
+  const std::size_t it = rec.column("it_power_w"), fac = rec.column("facility_power_w");
+  double max_it = 0, max_fac = 0;
+  for (std::size_t i = 1; i < rec.rows.size(); ++i) {
+    INFO("sample " << i);
+    CHECK(rec.rows[i][it] <= 22000 * (1 + 1e-9));
+    max_it = std::max(max_it, rec.rows[i][it]);
+    max_fac = std::max(max_fac, rec.rows[i][fac]);
+  }
+  CHECK(max_it > 0.9 * 22000);  // discrete p-states leave some headroom under the cap
+  CHECK(max_fac > 22000);       // cooling and losses come on top of an IT cap
+  CHECK(s.values.at("jobs_completed") == 3);
+}
+
+TEST_CASE("the power-cap policy refuses basis facility for a rack cap", "[engine][site][cap]") {
+  PolicyConfig cap;
+  cap.name = "power-cap";
+  cap.strings["scope"] = "rack";
+  cap.strings["basis"] = "facility";
+  cap.numbers["cap_w"] = 30000;
+  cap.key_path = "policies.energy[0]";
+  PoliciesSpec ps;
+  ps.energy.push_back(cap);
+  DiagnosticSink sink;
+  CHECK_FALSE(make_policy_stack(ps, sink));
+  REQUIRE(sink.size() == 1);
+  CHECK_THAT(sink.all()[0].message, Catch::Contains("basis: facility only with scope: site"));
+}
+
 TEST_CASE("a battery charged from the grid only passes the grid's carbon-free share on: the CFE score does not rise",
           "[engine][site][battery][cfe]") {
   // A grid whose carbon-free share is 30 % every hour (EIA format: nuclear 30, gas 70).
