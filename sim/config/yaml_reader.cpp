@@ -16,7 +16,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 
 #include "core/calendar.hpp"
@@ -245,80 +247,245 @@ void check_tabs(const std::string& text, const std::string& file) {
 
 // ---- yaml-cpp → YNode ------------------------------------------------------------------------
 
-struct Converter {
-  std::string file;
-  DiagnosticSink& errors;
-  std::size_t count = 0;
+// Builds our tree straight from yaml-cpp's parser events (one pass over the text; no yaml-cpp
+// node tree in between). What it builds is what YAML::Load's tree gives, node for node: scalars
+// with their tag ("!" = quoted or block scalar), nulls at the position of the key (or list) that
+// holds them, aliases expanded (copies, counted against kMaxNodes), every pair of a mapping in
+// order with duplicates and non-scalar keys reported to `errors` and left out.
+class TreeBuilder final : public YAML::EventHandler {
+ public:
+  TreeBuilder(std::string file, DiagnosticSink& errors, int line, int col, std::string key_path)
+      : file_(std::move(file)), errors_(errors), root_line_(line), root_col_(col), root_path_(std::move(key_path)) {}
 
-  NodePtr convert(const YAML::Node& n, int fallback_line, int fallback_col,
-                  const std::string& key_path) {
-    if (++count > kMaxNodes) {
-      throw InputError(Diagnostic{file, fallback_line, fallback_col, key_path,
-                                  "expected at most 1,000,000 nodes, got more (alias expansion?)"});
-    }
-    auto out = std::make_shared<YNode>();
-    out->file = file;
-    const YAML::Mark m = n.Mark();
-    out->line = m.line >= 0 ? m.line + 1 : fallback_line;
-    out->col = m.column >= 0 ? m.column + 1 : fallback_col;
-    switch (n.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        out->kind = YNode::Kind::Null;
-        out->line = fallback_line;
-        out->col = fallback_col;
-        break;
-      case YAML::NodeType::Scalar:
-        out->kind = YNode::Kind::Scalar;
-        out->text = n.Scalar();
-        out->quoted = n.Tag() == "!";
-        break;
-      case YAML::NodeType::Sequence: {
-        out->kind = YNode::Kind::List;
-        std::size_t idx = 0;
-        for (const auto& item : n) {
-          out->items.push_back(
-              convert(item, out->line, out->col, join_path(key_path, std::to_string(idx))));
-          ++idx;
-        }
-        break;
-      }
-      case YAML::NodeType::Map: {
-        out->kind = YNode::Kind::Map;
-        for (auto it = n.begin(); it != n.end(); ++it) {
-          const YAML::Node k = it->first;
-          const YAML::Node val = it->second;
-          const YAML::Mark km = k.Mark();
-          int kl = km.line >= 0 ? km.line + 1 : out->line;
-          int kc = km.column >= 0 ? km.column + 1 : out->col;
-          if (!k.IsScalar()) {
-            errors.add(Diagnostic{file, kl, kc, key_path,
-                                  "expected a plain key (a name), got " +
-                                      std::string(k.IsMap() ? "a mapping" : k.IsSequence() ? "a list" : "nothing") +
-                                      " as a key"});
-            continue;
-          }
-          std::string key = k.Scalar();
-          std::string kp = join_path(key_path, key);
-          if (const YEntry* prev = out->find(key)) {
-            errors.add(Diagnostic{file, kl, kc, kp,
-                                  "duplicate key '" + shorten(key) + "' (first given at line " +
-                                      std::to_string(prev->line) + "); expected each key once"});
-            continue;
-          }
-          YEntry e;
-          e.key = key;
-          e.file = file;
-          e.line = kl;
-          e.col = kc;
-          e.value = convert(val, kl, kc, kp);
-          out->entries.push_back(std::move(e));
-        }
-        break;
-      }
-    }
-    return out;
+  NodePtr root() const { return root_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    if (skipping()) return;
+    Slot s = slot(m);
+    if (s.drop) return;
+    auto n = make(s);
+    n->kind = YNode::Kind::Null;
+    n->line = s.line;  // a null has no text: it sits where its key (or list) is
+    n->col = s.col;
+    place(s, n, anchor);
   }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    if (skipping()) return;
+    const auto it = anchors_.find(anchor);
+    Slot s = slot(m);
+    if (s.drop) return;
+    if (it == anchors_.end()) {  // yaml-cpp rejects unknown aliases itself; keep a null
+      auto n = make(s);
+      n->line = s.line;
+      n->col = s.col;
+      place(s, n, 0);
+      return;
+    }
+    place(s, copy(it->second, s), 0);
+  }
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    if (skipping()) return;
+    Slot s = slot(m);
+    if (s.drop) return;
+    auto n = make(s);
+    n->kind = YNode::Kind::Scalar;
+    n->text = value;
+    n->quoted = tag == "!";
+    n->line = pos_line(m, s.line);
+    n->col = pos_col(m, s.col);
+    place(s, n, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(m, YNode::Kind::List, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(m, YNode::Kind::Map, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  // An open mapping or list; in a mapping, the key read last (its value comes next).
+  struct Frame {
+    NodePtr node;
+    std::string path;
+    bool have_key = false;
+    bool drop_value = false;  // the key was bad or a duplicate: its value is parsed and left out
+    std::string key;
+    int key_line = 0, key_col = 0;
+    std::unordered_map<std::string, int> seen;  // keys of this mapping: line first given
+  };
+  // Where the next node goes, with its fallback position and key path.
+  struct Slot {
+    enum class Role { Root, Item, Key, Value } role = Role::Root;
+    int line = 0, col = 0;
+    std::string path;
+    bool drop = false;
+  };
+
+  static int pos_line(const YAML::Mark& m, int fallback) { return m.line >= 0 ? m.line + 1 : fallback; }
+  static int pos_col(const YAML::Mark& m, int fallback) { return m.column >= 0 ? m.column + 1 : fallback; }
+
+  bool skipping() const { return skip_depth_ > 0; }
+
+  Slot slot(const YAML::Mark& m) {
+    Slot s;
+    if (stack_.empty()) {
+      s.line = root_line_;
+      s.col = root_col_;
+      s.path = root_path_;
+      return s;
+    }
+    Frame& f = stack_.back();
+    if (f.node->kind == YNode::Kind::List) {
+      s.role = Slot::Role::Item;
+      s.line = f.node->line;
+      s.col = f.node->col;
+      s.path = join_path(f.path, std::to_string(f.node->items.size()));
+      return s;
+    }
+    if (!f.have_key) {
+      s.role = Slot::Role::Key;
+      s.line = pos_line(m, f.node->line);
+      s.col = pos_col(m, f.node->col);
+      s.path = f.path;
+      return s;
+    }
+    s.role = Slot::Role::Value;
+    s.line = f.key_line;
+    s.col = f.key_col;
+    s.path = join_path(f.path, f.key);
+    s.drop = f.drop_value;
+    if (s.drop) f.have_key = false;  // a dropped scalar or null value ends the pair here
+    return s;
+  }
+
+  NodePtr make(const Slot& s) {
+    if (++count_ > kMaxNodes)
+      throw InputError(Diagnostic{file_, s.line, s.col, s.path,
+                                  "expected at most 1,000,000 nodes, got more (alias expansion?)"});
+    auto n = std::make_shared<YNode>();
+    n->file = file_;
+    return n;
+  }
+
+  NodePtr copy(const NodePtr& from, const Slot& s) {
+    NodePtr c = make(s);
+    c->kind = from->kind;
+    c->text = from->text;
+    c->quoted = from->quoted;
+    c->line = from->line;
+    c->col = from->col;
+    c->entries.reserve(from->entries.size());
+    for (const YEntry& e : from->entries) {
+      YEntry ce = e;
+      ce.value = copy(e.value, s);
+      c->entries.push_back(std::move(ce));
+    }
+    c->items.reserve(from->items.size());
+    for (const NodePtr& i : from->items) c->items.push_back(copy(i, s));
+    return c;
+  }
+
+  // A scalar or null key is read as text; a mapping or list as a key is an error (its value is
+  // parsed and left out).
+  void place(const Slot& s, const NodePtr& n, YAML::anchor_t anchor) {
+    if (anchor) anchors_[anchor] = n;
+    switch (s.role) {
+      case Slot::Role::Root: root_ = n; break;
+      case Slot::Role::Item: stack_.back().node->items.push_back(n); break;
+      case Slot::Role::Key: {
+        Frame& f = stack_.back();
+        f.have_key = true;
+        f.drop_value = false;
+        f.key_line = s.line;
+        f.key_col = s.col;
+        if (n->kind != YNode::Kind::Scalar) {
+          errors_.add(Diagnostic{file_, s.line, s.col, f.path,
+                                 "expected a plain key (a name), got " +
+                                     std::string(n->kind == YNode::Kind::Map    ? "a mapping"
+                                                 : n->kind == YNode::Kind::List ? "a list"
+                                                                                : "nothing") +
+                                     " as a key"});
+          f.drop_value = true;
+          break;
+        }
+        f.key = n->text;
+        if (const auto [it, fresh] = f.seen.try_emplace(f.key, s.line); !fresh) {
+          errors_.add(Diagnostic{file_, s.line, s.col, join_path(f.path, f.key),
+                                 "duplicate key '" + shorten(f.key) + "' (first given at line " +
+                                     std::to_string(it->second) + "); expected each key once"});
+          f.drop_value = true;
+        }
+        break;
+      }
+      case Slot::Role::Value: {
+        Frame& f = stack_.back();
+        YEntry e;
+        e.key = f.key;
+        e.file = file_;
+        e.line = f.key_line;
+        e.col = f.key_col;
+        e.value = n;
+        f.node->entries.push_back(std::move(e));
+        f.have_key = false;
+        break;
+      }
+    }
+  }
+
+  void open(const YAML::Mark& m, YNode::Kind kind, YAML::anchor_t anchor) {
+    if (skipping()) {
+      ++skip_depth_;
+      return;
+    }
+    Slot s = slot(m);
+    if (s.drop) {  // the value of a bad or duplicate key: parse it, keep nothing
+      skip_depth_ = 1;
+      return;
+    }
+    if (s.role == Slot::Role::Key) {  // a mapping or list as a key: report, skip it and its value
+      auto n = std::make_shared<YNode>();
+      n->kind = kind;
+      place(s, n, 0);  // reports and marks the value dropped
+      skip_depth_ = 1;
+      return;
+    }
+    auto n = make(s);
+    n->kind = kind;
+    n->line = pos_line(m, s.line);
+    n->col = pos_col(m, s.col);
+    place(s, n, anchor);
+    Frame f;
+    f.node = n;
+    f.path = s.path;
+    stack_.push_back(std::move(f));
+  }
+
+  // The end of a skipped subtree needs no bookkeeping: a skipped key left its pair waiting for
+  // the (dropped) value; a dropped value already ended its pair in slot().
+  void close() {
+    if (skipping()) {
+      --skip_depth_;
+      return;
+    }
+    stack_.pop_back();
+  }
+
+  std::string file_;
+  DiagnosticSink& errors_;
+  int root_line_, root_col_;
+  std::string root_path_;
+  NodePtr root_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, NodePtr> anchors_;
+  std::size_t count_ = 0;
+  int skip_depth_ = 0;
 };
 
 NodePtr deep_copy(const NodePtr& n) {
@@ -402,10 +569,11 @@ NumStatus parse_double(const std::string& s, double& out) {
   return NumStatus::Ok;
 }
 
-// Counts documents with yaml-cpp's event parser, stopping at `limit`. YAML::LoadAll must not be
-// used on user text: on a stray ',' at document level (", a", "[a], b", "- a\n, b") yaml-cpp 0.7
-// builds an endless series of empty documents without consuming the ',' (an infinite loop that
-// also exhausts memory). Syntax errors throw YAML::ParserException as usual.
+// Parses the first document of `text` into our tree, in one pass, then asks the parser for one
+// more document: YAML::LoadAll must not be used on user text (on a stray ',' at document level
+// (", a", "[a], b", "- a\n, b") yaml-cpp 0.7 builds an endless series of empty documents without
+// consuming the ','), so at most one further document is read, by a handler that keeps nothing.
+// Syntax errors throw YAML::ParserException as usual.
 struct DocCounter final : YAML::EventHandler {
   std::vector<YAML::Mark> starts;
   void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
@@ -421,22 +589,49 @@ struct DocCounter final : YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
-struct DocCount {
-  int n = 0;
-  YAML::Mark second;  // start of the second document, if any
+struct Parsed {
+  NodePtr root;               // nullptr: no document at all
+  bool second = false;        // a second document follows
+  YAML::Mark second_start;    // where it starts
 };
 
-DocCount count_documents(const std::string& text, int limit = 2) {
+Parsed parse_document(const std::string& text, const std::string& file, DiagnosticSink& errors, int line,
+                      int col, const std::string& key_path) {
   std::istringstream in(text);
   YAML::Parser parser(in);
+  TreeBuilder b(file, errors, line, col, key_path);
+  Parsed out;
+  if (!parser.HandleNextDocument(b)) return out;
+  out.root = b.root();
+  if (!out.root) {  // a document with nothing in it
+    out.root = std::make_shared<YNode>();
+    out.root->file = file;
+    out.root->line = line;
+    out.root->col = col;
+  }
   DocCounter c;
-  DocCount out;
-  while (out.n < limit && parser.HandleNextDocument(c)) ++out.n;
-  if (c.starts.size() > 1) out.second = c.starts[1];
+  if (parser.HandleNextDocument(c)) {
+    out.second = true;
+    if (!c.starts.empty()) out.second_start = c.starts.front();
+  }
   return out;
 }
 
-// The message for a second document: usually a stray ',' (see count_documents) or a '---'.
+// Whether `text` parses to its end without "illegal EOF in scalar" (a quoted scalar never closed).
+bool ends_inside_a_quote(const std::string& text) {
+  try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocCounter c;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(c); ++i) {
+    }
+    return false;
+  } catch (const YAML::Exception& e) {
+    return e.msg.find("illegal EOF in scalar") != std::string::npos;
+  }
+}
+
+// The message for a second document: usually a stray ',' (see DocCounter) or a '---'.
 std::string second_document_message(const std::string& text, const YAML::Mark& m) {
   if (m.pos >= 0 && static_cast<std::size_t>(m.pos) < text.size() && text[static_cast<std::size_t>(m.pos)] == ',')
     return "expected a key, a list item or the end of the file, got ','";
@@ -445,18 +640,11 @@ std::string second_document_message(const std::string& text, const YAML::Mark& m
 
 // yaml-cpp 0.7 accepts a quoted scalar left open until the end of a file that ends with a
 // newline (it swallows the rest of the file into the string). Without the final newline it
-// reports "illegal EOF in scalar": parse again that way to detect it, and report the last
-// quoted scalar, which is the one left open.
+// reports "illegal EOF in scalar". Only the last quoted scalar can be the one left open (it runs
+// to the end of the file), so the text from its opening quote on, without the final newline, is
+// parsed again that way; that is the one reported.
 void check_unterminated_quote(const std::string& text, const YNode& root, const std::string& file) {
   if (text.find('"') == std::string::npos && text.find('\'') == std::string::npos) return;
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  try {
-    (void)count_documents(t);
-    return;
-  } catch (const YAML::Exception& e) {
-    if (e.msg.find("illegal EOF in scalar") == std::string::npos) return;
-  }
   const YNode* last = nullptr;
   std::vector<const YNode*> stack{&root};
   while (!stack.empty()) {
@@ -468,7 +656,21 @@ void check_unterminated_quote(const std::string& text, const YNode& root, const 
     for (const auto& e : n->entries) stack.push_back(e.value.get());
     for (const auto& i : n->items) stack.push_back(i.get());
   }
-  throw InputError(at(file, last ? last->line : 0, last ? last->col : 0,
+  if (!last || last->line <= 0) return;
+  // The byte offset of the last quoted scalar's line and column.
+  std::size_t off = 0;
+  for (int l = 1; l < last->line && off != std::string::npos; ++l) {
+    off = text.find('\n', off);
+    if (off != std::string::npos) ++off;
+  }
+  if (off == std::string::npos) return;
+  off += static_cast<std::size_t>(std::max(last->col - 1, 0));
+  const std::size_t q = text.find_first_of("\"'", std::min(off, text.size()));
+  if (q == std::string::npos) return;
+  std::string t = text.substr(q);
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  if (!ends_inside_a_quote(t)) return;
+  throw InputError(at(file, last->line, last->col,
                       "expected valid YAML, got a syntax error: a quoted string is never closed "
                       "(it runs to the end of the file)"));
 }
@@ -947,15 +1149,14 @@ std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const 
   check_text(text, name);
   check_tabs(text, name);
   doc->text_ = text;
-  YAML::Node root;
+  Parsed parsed;
   try {
-    DocCount dc = count_documents(text);
-    if (dc.n > 1) {
-      const YAML::Mark& m = dc.second;
+    parsed = parse_document(text, name, doc->errors_, 1, 1, "");
+    if (parsed.second) {
+      const YAML::Mark& m = parsed.second_start;
       throw InputError(at(name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
                           second_document_message(text, m)));
     }
-    if (dc.n == 1) root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw InputError(at(name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                         e.mark.column >= 0 ? e.mark.column + 1 : 0,
@@ -965,10 +1166,9 @@ std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const 
                         e.mark.column >= 0 ? e.mark.column + 1 : 0,
                         "expected valid YAML, got an error: " + e.msg));
   }
-  if (!root.IsDefined() || root.IsNull())
+  if (!parsed.root || parsed.root->kind == YNode::Kind::Null)
     throw InputError(at(name, 1, 1, "expected a mapping of keys, got an empty document"));
-  Converter conv{name, doc->errors_, 0};
-  doc->root_ = conv.convert(root, 1, 1, "");
+  doc->root_ = parsed.root;
   check_unterminated_quote(text, *doc->root_, name);
   return doc;
 }
@@ -1039,11 +1239,10 @@ void YamlDoc::apply_override(const std::string& assignment) {
   NodePtr value;
   try {
     check_text(val, kOverrideFile);
-    DocCount dc = count_documents(val);
-    if (dc.n > 1) throw YAML::Exception(YAML::Mark::null_mark(), second_document_message(val, dc.second));
     DiagnosticSink sink;
-    Converter conv{kOverrideFile, sink, 0};
-    value = dc.n == 0 ? std::make_shared<YNode>() : conv.convert(YAML::Load(val), 0, 0, kp);
+    Parsed parsed = parse_document(val, kOverrideFile, sink, 0, 0, kp);
+    if (parsed.second) throw YAML::Exception(YAML::Mark::null_mark(), second_document_message(val, parsed.second_start));
+    value = parsed.root ? parsed.root : std::make_shared<YNode>();
     for (auto& d : sink.all()) errors_.add(d);
   } catch (const YAML::Exception& e) {
     fail(kp, "expected a YAML value, got '" + shorten(val) + "' (" + e.msg + ")");

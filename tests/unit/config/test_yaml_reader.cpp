@@ -63,6 +63,25 @@ TEST_CASE("a well-formed mapping is read with its values and defaults", "[yaml]"
   CHECK(doc->errors().empty());
 }
 
+TEST_CASE("an alias reads as a copy of its anchor's value, and a null value sits at its key", "[yaml]") {
+  auto doc = YamlDoc::load_string(
+      "base: &b {racks: 3, list: [1, 2.5]}\ncopy: *b\nname: &n lab\nother: *n\n",
+      "t.yaml");
+  YamlMap root = doc->root_map();
+  YamlMap base = root.map("base"), copy = root.map("copy");
+  CHECK(base.integer("racks", 0) == 3);
+  CHECK(copy.integer("racks", 0) == 3);
+  CHECK(copy.numbers("list") == std::vector<double>{1.0, 2.5});
+  CHECK(base.numbers("list") == copy.numbers("list"));
+  CHECK(root.string("name", "") == "lab");
+  CHECK(root.string("other", "") == "lab");
+  root.finish();
+  CHECK(doc->errors().empty());
+  // A key without a value is a null at the key's position, not an absent key.
+  require_one(diags_of("a: 1\nempty:\n", [](YamlMap& m) { (void)m.integer("a", 0); (void)m.string("empty", "x"); }), 2, 1,
+              "empty", "got nothing");
+}
+
 TEST_CASE("every kind of bad input is reported at its file, line, column and key", "[yaml]") {
   SECTION("syntax error: an unclosed flow list") {
     auto d = diags_of("a: 1\nb: [1, 2\nc: 3\n");
