@@ -16,18 +16,18 @@ std::vector<SeriesSpec> site_series_specs(bool marginal) {
                         "emissions_rate_kg_per_h", "price_usd_per_mwh", "outdoor_temp_c",
                         "mean_freq_mhz", "nodes_on", "power_cap_w"})
     v.push_back(standard_series(n));
-  v.push_back({"accelerator_power_w", "W", "power of all accelerators, p-state transitions included"});
-  v.push_back({"host_power_w", "W", "power of node hosts (CPU, memory, NIC, fans), incl. booting, shutting down and off"});
+  v.push_back({"accelerator_power_w", "W", "power of all accelerators, p-state transitions included", false});
+  v.push_back({"host_power_w", "W", "power of node hosts (CPU, memory, NIC, fans), incl. booting, shutting down and off", false});
   v.push_back({"misc_power_w", "W", "fixed facility loads (lighting, offices); part of facility power"});
   v.push_back({"battery_charge_w", "W", "power into the battery"});
   v.push_back({"battery_discharge_w", "W", "power out of the battery into the site"});
-  v.push_back({"grid_import_only_w", "W", "power imported from the grid (never negative)"});
+  v.push_back({"grid_import_only_w", "W", "power imported from the grid (never negative)", false});
   v.push_back({"grid_export_w", "W", "surplus exported to the grid"});
   v.push_back({"curtailed_w", "W", "surplus generation curtailed (export not allowed)"});
-  v.push_back({"cost_rate_usd_per_h", "USD/h", "cost rate of grid imports"});
+  v.push_back({"cost_rate_usd_per_h", "USD/h", "cost rate of grid imports", false});
   if (marginal) {
     v.push_back({"marginal_intensity_g_per_kwh", "g/kWh", "grid marginal emission intensity (gCO2e per kWh)"});
-    v.push_back({"marginal_emissions_rate_kg_per_h", "kg/h", "marginal emission rate of the grid import (kgCO2e per hour)"});
+    v.push_back({"marginal_emissions_rate_kg_per_h", "kg/h", "marginal emission rate of the grid import (kgCO2e per hour)", false});
   }
   return v;
 }

@@ -100,18 +100,19 @@ struct ColumnSpec {
   Column::Kind kind;
   const char* units;  // nullptr: CF time units of the run
   const char* long_name;
+  bool compress = true;  // see SeriesSpec::compress
 };
 
 const ColumnSpec kJobColumns[] = {
     {"job_id", Column::Kind::I64, "1", "job id"},
     {"job_profile", Column::Kind::Str, "1", "workload profile name"},
     {"job_year", Column::Kind::I32, "1", "model-generation year of the job's profile"},
-    {"job_submit_time", Column::Kind::F64, nullptr, "submission time"},
-    {"job_start_time", Column::Kind::F64, nullptr, "start time (NaN if never started)"},
-    {"job_end_time", Column::Kind::F64, nullptr, "end time (NaN if never ended)"},
+    {"job_submit_time", Column::Kind::F64, nullptr, "submission time", false},
+    {"job_start_time", Column::Kind::F64, nullptr, "start time (NaN if never started)", false},
+    {"job_end_time", Column::Kind::F64, nullptr, "end time (NaN if never ended)", false},
     {"job_gpus", Column::Kind::I32, "1", "accelerators allocated"},
-    {"job_energy_kwh", Column::Kind::F64, "kWh", "IT energy attributed to the job"},
-    {"job_emissions_kg", Column::Kind::F64, "kg", "location-based emissions (kgCO2e), facility overhead included"},
+    {"job_energy_kwh", Column::Kind::F64, "kWh", "IT energy attributed to the job", false},
+    {"job_emissions_kg", Column::Kind::F64, "kg", "location-based emissions (kgCO2e), facility overhead included", false},
     {"job_mean_freq_mhz", Column::Kind::F64, "MHz", "time-weighted mean accelerator clock while running"},
     {"job_delay_s", Column::Kind::F64, "s", "start - submit (NaN if never started)"},
     {"job_optimisation", Column::Kind::Str, "1", "optimisation applied"},
@@ -225,8 +226,9 @@ struct Hdf5Recorder::Impl {
       if (s.kind == Column::Kind::Str) ftype = str_type.get();
       // Strings are compressed too: that shrinks their 16-byte heap references (the text itself
       // lives in the global heap). netCDF-C and h5py read such variables; only defining a
-      // new filtered string variable with netCDF-C is refused.
-      c.ds = h5::create_dataset(file.get(), s.name, ftype, rows_layout(true, s.kind == Column::Kind::F64));
+      // new filtered string variable with netCDF-C is refused. Continuous columns (times,
+      // energies, emissions) are not: deflate gains 1.1-1.5x on them for half its time.
+      c.ds = h5::create_dataset(file.get(), s.name, ftype, rows_layout(s.compress, s.kind == Column::Kind::F64));
       h5::attach_scale(c.ds.get(), t.dim_ds.get(), 0);
       if (s.units)
         common_attrs(c.ds.get(), s.units, s.long_name);
@@ -405,7 +407,7 @@ void Hdf5Recorder::begin(const RunMetadata& meta, const std::vector<SeriesSpec>&
   h5::set_attr(m.time_ds.get(), "axis", std::string("T"));
   for (const auto& s : site_series) {
     m.claim_name(s.name);
-    h5::Handle ds = h5::create_dataset(f, s.name, H5T_IEEE_F64LE, m.rows_layout(true, true));
+    h5::Handle ds = h5::create_dataset(f, s.name, H5T_IEEE_F64LE, m.rows_layout(s.compress, true));
     h5::attach_scale(ds.get(), m.time_ds.get(), 0);
     m.common_attrs(ds.get(), s.units.empty() ? "1" : s.units, s.long_name.empty() ? s.name : s.long_name);
     h5::set_attr(ds.get(), "cell_methods", std::string("time: mean"));

@@ -19,6 +19,10 @@ struct SeriesSpec {
   std::string name;       // e.g. "facility_power_w"
   std::string units;      // CF/UDUNITS units string, e.g. "W", "1", "gCO2e/kWh"
   std::string long_name;  // human description
+  // Shuffle + deflate this series (when the recorder compresses at all). Off for continuous
+  // quantities (powers, PUE, utilisation, rates): deflate gains only 1.2-1.25x on their
+  // mantissas while costing most of the writer's time (analysis/SCHEMA.md, "Storage").
+  bool compress = true;
 };
 
 struct RunMetadata {
