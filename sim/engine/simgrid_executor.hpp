@@ -7,8 +7,9 @@
 // Shape (chosen for speed, docs/ARCHITECTURE.md): the controller sleeps on a semaphore with a
 // timeout until the next time the client asked for or a completion (no polling, no wait_any); a
 // job on k nodes starts one execution per node (thread count = its accelerators there) and
-// waits them in turn, with its gradient transfers overlapping, then sleeps its tail and any
-// delays added meanwhile.
+// waits them in turn, with its gradient transfers overlapping. Its tail (the clock-independent
+// rest: memory/I-O share, checkpoint and restart costs, transition latencies) is no SimGrid
+// activity: the controller keeps a heap of tail ends and completes the job at its end.
 #include <memory>
 #include <string>
 #include <vector>
