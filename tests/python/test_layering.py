@@ -133,3 +133,22 @@ def test_the_check_catches_a_forbidden_include(tmp_path, monkeypatch):
     assert len(problems) == 2, problems
     assert "sim/physics/bad.cpp:2" in problems[0] and "may not use engine" in problems[0]
     assert "sim/physics/bad.cpp:3" in problems[1] and "PkgConfig::SIMGRID" in problems[1]
+
+
+# docs/ARCHITECTURE.md, "Where the code changed the design": inside sim/engine, SimGrid is used
+# only by the SimGrid executor and the platform builder; the engine's logic (core, decisions,
+# node power, site account, report) and its public header are SimGrid-free, so they can be
+# unit-tested on the fake executor.
+SIMGRID_FILES = {"sim/engine/simgrid_executor.cpp", "sim/engine/platform_builder.hpp",
+                 "sim/engine/platform_builder.cpp"}
+
+
+def test_only_the_simgrid_executor_and_the_platform_builder_include_simgrid():
+    users = set()
+    for f in SIM.rglob("*"):
+        if f.suffix in (".hpp", ".cpp", ".h"):
+            for kind, header in INCLUDE.findall(f.read_text(errors="replace")):
+                if kind == "<" and header.startswith(("simgrid/", "xbt/")):
+                    users.add(str(f.relative_to(SOURCE_DIR)))
+    assert users <= SIMGRID_FILES, f"SimGrid included outside its two places: {sorted(users - SIMGRID_FILES)}"
+    assert "sim/engine/simgrid_executor.cpp" in users, "the SimGrid executor no longer includes SimGrid?"
