@@ -273,3 +273,25 @@ def test_the_path_check_can_fail(tmp_path: Path):
     names = [t for _, t in named_paths(doc)]
     assert names == ["docs/NO-SUCH-FILE.md", "scenarios/examples/baseline-phoenix.yaml"]
     assert not any(path_exists(doc, t) for t in names)
+
+
+def test_markers_and_exit_comments_parse(tmp_path: Path):
+    """The convention itself: options, the expected exit status, and a foreign line refused."""
+    doc = tmp_path / "README.md"
+    doc.write_text("<!-- runnable: in=scenarios/examples extends=quickstart.yaml exit=2 -->\n"
+                   "```yaml\nsite: {cooling: {pue: 9}}\n```\n\n"
+                   "```yaml\nnot: checked\n```\n\n"
+                   "<!-- runnable -->\n```sh\n# a comment\n"
+                   "dcsim validate a.yaml   # exit 2\n"
+                   "build/release/dcsim describe policies\n```\n\n"
+                   "<!-- runnable -->\n```sh\nrm -rf /\n```\n")
+    blocks = blocks_of(doc)
+    assert [(b.lang, b.runnable) for b in blocks] == [("yaml", True), ("yaml", False), ("sh", True),
+                                                      ("sh", True)]
+    assert blocks[0].opts == {"in": "scenarios/examples", "extends": "quickstart.yaml", "exit": "2"}
+    assert blocks[0].text == "site: {cooling: {pue: 9}}\n"
+    lines = command_lines(blocks[2])
+    assert [(c, e) for _, c, e in lines] == [("dcsim validate a.yaml", 2),
+                                             ("build/release/dcsim describe policies", 0)]
+    with pytest.raises(AssertionError, match="only dcsim command lines"):
+        command_lines(blocks[3])
