@@ -53,6 +53,13 @@ EXIT_COMMENT = re.compile(r"#\s*exit (\d+)\s*$")
 DCSIM_CMD = re.compile(r"^(?:dcsim|build/[A-Za-z0-9_.-]+/dcsim)\s")
 
 
+def rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(SOURCE_DIR))
+    except ValueError:
+        return str(path)
+
+
 def doc_files() -> list[Path]:
     files: set[Path] = set()
     for g in DOC_GLOBS:
@@ -71,7 +78,7 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.doc.relative_to(SOURCE_DIR)}:{self.line}"
+        return f"{self.rel(doc)}:{self.line}"
 
 
 def blocks_of(doc: Path) -> list[Block]:
@@ -115,7 +122,7 @@ def test_markers_sit_on_a_known_kind_of_block():
                 continue
             nxt = FENCE.match(lines[n + 1]) if n + 1 < len(lines) else None
             if not nxt or nxt.group("lang") not in ("yaml", "sh"):
-                problems.append(f"{doc.relative_to(SOURCE_DIR)}:{n + 1}: runnable marker not directly "
+                problems.append(f"{rel(doc)}:{n + 1}: runnable marker not directly "
                                 "above a ```yaml or ```sh block")
     assert not problems, "\n".join(problems)
     kinds = {b.lang for b in runnable_blocks()}
@@ -174,7 +181,7 @@ def command_lines(block: Block) -> list[tuple[int, str, int]]:
             expected = int(m.group(1))
         command = re.split(r"\s+#", line, maxsplit=1)[0].strip()
         assert DCSIM_CMD.match(command + " "), (
-            f"{block.doc.relative_to(SOURCE_DIR)}:{block.line + 1 + n}: a runnable block holds "
+            f"{block.rel(doc)}:{block.line + 1 + n}: a runnable block holds "
             f"only dcsim command lines, got {command!r}")
         out.append((block.line + 1 + n, command, expected))
     return out
@@ -206,7 +213,7 @@ def test_runnable_command_lines_run_with_the_documented_exit_status(block: Block
         words = shlex.split(command)[1:]
         proc = run_binary(resolve_args(words), cwd=tmp_path)
         assert proc.returncode == expected, (
-            f"{block.doc.relative_to(SOURCE_DIR)}:{line}: `{command}` exited {proc.returncode}, "
+            f"{block.rel(doc)}:{line}: `{command}` exited {proc.returncode}, "
             f"the document says {expected}\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
 
 
@@ -262,7 +269,7 @@ def test_every_path_a_document_names_exists():
     for doc in doc_files():
         for n, target in named_paths(doc):
             if not path_exists(doc, target):
-                missing.append(f"{doc.relative_to(SOURCE_DIR)}:{n}: {target}")
+                missing.append(f"{rel(doc)}:{n}: {target}")
     assert not missing, "documents name files that do not exist:\n" + "\n".join(missing)
 
 
