@@ -78,7 +78,7 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.rel(doc)}:{self.line}"
+        return f"{rel(self.doc)}:{self.line}"
 
 
 def blocks_of(doc: Path) -> list[Block]:
@@ -181,7 +181,7 @@ def command_lines(block: Block) -> list[tuple[int, str, int]]:
             expected = int(m.group(1))
         command = re.split(r"\s+#", line, maxsplit=1)[0].strip()
         assert DCSIM_CMD.match(command + " "), (
-            f"{block.rel(doc)}:{block.line + 1 + n}: a runnable block holds "
+            f"{rel(block.doc)}:{block.line + 1 + n}: a runnable block holds "
             f"only dcsim command lines, got {command!r}")
         out.append((block.line + 1 + n, command, expected))
     return out
@@ -213,7 +213,7 @@ def test_runnable_command_lines_run_with_the_documented_exit_status(block: Block
         words = shlex.split(command)[1:]
         proc = run_binary(resolve_args(words), cwd=tmp_path)
         assert proc.returncode == expected, (
-            f"{block.rel(doc)}:{line}: `{command}` exited {proc.returncode}, "
+            f"{rel(block.doc)}:{line}: `{command}` exited {proc.returncode}, "
             f"the document says {expected}\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
 
 
