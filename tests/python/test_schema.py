@@ -266,3 +266,41 @@ def test_the_schema_check_can_fail(tmp_path, monkeypatch):
     monkeypatch.setattr(t, "SCHEMA", original)
     assert t.documented_variables()["it_power_w"]["units"] == "W"
     assert "summary_jobs_killed" in t.documented_summary()
+
+
+# HDF5's own bookkeeping of dimension scales (the netCDF-4 mapping), not schema attributes.
+HDF5_INTERNAL = {"CLASS", "NAME", "DIMENSION_LIST", "REFERENCE_LIST", "_Netcdf4Dimid", "_Netcdf4Coordinates"}
+
+
+def documented_variable_attributes() -> set[str]:
+    """Attribute names SCHEMA.md's "Conventions" and the time and site-series paragraphs give."""
+    text = SCHEMA.read_text()
+    conv = text[text.index("## Conventions"):text.index("## Complete or not")]
+    run = run_file_section()
+    time_par = run[run.index("### Dimension `time`"):run.index("| variable |")]
+    names = set()
+    for token in re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)\s*(?:=[^`]*)?`", conv + time_par):
+        names.add(token)
+    return names
+
+
+def test_variable_attributes_are_the_documented_ones(full_run):
+    variables, _ = file_contents(full_run)
+    allowed = documented_variable_attributes()
+    for must in ("units", "long_name", "cell_methods", "_FillValue", "calendar"):
+        assert must in allowed, f"SCHEMA.md no longer names the variable attribute {must}"
+    problems = []
+    for name, v in sorted(variables.items()):
+        extra = set(v["attrs"]) - allowed - HDF5_INTERNAL
+        if extra:
+            problems.append(f"{name}: attributes {sorted(extra)} are not in SCHEMA.md")
+        is_float = v["dtype"].kind == "f"
+        is_coordinate = name in ("time", "job", "event")
+        has_fill = "_FillValue" in v["attrs"]
+        if is_float and not is_coordinate and not has_fill:
+            problems.append(f"{name}: a float variable without _FillValue (SCHEMA.md: NaN)")
+        if has_fill and is_float and v["attrs"]["_FillValue"] == v["attrs"]["_FillValue"]:
+            problems.append(f"{name}: _FillValue is not NaN")
+        if v["dtype"].kind == "i" and has_fill:
+            problems.append(f"{name}: an integer variable with a _FillValue (SCHEMA.md: none)")
+    assert not problems, "\n".join(problems)
