@@ -152,3 +152,23 @@ def test_only_the_simgrid_executor_and_the_platform_builder_include_simgrid():
                     users.add(str(f.relative_to(SOURCE_DIR)))
     assert users <= SIMGRID_FILES, f"SimGrid included outside its two places: {sorted(users - SIMGRID_FILES)}"
     assert "sim/engine/simgrid_executor.cpp" in users, "the SimGrid executor no longer includes SimGrid?"
+
+
+def test_the_architecture_module_table_states_each_modules_dependencies():
+    """docs/ARCHITECTURE.md's module table (the DEPS column) says what the CMake files say."""
+    graph = module_graph()
+    text = (SOURCE_DIR / "docs" / "ARCHITECTURE.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"^\| `(\w+)` \| ([^|]*) \|", line)
+        if m and m.group(1) in graph:
+            deps_cell = re.sub(r"\(.*?\)", "", m.group(2))
+            rows[m.group(1)] = {d.strip() for d in deps_cell.split(",") if d.strip() not in ("", "—")}
+    assert set(rows) == set(graph), f"modules missing from the table: {sorted(set(graph) - set(rows))}"
+    wrong = {m: (sorted(rows[m]), sorted(graph[m][0])) for m in graph if rows[m] != graph[m][0]}
+    assert not wrong, f"ARCHITECTURE.md (table, CMake) differ: {wrong}"
+
+
+def test_every_module_has_a_readme():
+    missing = [p.name for p in SIM.iterdir() if p.is_dir() and not (p / "README.md").exists()]
+    assert not missing, f"sim/<module>/README.md missing for {missing}"
