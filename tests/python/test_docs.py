@@ -226,6 +226,9 @@ PATH_EXT = re.compile(r"\.(ya?ml|csv|md|hpp|cpp|py|sh|json|ipynb|epw|toml|txt|h5
 NOT_A_REPO_PATH = re.compile(r"(=|^results/|^/|^~|^build/|^[A-Z]+/|[<>*{}$|]|\.\.\.|…|^https?:|^[a-z]+://)")
 
 
+FOLDER = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/")
+
+
 def named_paths(doc: Path) -> list[tuple[int, str]]:
     """Paths named in the prose (links, back-quoted paths) and in shell and plain code blocks
     (whitespace-separated words); YAML, Python and C++ blocks are checked otherwise or not."""
@@ -251,6 +254,8 @@ def named_paths(doc: Path) -> list[tuple[int, str]]:
             token = m.group(1).rstrip(".,;:")
             if "/" in token and PATH_EXT.search(token) and not NOT_A_REPO_PATH.search(token):
                 out.append((n, token))
+            elif FOLDER.fullmatch(token) and not NOT_A_REPO_PATH.search(token):
+                out.append((n, token))  # a folder: `sweeps/`, `scenarios/data/`
     return out
 
 
