@@ -6,9 +6,10 @@ A fenced block preceded, on the line just above its opening fence, by a comment
 
 is checked (the convention is documented in docs/DEVELOPING.md, "Documents that run"):
 
-- a ``yaml`` block is written to a temporary file in the folder it is meant to live in
-  (``in=DIR``, repository-relative; default: the document's folder), so its relative paths
-  resolve as the document says, and checked with ``dcsim validate``. ``extends=PATH`` (relative
+- a ``yaml`` block is written to a file in the folder it is meant to live in (``in=DIR``,
+  repository-relative; default: the document's folder) of a temporary mirror of the repository
+  (symbolic links), so its relative paths resolve as the document says while the checkout is
+  never written to, and checked with ``dcsim validate``. ``extends=PATH`` (relative
   to that folder) turns a fragment into a scenario: ``extends: PATH`` is added when the snippet
   has no ``extends``. ``exit=N``: the exit status ``validate`` must give (default 0).
   ``file=PATH``: the snippet is that file of the repository, character for character.
@@ -28,7 +29,6 @@ import os
 import re
 import shlex
 import subprocess
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,10 +142,32 @@ YAML_BLOCKS = [b for b in runnable_blocks() if b.lang == "yaml"]
 SH_BLOCKS = [b for b in runnable_blocks() if b.lang == "sh"]
 
 
+def mirror_of_the_repository(tmp: Path, folder: str) -> Path:
+    """A tree under ``tmp`` that reads like the repository (every entry a symbolic link to the
+    real one) except along ``folder``, which is made of real directories, so a file written
+    there sees the repository's files with the same relative paths while the checkout itself is
+    never written to."""
+    root = tmp / "repo"
+    root.mkdir()
+    src, dst = SOURCE_DIR, root
+    parts = [p for p in Path(folder).parts if p != "."]
+    for i in range(len(parts) + 1):
+        nxt = parts[i] if i < len(parts) else None
+        for entry in src.iterdir():
+            if entry.name != nxt:
+                (dst / entry.name).symlink_to(entry)
+        if nxt is None:
+            break
+        src, dst = src / nxt, dst / nxt
+        dst.mkdir()
+    return dst
+
+
 @pytest.mark.parametrize("block", YAML_BLOCKS, ids=[b.where for b in YAML_BLOCKS])
-def test_runnable_yaml_snippet_validates(block: Block, require_binary):
-    folder = SOURCE_DIR / block.opts.get("in", str(block.doc.parent.relative_to(SOURCE_DIR)))
-    assert folder.is_dir(), f"{block.where}: in={block.opts.get('in')} is not a folder of the repository"
+def test_runnable_yaml_snippet_validates(block: Block, require_binary, tmp_path: Path):
+    where = block.opts.get("in", str(block.doc.parent.relative_to(SOURCE_DIR)))
+    assert (SOURCE_DIR / where).is_dir(), f"{block.where}: in={where} is not a folder of the repository"
+    folder = mirror_of_the_repository(tmp_path, where)
     text = block.text
     if "file" in block.opts:
         shown = SOURCE_DIR / block.opts["file"]
@@ -153,15 +175,11 @@ def test_runnable_yaml_snippet_validates(block: Block, require_binary):
         assert shown.read_text() == text, f"{block.where}: the snippet differs from {block.opts['file']}"
     if "extends" in block.opts and not re.search(r"^extends:", text, re.M):
         base = folder / block.opts["extends"]
-        assert base.is_file(), f"{block.where}: extends={block.opts['extends']} does not exist from {folder}"
+        assert base.is_file(), f"{block.where}: extends={block.opts['extends']} does not exist from {where}"
         text = f"extends: {block.opts['extends']}\n" + text
-    # a hidden file next to the files the snippet refers to; removed whatever happens
-    snippet = folder / f".doc-snippet-{uuid.uuid4().hex[:12]}.yaml"
+    snippet = folder / "doc-snippet.yaml"
     snippet.write_text(text)
-    try:
-        proc = run_binary(["validate", str(snippet)], cwd=SOURCE_DIR)
-    finally:
-        snippet.unlink()
+    proc = run_binary(["validate", str(snippet)], cwd=tmp_path / "repo")
     expected = int(block.opts.get("exit", "0"))
     assert proc.returncode == expected, (
         f"{block.where}: dcsim validate exited {proc.returncode}, the document says {expected}\n"
