@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A one-node Slurm cluster on localhost, for tests and CI (recipe: /work/shared/ENVIRONMENT.md,
+# A one-node Slurm cluster on localhost, for tests and CI (recipe: docs/ENVIRONMENT.md,
 # "Slurm on one machine"). Runs as root without cgroups, systemd, munge or slurmdbd.
 #
 #   scripts/slurm-local.sh start [DIR]   write DIR/slurm.conf, start slurmctld and slurmd, wait

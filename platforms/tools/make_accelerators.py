@@ -44,7 +44,7 @@ ACCELERATORS = [
          law=dict(fmax=1530, fmin=135, step=15, vmin=0.55, ps=110, d=240),
          source="NVIDIA Tesla V100 datasheet (SXM2: 7.8/15.7/125 TFLOP/s, 32 GB HBM2, 900 GB/s, "
                 "300 W); clocks up to 1530 MHz and 150-300 W limit range: nvidia-smi -q; "
-                "REFERENCE.md (Patterson et al. 2021: peak 125 TFLOP/s). idle (45 W with a CUDA "
+                "docs/REFERENCE.md (Patterson et al. 2021: peak 125 TFLOP/s). idle (45 W with a CUDA "
                 "context) and the p-state powers are estimated (P-state law, P_s 110 W, D 240 W), "
                 "chosen so a GEMM under the 300 W cap runs near 1350 MHz"),
     dict(name="A100-SXM4-40GB", kind="gpu",
@@ -53,14 +53,14 @@ ACCELERATORS = [
          law=dict(fmax=1410, fmin=210, step=15, vmin=0.55, ps=140, d=330),
          source="NVIDIA A100 Tensor Core GPU datasheet (SXM4 40GB: 19.5 fp64 tensor, 156 tf32, "
                 "312 bf16/fp16, 624 int8 dense TFLOP/s; 1,555 GB/s; 400 W); clocks 210-1410 MHz "
-                "in 15 MHz steps (REFERENCE.md); 100-400 W limit range: nvidia-smi -q. idle and "
+                "in 15 MHz steps (docs/REFERENCE.md); 100-400 W limit range: nvidia-smi -q. idle and "
                 "p-state powers estimated (P-state law, P_s 140 W, D 330 W)"),
     dict(name="A100-SXM4-80GB", kind="gpu",
          peak={"fp64": 19.5, "fp32": 19.5, "tf32": 156, "bf16": 312, "fp16": 312, "int8": 624},
          memory_gb=80, bw=2.039, tdp=400, idle=60, lim=(100, 400),
          law=dict(fmax=1410, fmin=210, step=15, vmin=0.55, ps=150, d=330),
          source="NVIDIA A100 Tensor Core GPU datasheet (SXM4 80GB: as 40GB, 2,039 GB/s, 400 W); "
-                "REFERENCE.md; idle and p-state powers estimated (P-state law, P_s 150 W, D 330 W)"),
+                "docs/REFERENCE.md; idle and p-state powers estimated (P-state law, P_s 150 W, D 330 W)"),
     dict(name="H100-SXM", kind="gpu",
          peak={"fp64": 67, "fp32": 67, "tf32": 494.7, "bf16": 989.4, "fp16": 989.4,
                "fp8": 1978.9, "int8": 1978.9},
@@ -68,7 +68,7 @@ ACCELERATORS = [
          law=dict(fmax=1980, fmin=345, step=15, vmin=0.55, ps=285, d=None),
          source="NVIDIA H100 Tensor Core GPU datasheet (SXM5 80GB: 67 fp64 tensor, 494.7 tf32, "
                 "989.4 bf16/fp16, 1978.9 fp8/int8 dense TFLOP/s; 3.35 TB/s; up to 700 W); clocks "
-                "345-1980 MHz (REFERENCE.md). idle (115 W) and p-states estimated from our H200 "
+                "345-1980 MHz (docs/REFERENCE.md). idle (115 W) and p-states estimated from our H200 "
                 "measurement (same GH100 die: same dynamic part D, 15 W less static for 80 GB "
                 "HBM3 instead of 141 GB HBM3e)"),
     dict(name="H200-SXM", kind="gpu",
@@ -85,14 +85,14 @@ ACCELERATORS = [
          peak={"bf16": 46},
          memory_gb=16, bw=0.6, tdp=280, idle=60, lim=(280, 280),
          law=dict(fmax=700, fmin=350, step=70, vmin=0.7, ps=110, d=140),
-         source="Patterson et al. 2021 (REFERENCE.md: 46 TFLOP/s peak, 280 W TDP); Jouppi et al., "
+         source="Patterson et al. 2021 (docs/REFERENCE.md: 46 TFLOP/s peak, 280 W TDP); Jouppi et al., "
                 "CACM 2020 (16 GiB HBM, 600 GB/s, 700 MHz). No user power limit (min = max = TDP). "
                 "idle and the p-state table are estimated: Google publishes no DVFS states"),
     dict(name="TPU-v3", kind="tpu",
          peak={"bf16": 123},
          memory_gb=32, bw=0.9, tdp=450, idle=80, lim=(450, 450),
          law=dict(fmax=940, fmin=470, step=94, vmin=0.7, ps=130, d=224),
-         source="Patterson et al. 2021 (REFERENCE.md: 123 TFLOP/s peak, 450 W TDP); Jouppi et al., "
+         source="Patterson et al. 2021 (docs/REFERENCE.md: 123 TFLOP/s peak, 450 W TDP); Jouppi et al., "
                 "CACM 2020 (32 GiB HBM, 900 GB/s, 940 MHz). No user power limit. idle and p-states "
                 "estimated; the P-state law (P_s, D) is sized so the tpu-v3-host node draws "
                 "Patterson et al. 2021 Table 3's 283 W per chip at the GPT-2 training load"),
@@ -101,7 +101,7 @@ ACCELERATORS = [
          memory_gb=32, bw=1.2, tdp=192, idle=55, lim=(192, 192),
          law=dict(fmax=1050, fmin=525, step=105, vmin=0.7, ps=80, d=100),
          source="Jouppi et al., ISCA 2023 'TPU v4' (275 TFLOP/s bf16/int8, 32 GiB HBM2 at "
-                "1.2 TB/s, 1050 MHz, 192 W max / 170 W mean); REFERENCE.md. No user power limit. "
+                "1.2 TB/s, 1050 MHz, 192 W max / 170 W mean); docs/REFERENCE.md. No user power limit. "
                 "idle and p-states estimated"),
 ]
 

@@ -58,7 +58,7 @@ using HostTypeTable = std::map<std::string, HostTypeSpec>;  // by node type name
 
 // Host types from the catalogue entries of the platform: speed of p-state i = peak dense FLOP/s
 // of the accelerator at `precision` × f_i / f_max (compute-bound scaling; memory-bound slowdown
-// is physics' business, ARCHITECTURE.md "DVFS run-time model"). Power is the linear,
+// is physics' business, docs/ARCHITECTURE.md "DVFS run-time model"). Power is the linear,
 // intensity-1 approximation where our accounting and SimGrid's plugin must agree:
 //   idle_w      = n·accel_idle_w + host_idle_w + nic_w + fan_idle_w
 //   all_cores_w = idle_w + n·(full_power_w(i) − accel_idle_w),   epsilon_w = idle_w

@@ -13,7 +13,7 @@
 
 namespace dcsim {
 
-// The architecture facts of a served model (model cards; /work/shared/REFERENCE.md table).
+// The architecture facts of a served model (model cards; docs/REFERENCE.md table).
 // After loading, every field is resolved (presets expanded, heads and KV bytes derived).
 struct LlmModelSpec {
   std::string preset;            // built-in architecture the fields came from ("" = written out)

@@ -6,7 +6,7 @@
 //
 // Equations (one replica of n = tensor_parallel GPUs; "per GPU" = the replica's share ÷ n):
 //
-//  Model sizing (REFERENCE.md "LLM serving: model architecture facts"; Kwon et al., vLLM, SOSP 2023)
+//  Model sizing (docs/REFERENCE.md "LLM serving: model architecture facts"; Kwon et al., vLLM, SOSP 2023)
 //   W  = N · b_w                               weight bytes; N parameters, b_w bytes per parameter
 //                                              of the precision (fp32 4, bf16/fp16 2, fp8/int8 1)
 //   kv = 2 · L · H_kv · d_h · b_kv             KV-cache bytes per token (K and V of L layers, H_kv

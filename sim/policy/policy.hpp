@@ -6,7 +6,7 @@
 //
 // Decisions are appended to an output vector the engine owns and reuses (no allocation per
 // event in the hot path); this is the only departure from the `→ vector<Decision>` shape in
-// ARCHITECTURE.md, for speed.
+// docs/ARCHITECTURE.md, for speed.
 #include <span>
 #include <string>
 #include <string_view>

@@ -4,7 +4,7 @@
 //
 //   bench_bare_s4u <jobs.tsv> [--cfg=...]...
 //
-// Shape: the fastest one measured on this machine (ENVIRONMENT.md, "How fast SimGrid 3.32 is
+// Shape: the fastest one measured on this machine (docs/ENVIRONMENT.md, "How fast SimGrid 3.32 is
 // here"), and the one dcsim's engine uses:
 //   - one controller actor owns all state and sleeps on a semaphore with a timeout until the
 //     next arrival or the next completion (no polling, no wait_any);

@@ -51,7 +51,7 @@ def check(name, got, want, rel):
     return err, ok
 
 
-# The seed tables (REFERENCE.md), this test's own copy.
+# The seed tables (docs/REFERENCE.md), this test's own copy.
 SEED_PROFILES = {"image_classification": 25, "language_translation": 15, "speech_recognition": 18,
                  "generative_modelling": 40, "nlp": 120, "computer_vision": 150, "reinforcement_learning": 170}
 SEED_YEARS = {2010: 100, 2015: 1200, 2020: 120000}

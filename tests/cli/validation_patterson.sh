@@ -57,7 +57,7 @@ import h5py
 
 out, run_errors = sys.argv[1], int(sys.argv[2])
 
-# Patterson et al. 2021, Table 4 (/work/shared/REFERENCE.md): the published answers.
+# Patterson et al. 2021, Table 4 (docs/REFERENCE.md): the published answers.
 # run: (label, chips, W per chip, days, MWh, tCO2e)
 PUBLISHED = {
     "evolved-transformer-nas": ("Evolved Transformer NAS", 200, 208, 6.8, 7.5, 3.2),

@@ -1,6 +1,6 @@
 #pragma once
 // Runs a function in a forked child process and returns the numbers it produced. SimGrid's
-// engine is a process-wide singleton (one simulation per process, ARCHITECTURE.md), so a test
+// engine is a process-wide singleton (one simulation per process, docs/ARCHITECTURE.md), so a test
 // that compares two simulations runs each in its own child.
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // The files open as they are in the tools users have: xarray (h5netcdf and netcdf4 engines),
-// h5py and ncdump. Runs Debian's /usr/bin/python3 (see ENVIRONMENT.md).
+// h5py and ncdump. Runs Debian's /usr/bin/python3 (see docs/ENVIRONMENT.md).
 //
 // Sample files for the analysis package: set DCSIM_KEEP_SAMPLE=/path/run.h5 to keep a
 // plausible two-day run there, and DCSIM_KEEP_SAMPLE_SWEEP=/dir to keep a small sweep (four

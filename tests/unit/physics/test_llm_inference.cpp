@@ -60,7 +60,7 @@ double full_power(const AcceleratorSpec& a, int p) { return a.pstates[static_cas
 }  // namespace
 
 TEST_CASE("model sizing: weights from parameters and precision, KV bytes per token from the "
-          "architecture (REFERENCE.md table)",
+          "architecture (docs/REFERENCE.md table)",
           "[physics][llm]") {
   const LlmModel g = llm_model(gpt2_medium());
   CHECK(g.weight_bytes == Approx(710e6));
