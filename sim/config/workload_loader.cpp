@@ -44,6 +44,9 @@ ReferencePlatform read_reference(YamlMap r) {
   for (auto& [prec, v] : peaks.entries()) a.peak_tflops[prec] = v.as_number(kPositive);
   if (!peaks.present() || a.peak_tflops.empty()) r.error("expected a peak_tflops mapping (precision: TFLOP/s)", "peak_tflops");
   a.idle_power_w = r.required_number("idle_power_w", kNonNegative);
+  // HBM bandwidth of the reference (TB/s): the memory part of a step scales with it on other
+  // accelerators (roofline_transfer); 0 = scale it with the peak.
+  a.memory_bandwidth_tbps = r.number("memory_bandwidth_tbps", 0.0, kNonNegative);
   const Watts full = r.required_number("full_power_w", kPositive);
   if (full <= a.idle_power_w) {
     r.error("expected full_power_w > idle_power_w (" + fmt(a.idle_power_w) + "), got " + fmt(full), "full_power_w");
@@ -122,13 +125,24 @@ ProfileSpec read_profile(const std::string& name, YamlMap m, const ReferencePlat
   YamlMap acc = m.map("accelerators");
   for (auto& [aname, v] : acc.entries()) {
     if (!v.is_map()) {
-      v.error("expected a mapping {utilisation, intensity}, got " + v.describe());
+      v.error("expected a mapping {utilisation, intensity, throughput_ratio}, got " + v.describe());
       continue;
     }
     YamlMap am = v.as_map();
     PowerOnAccelerator po;
-    po.utilisation = am.required_number("utilisation", kUnit);
-    po.intensity = am.required_number("intensity", kUnit);
+    // Measured power (utilisation and intensity, together) and/or measured throughput
+    // (reference step time / step time on this accelerator; physics/dvfs.hpp roofline_transfer).
+    po.has_power = am.has("utilisation") || am.has("intensity");
+    if (po.has_power) {
+      po.utilisation = am.required_number("utilisation", kUnit);
+      po.intensity = am.required_number("intensity", kUnit);
+    }
+    po.throughput_ratio = am.number("throughput_ratio", 0.0, {0.0, 1000.0, true});
+    po.mfu = am.number("mfu", 0.0, {0.0, 1.0, true});
+    if (am.has("throughput_ratio") && am.has("mfu"))
+      am.error("expected one measured speed (throughput_ratio or mfu), got both", "mfu");
+    if (!po.has_power && !am.has("throughput_ratio") && !am.has("mfu"))
+      v.error("expected utilisation and intensity (measured power), throughput_ratio or mfu (measured speed), got none");
     p.accelerators[aname] = po;
   }
   p.host_load = m.number("host_load", 0.3, kUnit);

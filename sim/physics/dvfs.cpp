@@ -44,6 +44,26 @@ Seconds runtime_at_fmax_s(const JobProfile& p, const AcceleratorSpec& a, int gpu
   return p.work_flops / rate;
 }
 
+RooflineTransfer roofline_transfer(const JobProfile& p, const AcceleratorSpec& reference,
+                                   const AcceleratorSpec& target, double throughput_ratio) {
+  const double sum = p.compute_share + p.memory_share + p.io_share;
+  const double c = sum > 0 ? p.compute_share / sum : 1.0;
+  const double m = sum > 0 ? p.memory_share / sum : 0.0;
+  const double io = sum > 0 ? p.io_share / sum : 0.0;
+  const double peak = effective_peak_flops(reference, p.precision) / effective_peak_flops(target, p.precision);
+  const double bw = reference.memory_bandwidth_tbps > 0 && target.memory_bandwidth_tbps > 0
+                        ? reference.memory_bandwidth_tbps / target.memory_bandwidth_tbps
+                        : peak;
+  const double s = c * peak + m * bw + io;
+  RooflineTransfer t;
+  t.compute_share = c * peak / s;
+  t.memory_share = m * bw / s;
+  t.io_share = io / s;
+  t.time_factor = throughput_ratio > 0 ? 1.0 / throughput_ratio : s;
+  t.mfu = p.mfu * peak / t.time_factor;
+  return t;
+}
+
 OperatingPoint operating_point_at(const AcceleratorPower& power, const JobProfile& p, int pstate) {
   OperatingPoint op;
   op.pstate = std::clamp(pstate, 0, power.pstate_count() - 1);

@@ -39,6 +39,33 @@ FlopsPerSecond effective_peak_flops(const AcceleratorSpec& a, const std::string&
 
 Seconds runtime_at_fmax_s(const JobProfile& p, const AcceleratorSpec& a, int gpus);
 
+// Roofline transfer of a job's step from the reference accelerator to another (issue 14.1).
+// A step on the reference splits into compute, memory and I/O parts (the shares c, m, io,
+// normalised to sum to 1, at the reference's f_max). On the target the compute part scales
+// with the peak at the profile's precision, the memory part with the HBM bandwidth, the I/O
+// part not at all (the host):
+//   S   = c·P_r/P_t + m·B_r/B_t + io          t_target(f_max) = S · t_ref(f_max)        [-]
+//   c'  = c·(P_r/P_t)/S,  m' = m·(B_r/B_t)/S,  io' = io/S                  (target shares)
+//   mfu' = mfu·(P_r/P_t)/S        (achieved FLOP/s over the target's peak: a memory-bound job
+//                                  reaches a lower fraction of a faster chip's peak)
+// so that runtime_at_fmax_s(p', target) = S · runtime_at_fmax_s(p, reference), and the clock
+// acts on the compute part through slowdown() with the target's shares.
+// P = effective_peak_flops(precision), B = memory_bandwidth_tbps. Without a bandwidth on either
+// side the memory part scales with the peak (B_r/B_t := P_r/P_t; before issue 14 the whole step,
+// I/O included, scaled with the peak).
+// A measured throughput on the target (throughput_ratio = reference step time / target step
+// time, > 0) replaces S by 1/throughput_ratio and keeps the roofline's split of the step.
+// Source: Williams, Waterman & Patterson, "Roofline: an insightful visual performance model
+// for multicore architectures", CACM 52(4), 2009 (time = max/sum of compute and memory terms;
+// dcsim sums the parts as the shares measure them serially within a step).
+struct RooflineTransfer {
+  double time_factor = 1;  // S: target step time / reference step time, both at f_max
+  double compute_share = 1, memory_share = 0, io_share = 0;
+  double mfu = 0;
+};
+RooflineTransfer roofline_transfer(const JobProfile& p, const AcceleratorSpec& reference,
+                                   const AcceleratorSpec& target, double throughput_ratio = 0);
+
 // Where a job runs under a per-device power cap.
 struct OperatingPoint {
   int pstate = 0;

@@ -1,5 +1,7 @@
 #include "workload/catalogue.hpp"
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <cmath>
 
@@ -30,7 +32,7 @@ double ProfileSpec::reference_intensity(const ReferencePlatform& ref) const {
 PowerOnAccelerator ProfileSpec::power_on(const std::string& accelerator_name) const {
   auto it = accelerators.find(accelerator_name);
   if (it != accelerators.end()) return it->second;
-  return {utilisation, intensity};
+  return {true, utilisation, intensity, 0.0};
 }
 
 const ProfileSpec* Catalogue::find(const std::string& name) const {
@@ -195,7 +197,25 @@ JobProfile make_profile(const ProfileSpec& p, const ReferencePlatform& ref, int 
 void adapt_to_accelerator(JobProfile& job, const ProfileSpec& p, const ReferencePlatform& ref,
                           const AcceleratorSpec& target) {
   auto ov = p.accelerators.find(target.name);
-  if (ov != p.accelerators.end()) {
+  if (target.name != ref.accelerator.name && job.work_flops > 0) {
+    try {
+      double measured = 0;  // reference step time / step time on the target
+      if (ov != p.accelerators.end()) {
+        measured = ov->second.throughput_ratio;
+        if (ov->second.mfu > 0)  // achieved FLOP/s on the target over those on the reference
+          measured = effective_peak_flops(target, job.precision) * ov->second.mfu /
+                     (effective_peak_flops(ref.accelerator, job.precision) * std::max(job.mfu, 1e-9));
+      }
+      const RooflineTransfer t = roofline_transfer(job, ref.accelerator, target, measured);
+      job.compute_share = t.compute_share;
+      job.memory_share = t.memory_share;
+      job.io_share = t.io_share;
+      job.mfu = t.mfu;
+    } catch (const std::invalid_argument&) {
+      // No peak for the precision on one side: the engine reports it when the job starts.
+    }
+  }
+  if (ov != p.accelerators.end() && ov->second.has_power) {
     job.utilisation = ov->second.utilisation;
     job.intensity = ov->second.intensity;
     return;

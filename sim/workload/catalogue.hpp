@@ -68,9 +68,14 @@ struct ScalingSpec {
   double efficiency(int gpus) const;
 };
 
+// A profile's figures measured on a named accelerator (`accelerators:` in profiles.yaml).
 struct PowerOnAccelerator {
+  bool has_power = true;       // utilisation and intensity given (else the adaptation rule)
   double utilisation = 1.0;
   double intensity = 1.0;
+  double throughput_ratio = 0;  // measured: reference step time / step time here (0 = roofline)
+  double mfu = 0;               // measured model-FLOPs utilisation here (0 = roofline); at most
+                                // one of throughput_ratio and mfu
 };
 
 struct ProfileSpec {
@@ -176,7 +181,9 @@ JobProfile make_profile(const ProfileSpec& p, const ReferencePlatform& ref, int 
 Flops work_for_duration(const ProfileSpec& p, const ReferencePlatform& ref, int gpus,
                         Seconds duration_ref_s);
 
-// Adapts a job's power figures to the accelerator it will run on (the rule above).
+// Adapts a job to the accelerator it will run on: its run time and shares by the roofline
+// transfer (physics/dvfs.hpp roofline_transfer, or a measured throughput_ratio), its power
+// figures by the rule above (or measured ones).
 void adapt_to_accelerator(JobProfile& job, const ProfileSpec& p, const ReferencePlatform& ref,
                           const AcceleratorSpec& target);
 

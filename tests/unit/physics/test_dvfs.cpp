@@ -95,3 +95,59 @@ TEST_CASE("a cap gives the operating point of the fastest p-state that fits",
   CHECK(op.device_power_w == Approx(400));
   CHECK(op.slowdown == Approx(2000.0 / 1500.0));
 }
+
+TEST_CASE("roofline transfer: the compute part follows the peak, the memory part the bandwidth, I/O neither") {
+  AcceleratorSpec ref, fast_mem, fast_peak, no_bw;
+  ref.peak_tflops = {{"bf16", 1000}};
+  ref.memory_bandwidth_tbps = 4.0;
+  fast_mem = ref;
+  fast_mem.memory_bandwidth_tbps = 8.0;  // same peak, twice the bandwidth
+  fast_peak = ref;
+  fast_peak.peak_tflops = {{"bf16", 2000}};  // twice the peak, same bandwidth
+  no_bw = fast_peak;
+  no_bw.memory_bandwidth_tbps = 0;
+  JobProfile p;
+  p.precision = "bf16";
+  p.mfu = 0.4;
+  p.compute_share = 0.3;
+  p.memory_share = 0.6;
+  p.io_share = 0.1;
+  p.work_flops = 1e18;
+  p.scaling_efficiency = 1;
+  SECTION("twice the bandwidth: S = 0.3 + 0.6/2 + 0.1 = 0.7") {
+    const RooflineTransfer t = roofline_transfer(p, ref, fast_mem);
+    CHECK(t.time_factor == Approx(0.7));
+    CHECK(t.compute_share == Approx(0.3 / 0.7));
+    CHECK(t.memory_share == Approx(0.3 / 0.7));
+    CHECK(t.io_share == Approx(0.1 / 0.7));
+    CHECK(t.mfu == Approx(0.4 / 0.7));  // same peak, the step is shorter: more of the peak reached
+    JobProfile q = p;
+    q.compute_share = t.compute_share;
+    q.memory_share = t.memory_share;
+    q.io_share = t.io_share;
+    q.mfu = t.mfu;
+    CHECK(runtime_at_fmax_s(q, fast_mem, 8) == Approx(0.7 * runtime_at_fmax_s(p, ref, 8)));
+  }
+  SECTION("twice the peak: S = 0.3/2 + 0.6 + 0.1 = 0.85, and the achieved share of the peak falls") {
+    const RooflineTransfer t = roofline_transfer(p, ref, fast_peak);
+    CHECK(t.time_factor == Approx(0.85));
+    CHECK(t.compute_share == Approx(0.15 / 0.85));
+    CHECK(t.mfu == Approx(0.4 * 0.5 / 0.85));
+  }
+  SECTION("a compute-bound profile follows the peak only") {
+    p.compute_share = 1;
+    p.memory_share = 0;
+    p.io_share = 0;
+    CHECK(roofline_transfer(p, ref, fast_mem).time_factor == Approx(1.0));
+    CHECK(roofline_transfer(p, ref, fast_peak).time_factor == Approx(0.5));
+  }
+  SECTION("without a bandwidth the memory part scales with the peak: S = (0.3 + 0.6)/2 + 0.1 = 0.55") {
+    CHECK(roofline_transfer(p, ref, no_bw).time_factor == Approx(0.55));
+  }
+  SECTION("a measured throughput replaces the roofline's time and keeps its split") {
+    const RooflineTransfer t = roofline_transfer(p, ref, fast_mem, 1.25);
+    CHECK(t.time_factor == Approx(0.8));
+    CHECK(t.compute_share == Approx(0.3 / 0.7));
+    CHECK(t.mfu == Approx(0.4 / 0.8));
+  }
+}

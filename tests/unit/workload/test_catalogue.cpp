@@ -110,7 +110,7 @@ TEST_CASE("on another accelerator a profile keeps its utilisation and intensity 
   CHECK(jp.intensity == Approx(0.5));
   CHECK(jp.utilisation == Approx(1.0));
   SECTION("an override by accelerator name wins") {
-    p.accelerators["OTHER"] = PowerOnAccelerator{0.7, 0.9};
+    p.accelerators["OTHER"] = PowerOnAccelerator{true, 0.7, 0.9, 0.0};
     JobProfile j2 = make_profile(p, c.reference, 1, 3600);
     adapt_to_accelerator(j2, p, c.reference, other);
     CHECK(j2.utilisation == Approx(0.7));
