@@ -173,7 +173,7 @@ void check_scenario_inputs(const Scenario& sc, const std::vector<std::string>& s
 std::string format_summary_table(const RunSummary& s, const std::string& output) {
   std::ostringstream o;
   const auto row = [&o](const std::string& k, const std::string& v) {
-    o << "  " << std::left << std::setw(28) << k << std::right << std::setw(16) << v << "\n";
+    o << "  " << std::left << std::setw(32) << k << std::right << std::setw(16) << v << "\n";
   };
   o << "dcsim summary" << (s.text.count("scenario") ? ": " + s.text.at("scenario") : "") << "\n";
   const double mwh = 1.0 / 1000.0;
@@ -184,16 +184,18 @@ std::string format_summary_table(const RunSummary& s, const std::string& output)
   row("grid export (MWh)", fmt(val(s, "grid_export_kwh") * mwh, 2));
   row("curtailed (MWh)", fmt(val(s, "curtailed_kwh") * mwh, 2));
   row("battery throughput (MWh)", fmt(val(s, "battery_throughput_kwh") * mwh, 2));
-  row("peak facility power (kW)", fmt(val(s, "peak_facility_power_kw"), 1));
-  row("  hourly-mean peak (kW)", fmt(val(s, "peak_hourly_facility_power_kw"), 1));
+  row("peak power, instant (kW)", fmt(val(s, "peak_facility_power_kw"), 1));
+  row("peak power, hourly mean (kW)", fmt(val(s, "peak_hourly_facility_power_kw"), 1));
   row("PUE", fmt(val(s, "pue"), 3));
-  row("emissions (tCO2e)", fmt(val(s, "emissions_tco2"), 2));
-  row("embodied (tCO2e)", fmt(val(s, "embodied_tco2"), 2));
+  if (s.values.count("pv_capacity_factor")) row("PV capacity factor", fmt(val(s, "pv_capacity_factor"), 3));
+  if (s.values.count("wind_capacity_factor")) row("wind capacity factor", fmt(val(s, "wind_capacity_factor"), 3));
+  row("operational emissions (tCO2e)", fmt(val(s, "emissions_tco2"), 2));
+  row("embodied emissions (tCO2e)", fmt(val(s, "embodied_tco2"), 2));
   row("total emissions (tCO2e)", fmt(val(s, "total_emissions_tco2"), 2));
   row("energy cost (USD)", fmt(val(s, "cost_usd"), 0));
   row("jobs done / submitted", fmt(val(s, "jobs_completed"), 0) + " / " + fmt(val(s, "jobs_submitted"), 0));
   row("completed work (EFLOP)", fmt(val(s, "completed_work_eflop"), 1));
-  row("mean job delay (h)", fmt(val(s, "mean_job_delay_h"), 2));
+  row("mean queue wait (h)", fmt(val(s, "mean_job_delay_h"), 2));
   row("turnaround mean / p95 (h)", fmt(val(s, "mean_turnaround_h"), 2) + " / " + fmt(val(s, "p95_turnaround_h"), 2));
   row("slowdown mean / p95", fmt(val(s, "mean_slowdown"), 2) + " / " + fmt(val(s, "p95_slowdown"), 2));
   row("mean utilisation", fmt(val(s, "mean_utilisation"), 3));

@@ -62,6 +62,9 @@ std::string canonical(const std::string& p) {
 // Values that must be given whole: a child file or a `--set` replaces them instead of merging
 // key by key (a mix must sum to 1 by itself; a policy's parameters belong to its name).
 // Documented in scenarios/README.md, "Composition".
+// How far from 1 a mix may sum (scenarios/README.md, workload.mix).
+constexpr double kMixTolerance = 1e-3;
+
 const std::vector<std::string> kWholeValues = {"workload.mix", "workload.mix_by_year.*",
                                                "policies.scheduler", "policies.energy.*"};
 
@@ -323,7 +326,9 @@ struct Reader {
       out[k] = x;
       sum += x;
     }
-    if (sum_to_one && !out.empty() && std::fabs(sum - 1.0) > 1e-6)
+    // Within 0.001 of 1, so that thirds can be written 0.3333 (draw_from_mix draws in proportion
+    // to the shares, so the rounding is not lost or biased).
+    if (sum_to_one && !out.empty() && std::fabs(sum - 1.0) > kMixTolerance)
       parent.error("expected shares that sum to 1, got a sum of " + num(sum), key);
     return out;
   }
@@ -428,7 +433,7 @@ struct Reader {
           mix[k] = sv.as_number(kFraction);
           sum += mix[k];
         }
-        if (!mix.empty() && std::fabs(sum - 1.0) > 1e-6)
+        if (!mix.empty() && std::fabs(sum - 1.0) > kMixTolerance)
           by_year.error("expected shares that sum to 1, got a sum of " + num(sum), year);
         w.mix_by_year[static_cast<int>(*y)] = mix;
       }

@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "core/calendar.hpp"
+#include "core/suggest.hpp"
 
 namespace dcsim {
 
@@ -138,32 +139,9 @@ std::string describe_node(const YNode* n) {
   return "?";
 }
 
-// Edit distance, for "did you mean" suggestions.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
+// "Did you mean" suggestions: the rule of core/suggest.hpp, shared with catalogue and policy names.
 std::string suggestion(const std::string& key, const std::vector<std::string>& accepted) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
-  for (const auto& a : accepted) {
-    std::size_t d = edit_distance(key, a);
-    if (d < best_d) {
-      best_d = d;
-      best = a;
-    }
-  }
-  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+  return did_you_mean(key, accepted);
 }
 
 // ---- pre-parse checks ------------------------------------------------------------------------
