@@ -779,7 +779,7 @@ std::string describe_policies() {
             os << (q.default_number != 0 ? "true" : "false") << "  (flag)";
             break;
           case ParamKind::choice:
-            os << q.default_text << "  (one of " << join(q.choices) << ")";
+            os << (q.default_text.empty() ? std::string("(required)") : q.default_text) << "  (one of " << join(q.choices) << ")";
             break;
           case ParamKind::text:
             os << "\"" << q.default_text << "\"  (text)";
