@@ -27,7 +27,9 @@ from .plots import (
     plot_power_stack,
     plot_standard_set,
     plot_strategy_comparison,
+    plot_sweep,
     plot_sweep_heatmap,
+    plot_sweep_line,
     save_png,
 )
 
@@ -49,7 +51,9 @@ __all__ = [
     "plot_power_stack",
     "plot_standard_set",
     "plot_strategy_comparison",
+    "plot_sweep",
     "plot_sweep_heatmap",
+    "plot_sweep_line",
     "provenance",
     "save_png",
     "summary",

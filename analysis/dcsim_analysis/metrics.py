@@ -17,6 +17,21 @@ or the file name when several runs share a scenario name, or the run id of a swe
 - ``mean_job_delay_h`` (h): mean of job_delay_s over the jobs that completed / 3600 (as the
   run summary's ``mean_job_delay_h``)
 - ``jobs_completed`` (1): jobs whose outcome is ``completed``
+
+and, read from the run's summary (root attributes ``summary_*``, the figures ``dcsim run``
+prints; NaN for a run without them, e.g. a failed sweep run):
+
+- ``onsite_generation_mwh``, ``grid_import_mwh``, ``grid_export_mwh``, ``curtailed_mwh``,
+  ``battery_throughput_mwh`` (charge + discharge) (MWh)
+- ``peak_instantaneous_facility_power_mw`` (MW): the largest facility power at any instant;
+  ``peak_hourly_facility_power_mw`` (MW): the largest hourly mean (``peak_facility_power_mw``
+  above is the largest mean over one sampling interval, ``sample_s``)
+- ``embodied_t``, ``total_emissions_t`` (tCO2e): embodied carbon amortised over the span, and
+  location-based operational + embodied
+- ``cost_usd`` (USD): grid energy cost
+- ``completed_work_eflop`` (EFLOP): work of the completed jobs
+- ``mean_turnaround_h``, ``p95_turnaround_h`` (h): end − submit of completed jobs;
+  ``mean_slowdown``, ``p95_slowdown`` (1): turnaround over the full-speed run time
 - ``file``: the run file; for a sweep also ``run_id``, ``status`` and one column per sweep
   parameter (the row label is then made of the parameters that vary, e.g.
   ``pue=1.3, scheduler=fcfs, seed=42``).
@@ -45,7 +60,37 @@ METRIC_COLUMNS = (
     "mean_job_delay_h",
     "jobs_completed",
 )
+# compare() column → (summary name, factor): figures of the run summary, as printed by dcsim run.
+SUMMARY_COLUMNS = {
+    "onsite_generation_mwh": ("onsite_generation_kwh", 1e-3),
+    "grid_import_mwh": ("grid_import_kwh", 1e-3),
+    "grid_export_mwh": ("grid_export_kwh", 1e-3),
+    "curtailed_mwh": ("curtailed_kwh", 1e-3),
+    "battery_throughput_mwh": ("battery_throughput_kwh", 1e-3),
+    "peak_instantaneous_facility_power_mw": ("peak_facility_power_kw", 1e-3),
+    "peak_hourly_facility_power_mw": ("peak_hourly_facility_power_kw", 1e-3),
+    "embodied_t": ("embodied_tco2", 1.0),
+    "total_emissions_t": ("total_emissions_tco2", 1.0),
+    "cost_usd": ("cost_usd", 1.0),
+    "completed_work_eflop": ("completed_work_eflop", 1.0),
+    "mean_turnaround_h": ("mean_turnaround_h", 1.0),
+    "p95_turnaround_h": ("p95_turnaround_h", 1.0),
+    "mean_slowdown": ("mean_slowdown", 1.0),
+    "p95_slowdown": ("p95_slowdown", 1.0),
+}
+METRIC_COLUMNS = METRIC_COLUMNS + tuple(SUMMARY_COLUMNS)
 J_PER_MWH = 3.6e9
+
+
+def _summary_metrics(attrs: "dict[str, Any] | None") -> dict[str, float]:
+    out: dict[str, float] = {}
+    for col, (name, factor) in SUMMARY_COLUMNS.items():
+        v = (attrs or {}).get("summary_" + name)
+        try:
+            out[col] = float(v) * factor
+        except (TypeError, ValueError):
+            out[col] = np.nan
+    return out
 
 
 def interval_seconds(ds: xr.Dataset) -> np.ndarray:
@@ -130,6 +175,7 @@ def run_metrics(path: "str | os.PathLike[str]") -> dict[str, Any]:
     row: dict[str, Any] = {"run": io.run_label(path, dict(ds.attrs)), "file": str(path)}
     row.update(_metrics_of_series(ds))
     row.update(_job_metrics(io.jobs(path)))
+    row.update(_summary_metrics(dict(ds.attrs)))
     return row
 
 
@@ -155,9 +201,11 @@ def _sweep_rows(sweep: xr.Dataset) -> list[dict[str, Any]]:
             row["status"] = str(one["run_status"].values.item())
         row.update(_metrics_of_series(site))
         job_row = {"mean_job_delay_h": np.nan, "jobs_completed": np.nan}
+        job_row.update(_summary_metrics(None))
         f = paths[i]
         if f is not None and f.exists() and io.is_complete(f):
             job_row = _job_metrics(io.jobs(f))
+            job_row.update(_summary_metrics(io.root_attributes(f)))
             row["file"] = str(f)
         row.update(job_row)
         rows.append(row)

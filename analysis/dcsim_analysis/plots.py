@@ -55,6 +55,66 @@ def _coarsen(ds: xr.Dataset) -> xr.Dataset:
     return out
 
 
+LONG_SPAN_DAYS = 60  # series over a longer span are drawn as daily means with a min-max band
+
+
+def _span_days(ds: xr.Dataset) -> float:
+    n = ds.sizes.get(io.SITE_DIM, 0)
+    if n == 0:
+        return 0.0
+    return float(np.sum(metrics.interval_seconds(ds))) / 86400.0
+
+
+def _daily(ds: xr.Dataset, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Daily mean, min and max of one site series (interval averages on a fixed grid), by
+    calendar day of ``time``. Returns (day starts, mean, min, max); the mean of a day is the
+    mean of its intervals, so it preserves energy."""
+    t = ds[io.SITE_DIM].values
+    frame = pd.DataFrame({"v": np.asarray(values, dtype=float)},
+                         index=pd.DatetimeIndex(t) if np.issubdtype(t.dtype, np.datetime64)
+                         else pd.to_datetime(t, unit="s"))
+    g = frame["v"].resample("1D")
+    mean, lo, hi = g.mean(), g.min(), g.max()
+    return mean.index.values, mean.values, lo.values, hi.values
+
+
+def _day_steps(days: np.ndarray, *ys: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Daily values drawn constant over each day (as _steps for intervals)."""
+    if len(days) == 0:
+        return days, list(ys)
+    ends = days + np.timedelta64(1, "D")
+    tt = np.empty(2 * len(days), dtype=days.dtype)
+    tt[0::2], tt[1::2] = days, ends
+    return tt, [np.repeat(np.asarray(y, dtype=float), 2) for y in ys]
+
+
+def _note_clipping(ax: Any, *series: np.ndarray, unit: str = "") -> int:
+    """Writes a notice on ``ax`` when values of ``series`` fall outside its y limits (data an
+    axis would otherwise hide without a word). Returns how many values were clipped."""
+    lo, hi = ax.get_ylim()
+    clipped, worst = 0, None
+    for y in series:
+        y = np.asarray(y, dtype=float)
+        y = y[np.isfinite(y)]
+        out = y[(y > hi) | (y < lo)]
+        clipped += out.size
+        if out.size:
+            m = out[np.argmax(np.abs(out))]
+            worst = m if worst is None or abs(m) > abs(worst) else worst
+    if clipped:
+        ax.annotate(f"{clipped} values beyond the axis (up to {worst:.3g}{(' ' + unit) if unit else ''})",
+                    (0.99, 0.99), xycoords="axes fraction", ha="right", va="top",
+                    fontsize="x-small", color="#d62728")
+    return clipped
+
+
+def _prepare(run: "str | os.PathLike[str] | xr.Dataset") -> xr.Dataset:
+    """The run, coarsened for drawing unless its span is long (then the plots draw daily
+    means and min-max bands from the full series)."""
+    ds = _as_run(run)
+    return ds if _span_days(ds) > LONG_SPAN_DAYS else _coarsen(ds)
+
+
 def _steps(ds: xr.Dataset, *ys: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Interval averages drawn as what they are: constant over [t_i, t_i + Δt). Returns the
     times doubled (each interval's start and end) and each series repeated to match."""
@@ -113,7 +173,7 @@ def save_png(fig: Figure, path: "str | os.PathLike[str]", dpi: int = 110) -> Pat
 def plot_power_stack(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
     """Power drawn over time, stacked by component (accelerators, hosts, cooling, losses),
     with facility power as a line: the stack meets the line when the components add up."""
-    ds = _coarsen(_as_run(run))
+    ds = _prepare(run)
     _require(ds, ["facility_power_w", "it_power_w"], "the power stack")
     t = ds[io.SITE_DIM].values
     layers, labels, colours = [], [], []
@@ -142,24 +202,42 @@ def plot_power_stack(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
 
     onsite = [ds[n].values.astype(float) for n in ("pv_power_w", "wind_power_w") if n in ds]
     onsite_total = np.nansum(onsite, axis=0) if onsite else None
-    tt, (total_s, onsite_s, *layers_s) = _steps(
-        ds, total if total is not None else np.full(len(t), np.nan),
-        onsite_total if onsite_total is not None else np.full(len(t), np.nan), *layers)
+    total_v = total if total is not None else np.full(len(t), np.nan)
+    onsite_v = onsite_total if onsite_total is not None else np.full(len(t), np.nan)
+    long_run = _span_days(ds) > LONG_SPAN_DAYS
+    band = None
+    if long_run:  # daily means (the stack), with the facility's daily min-max as a band
+        days, total_m, total_lo, total_hi = _daily(ds, total_v)
+        onsite_m = _daily(ds, onsite_v)[1]
+        layer_m = [_daily(ds, y)[1] for y in layers]
+        tt, (total_s, onsite_s, lo_s, hi_s, *layers_s) = _day_steps(
+            days, total_m, onsite_m, total_lo, total_hi, *layer_m)
+        band = (lo_s, hi_s)
+    else:
+        tt, (total_s, onsite_s, *layers_s) = _steps(ds, total_v, onsite_v, *layers)
 
     fig = Figure(figsize=(10, 4.5), layout="constrained")
     ax = fig.add_subplot()
     if layers_s:
         ax.stackplot(tt, [np.nan_to_num(y) / scale for y in layers_s], labels=labels,
                      colors=colours, alpha=0.85, linewidth=0)
+    if band is not None and total is not None:
+        ax.fill_between(tt, band[0] / scale, band[1] / scale, color="black", alpha=0.15,
+                        linewidth=0, label="facility, daily min-max")
     if total is not None:
-        ax.plot(tt, total_s / scale, color="black", linewidth=1.0, label="facility")
-    if onsite_total is not None and np.nanmax(np.abs(onsite_total), initial=0) > 0:
+        ax.plot(tt, total_s / scale, color="black", linewidth=1.0,
+                label="facility, daily mean" if long_run else "facility")
+    show_onsite = onsite_total is not None and np.nanmax(np.abs(onsite_total), initial=0) > 0
+    if show_onsite:
         ax.plot(tt, onsite_s / scale, color="#d62728", linewidth=0.8, linestyle="--",
-                label="on-site generation (PV + wind)")
+                label="on-site generation (PV + wind)" + (", daily mean" if long_run else ""))
     ax.set_ylabel(f"power ({unit})")
-    top = float(peak) / scale if np.isfinite(peak) and peak > 0 else 1.0
-    ax.set_ylim(0, 1.3 * top)  # head room for the legend
-    ax.set_title(_title(ds, "Facility power"))
+    drawn = [total_s] + ([onsite_s] if show_onsite else []) + ([band[1]] if band is not None else [])
+    top_w = max([float(np.nanmax(y)) for y in drawn if np.isfinite(y).any()] + [0.0])
+    top = top_w / scale if top_w > 0 else 1.0
+    ax.set_ylim(0, 1.3 * top)  # head room for the legend; on-site generation included
+    _note_clipping(ax, *[y / scale for y in drawn], unit=unit)
+    ax.set_title(_title(ds, "Facility power" + (" (daily means)" if long_run else "")))
     ax.legend(loc="upper left", fontsize="small", ncols=3)
     _date_axis(ax)
     return fig
@@ -169,7 +247,7 @@ def plot_carbon_vs_load(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
     """Grid carbon intensity against the site's load: over time (left) and as a scatter with
     binned means (right). Carbon-aware scheduling shows as load falling where intensity is
     high."""
-    ds = _coarsen(_as_run(run))
+    ds = _prepare(run)
     _require(ds, io.CARBON_INTENSITY, "carbon intensity vs load")
     _require(ds, ["utilisation", "it_power_w"], "carbon intensity vs load")
     load_name = "utilisation" if "utilisation" in ds else "it_power_w"
@@ -180,17 +258,26 @@ def plot_carbon_vs_load(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
     else:
         scale, unit = _power_scale(float(np.nanmax(load)) if load.size else 0.0)
         load_label, load_plot = f"IT power ({unit})", load / scale
-    tt, (ci_s, load_s) = _steps(ds, ci, load_plot)
-
+    long_run = _span_days(ds) > LONG_SPAN_DAYS
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
-    ax1.plot(tt, ci_s, color="#7f7f7f", linewidth=0.8)
-    ax1.set_ylabel("carbon intensity (gCO2e/kWh)", color="#555555")
     twin = ax1.twinx()
+    if long_run:  # daily means with their min-max bands: a year of hourly spikes reads as a wall
+        days, ci_m, ci_lo, ci_hi = _daily(ds, ci)
+        _, ld_m, ld_lo, ld_hi = _daily(ds, load_plot)
+        tt, (ci_s, ci_lo_s, ci_hi_s, load_s, ld_lo_s, ld_hi_s) = _day_steps(
+            days, ci_m, ci_lo, ci_hi, ld_m, ld_lo, ld_hi)
+        ax1.fill_between(tt, ci_lo_s, ci_hi_s, color="#7f7f7f", alpha=0.2, linewidth=0)
+        twin.fill_between(tt, ld_lo_s, ld_hi_s, color="#1f77b4", alpha=0.15, linewidth=0)
+    else:
+        tt, (ci_s, load_s) = _steps(ds, ci, load_plot)
+    ax1.plot(tt, ci_s, color="#7f7f7f", linewidth=0.8)
+    ax1.set_ylabel("carbon intensity (gCO2e/kWh)" + (", daily mean and range" if long_run else ""),
+                   color="#555555")
     twin.plot(tt, load_s, color="#1f77b4", linewidth=0.8)
     twin.set_ylabel(load_label, color="#1f77b4")
     _date_axis(ax1)
-    ax1.set_title(_title(ds, "Carbon intensity and load"))
+    ax1.set_title(_title(ds, "Carbon intensity and load" + (" (daily)" if long_run else "")))
 
     ax2.scatter(ci, load_plot, s=4, alpha=0.3, color="#1f77b4", linewidths=0)
     ok = np.isfinite(ci) & np.isfinite(load_plot)
@@ -216,7 +303,7 @@ BATTERY = ("battery_soc", "battery_power_w", "battery_charge_w", "battery_discha
 def plot_battery(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
     """Battery state of charge (top) and power at its terminals (bottom: discharging into the
     site above zero, charging below, as ``battery_power_w`` in the schema)."""
-    ds = _coarsen(_as_run(run))
+    ds = _prepare(run)
     _require(ds, BATTERY, "the battery plot")
     t = ds[io.SITE_DIM].values
     fig = Figure(figsize=(10, 5), layout="constrained")
@@ -226,11 +313,20 @@ def plot_battery(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
         soc = ds["battery_soc"].values.astype(float)
         units = str(ds["battery_soc"].attrs.get("units", "1")).strip()
         soc_pct = soc if units in ("%", "percent") else soc * 100.0
-        tt, _ = _steps(ds)
-        ends = tt[1::2]
-        ax1.fill_between(ends, np.nan_to_num(soc_pct), color="#2ca02c", alpha=0.4, linewidth=0)
-        ax1.plot(ends, soc_pct, color="#2ca02c", linewidth=0.8)
+        if _span_days(ds) > LONG_SPAN_DAYS:  # daily mean with the day's min-max band
+            days, m, lo, hi = _daily(ds, soc_pct)
+            tt_d, (m_s, lo_s, hi_s) = _day_steps(days, m, lo, hi)
+            ax1.fill_between(tt_d, lo_s, hi_s, color="#2ca02c", alpha=0.3, linewidth=0,
+                             label="daily min-max")
+            ax1.plot(tt_d, m_s, color="#2ca02c", linewidth=0.8, label="daily mean")
+            ax1.legend(loc="upper left", fontsize="small")
+        else:
+            tt, _ = _steps(ds)
+            ends = tt[1::2]
+            ax1.fill_between(ends, np.nan_to_num(soc_pct), color="#2ca02c", alpha=0.4, linewidth=0)
+            ax1.plot(ends, soc_pct, color="#2ca02c", linewidth=0.8)
         ax1.set_ylim(0, 100)
+        _note_clipping(ax1, soc_pct, unit="%")
     ax1.set_ylabel("state of charge (%)")
     ax1.set_title(_title(ds, "Battery"))
     if "battery_power_w" in ds:
@@ -241,7 +337,12 @@ def plot_battery(run: "str | os.PathLike[str] | xr.Dataset") -> Figure:
             ds["battery_charge_w"].values.astype(float) if "battery_charge_w" in ds else zero)
     p = np.nan_to_num(p)
     scale, unit = _power_scale(float(np.max(np.abs(p))) if len(p) else 0.0)
-    tt, (ps,) = _steps(ds, p)
+    if _span_days(ds) > LONG_SPAN_DAYS:  # daily mean of the signed power (the net energy of the day)
+        days, m, _, _ = _daily(ds, p)
+        tt, (ps,) = _day_steps(days, m)
+        ax2.set_title("daily mean", fontsize="small")
+    else:
+        tt, (ps,) = _steps(ds, p)
     ax2.fill_between(tt, np.clip(ps, 0, None) / scale, color="#d62728", alpha=0.6, linewidth=0,
                      label="discharging")
     ax2.fill_between(tt, np.clip(ps, None, 0) / scale, color="#1f77b4", alpha=0.6, linewidth=0,
@@ -348,18 +449,8 @@ def _param_label(sweep: Any, name: str) -> str:
     return name
 
 
-def plot_sweep_heatmap(
-    sweep: Any,
-    x: str | None = None,
-    y: str | None = None,
-    metric: str = "emissions_t",
-    *,
-    aggregate: str = "mean",
-) -> Figure:
-    """A heat map of ``metric`` over two sweep parameters (replicates aggregated with
-    ``aggregate``). ``sweep``: a Dataset from :func:`load_sweep`, an index path, or the
-    DataFrame of :func:`compare` with parameter columns. Without ``x``/``y`` the first two
-    parameters that vary are used (one parameter gives a single row)."""
+def _sweep_table(sweep: Any) -> tuple[pd.DataFrame, list[str]]:
+    """compare() of a sweep and its parameters that vary (numbers first, seed left out)."""
     if isinstance(sweep, pd.DataFrame):
         df = sweep
         params = [c for c in df.columns if c not in metrics.METRIC_COLUMNS
@@ -374,6 +465,70 @@ def plot_sweep_heatmap(
               and p not in metrics.NON_PARAMETER_COLUMNS
               and p not in metrics.METRIC_COLUMNS and df[p].nunique() > 1]
     params.sort(key=lambda p: not pd.api.types.is_numeric_dtype(df[p]))  # numbers first
+    return df, params
+
+
+def plot_sweep_line(
+    sweep: Any,
+    x: str | None = None,
+    metrics_: Sequence[str] | None = None,
+) -> Figure:
+    """A one-parameter sweep as lines: each metric (default: the comparison's headline metrics
+    that have values) against the parameter, the mean over replicates with a min-max band when
+    there are several. ``sweep`` as for :func:`plot_sweep_heatmap`."""
+    df, params = _sweep_table(sweep)
+    x = x or (params[0] if params else None)
+    if x is None:
+        raise ValueError("a sweep line plot needs a parameter that varies between runs")
+    labels = dict(DEFAULT_METRICS)
+    cols = list(metrics_) if metrics_ else [m for m, _ in DEFAULT_METRICS]
+    cols = [c for c in cols if c in df.columns and df[c].notna().any()
+            and np.nanmax(np.abs(df[c].astype(float).values)) > 0]  # no empty panels
+    if not cols:
+        raise ValueError(f"nothing to plot: none of the metrics have values in {list(df.columns)}")
+    g = df.groupby(x, sort=True)[cols]
+    mean, lo, hi = g.mean(), g.min(), g.max()
+    numeric = pd.api.types.is_numeric_dtype(df[x])
+    xs = mean.index.values.astype(float) if numeric else np.arange(len(mean))
+    fig = Figure(figsize=(3.4 * len(cols), 3.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(cols)))
+    for ax, c in zip(axes, cols):
+        ax.plot(xs, mean[c].values, marker="o", color="#1f77b4")
+        if (hi[c] > lo[c]).any():
+            ax.fill_between(xs, lo[c].values, hi[c].values, color="#1f77b4", alpha=0.2, linewidth=0,
+                            label="min-max over replicates")
+            ax.legend(fontsize="x-small")
+        ax.set_title(labels.get(c, c), fontsize="medium")
+        ax.set_xlabel(_param_label(sweep, x))
+        if not numeric:
+            ax.set_xticks(xs, [str(v) for v in mean.index])
+    fig.suptitle("Sweep over " + _param_label(sweep, x))
+    return fig
+
+
+def plot_sweep(sweep: Any, metric: str = "emissions_t") -> Figure:
+    """The plot that fits the sweep's shape: lines for one varying parameter
+    (:func:`plot_sweep_line`), a heat map of ``metric`` for two or more
+    (:func:`plot_sweep_heatmap`, over the first two)."""
+    _, params = _sweep_table(sweep)
+    if len(params) <= 1:
+        return plot_sweep_line(sweep)
+    return plot_sweep_heatmap(sweep, metric=metric)
+
+
+def plot_sweep_heatmap(
+    sweep: Any,
+    x: str | None = None,
+    y: str | None = None,
+    metric: str = "emissions_t",
+    *,
+    aggregate: str = "mean",
+) -> Figure:
+    """A heat map of ``metric`` over two sweep parameters (replicates aggregated with
+    ``aggregate``). ``sweep``: a Dataset from :func:`load_sweep`, an index path, or the
+    DataFrame of :func:`compare` with parameter columns. Without ``x``/``y`` the first two
+    parameters that vary are used (one parameter gives a single row)."""
+    df, params = _sweep_table(sweep)
     x = x or (params[0] if params else None)
     y = y or (next((p for p in params if p != x), None))
     if x is None:
@@ -431,7 +586,10 @@ def plot_standard_set(
         sweep = io.load_sweep(path)
         table = metrics.compare(sweep)
         written.append(save_png(plot_strategy_comparison(table), out / f"{stem}_comparison.png"))
-        if io.sweep_parameters(sweep):
+        varying = _sweep_table(table)[1] if io.sweep_parameters(sweep) else []
+        if len(varying) == 1:  # one parameter: lines, not a 1 × n heat map
+            written.append(save_png(plot_sweep_line(table), out / f"{stem}_sweep.png"))
+        elif len(varying) >= 2:
             written.append(save_png(plot_sweep_heatmap(sweep), out / f"{stem}_heatmap.png"))
         return written
     ds = io.load_run(path)

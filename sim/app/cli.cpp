@@ -61,9 +61,10 @@ int cli_main(int argc, char** argv) {
   run->add_option("--summary-json", rc.summary_json, "also write the run summary as JSON");
 
   // ---- validate
-  std::vector<std::string> vfiles;
+  std::vector<std::string> vfiles, vsets;
   auto* val = app.add_subcommand("validate", "check scenario, platform, workload and sweep files; report every problem");
   val->add_option("files", vfiles, "files to check")->required();
+  val->add_option("--set", vsets, "override a key of every scenario checked: key.path=value (repeatable)");
 
   // ---- describe
   std::string what = "all";
@@ -91,7 +92,7 @@ int cli_main(int argc, char** argv) {
   install_signal_handlers();
   try {
     if (*run) return run_command(rc, g_stop);
-    if (*val) return validate_command(vfiles);
+    if (*val) return validate_command(vfiles, vsets);
     if (*desc) return describe_command(what);
     if (*plot) return plot_command(plot_file, plot_dir);
     if (*sweep) return sweep_command(sc, g_stop);

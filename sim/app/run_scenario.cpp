@@ -20,7 +20,9 @@
 #include "core/error.hpp"
 #include "output/hdf5_writer.hpp"
 #include "output/provenance.hpp"
+#include "inputs/site_inputs.hpp"
 #include "policy/registry.hpp"
+#include "topology/site_graph.hpp"
 #include "workload/generator.hpp"
 
 namespace fs = std::filesystem;
@@ -43,16 +45,68 @@ std::vector<std::string> catalogue_files_of(const Scenario& sc) {
   return {(fs::path(data_dir()) / "workloads" / "profiles.yaml").string()};
 }
 
-std::vector<Job> generate_scenario_jobs(const Scenario& sc, const Calendar& cal) {
+std::vector<Job> generate_scenario_jobs(const Scenario& sc, const Calendar& cal,
+                                        std::vector<std::string>* notes) {
   const Catalogue cat = load_catalogue(catalogue_files_of(sc));
   validate_workload(sc.workload, cat);
   GenerateOptions go;
+  go.notes = notes;
   // Jobs run on the site's (first) accelerator type: power figures are adapted to it.
   if (!sc.site.platform.nodes.empty()) {
     const NodeSpec& nt = sc.site.platform.node_types.at(sc.site.platform.nodes.front().node_type);
     go.accelerator = &sc.site.platform.accelerators.at(nt.accelerator);
   }
   return generate_jobs(sc.workload, cal, sc.time.duration_s, sc.seed, cat, go);
+}
+
+// Places diagnostics found after loading (catalogue names, policy construction, traces named
+// by key) at the key they name in the scenario (after `extends` and `--set`), so that `run`
+// and `validate` report file:line:col like the loader does.
+InputError placed(const InputError& e, const std::string& path, const std::vector<std::string>& sets) {
+  std::vector<Diagnostic> ds = e.diagnostics();
+  bool any = false;
+  for (const auto& d : ds) any = any || (d.line == 0 && (d.file.empty() || d.file == path));
+  if (!any) return e;
+  std::unique_ptr<YamlDoc> doc;
+  try {
+    doc = resolve_scenario_document(path, sets);
+  } catch (const InputError&) {
+    return e;
+  }
+  for (auto& d : ds) {
+    if (d.line != 0 || !(d.file.empty() || d.file == path) || d.key_path.empty()) continue;
+    if (auto at = doc->locate(d.key_path)) {
+      d.file = at->file;
+      d.line = at->line;
+      d.column = at->column;
+    } else if (d.file.empty()) {
+      d.file = path;
+    }
+  }
+  return InputError(std::move(ds));
+}
+
+// What a run prepares before simulating: the jobs (catalogue names, mixes, traces) and the
+// policy stack. Every check here is also what `dcsim validate` runs (check_scenario_inputs).
+struct Prepared {
+  std::vector<Job> jobs;
+  std::unique_ptr<Policy> policy;
+  std::vector<std::string> notes;  // what the workload generator skipped or changed (provenance)
+};
+
+Prepared prepare_run(const Scenario& sc, const std::vector<std::string>& sets) {
+  Prepared p;
+  try {
+    const Calendar cal(sc.time.start);
+    p.jobs = generate_scenario_jobs(sc, cal, &p.notes);
+    DiagnosticSink sink;
+    p.policy = make_policy_stack(sc.policies, sink);
+    sink.throw_if_any();
+    if (!p.policy) throw InputError(Diagnostic{sc.file, 0, 0, "policies", "could not build the policies"});
+  } catch (const InputError& e) {
+    throw placed(e, sc.file, sets);
+  }
+  return p;
 }
 
 std::string fmt(double v, int prec = 1) {
@@ -82,12 +136,9 @@ ScenarioRun run_scenario_file(const std::string& path, const std::vector<std::st
   Scenario& sc = r.scenario;
   if (!output.empty()) sc.output.file = output;
   r.output = sc.output.file;
-  const Calendar cal(sc.time.start);
-  std::vector<Job> jobs = generate_scenario_jobs(sc, cal);
-  DiagnosticSink sink;
-  std::unique_ptr<Policy> policy = make_policy_stack(sc.policies, sink);
-  sink.throw_if_any();
-  if (!policy) throw InputError(Diagnostic{sc.file, 0, 0, "policies", "could not build the policies"});
+  Prepared prep = prepare_run(sc, sets);
+  std::vector<Job> jobs = std::move(prep.jobs);
+  std::unique_ptr<Policy>& policy = prep.policy;
   Hdf5Recorder rec(sc.output.file);
   // Provenance: checksums of every input file are written by the recorder's metadata; the
   // engine fills the rest. Input files are listed by the loader.
@@ -96,23 +147,57 @@ ScenarioRun run_scenario_file(const std::string& path, const std::vector<std::st
   for (const auto& f : sc.input_files) sums[f] = sha256_file(f);
   for (const auto& f : catalogue_files_of(sc)) sums[f] = sha256_file(f);
   opt.input_checksums = sums;
-  r.summary = run_simulation(sc, std::move(jobs), *policy, rec, opt);
+  opt.notes = prep.notes;
+  try {
+    r.summary = run_simulation(sc, std::move(jobs), *policy, rec, opt);
+  } catch (const InputError& e) {
+    throw placed(e, sc.file, sets);
+  }
   return r;
+}
+
+void check_scenario_inputs(const Scenario& sc, const std::vector<std::string>& sets) {
+  // The same preparation as a run (jobs, policies), then what the engine reads before its
+  // first event: the site's traces and its topology.
+  Prepared p = prepare_run(sc, sets);
+  try {
+    (void)load_site_inputs(sc, Calendar(sc.time.start));
+    const SiteTopology topo = SiteTopology::build(sc.site.platform);
+    if (topo.node_count() == 0)
+      throw InputError(Diagnostic{sc.file, 0, 0, "site.platform", "expected at least one node, got none"});
+  } catch (const InputError& e) {
+    throw placed(e, sc.file, sets);
+  }
 }
 
 std::string format_summary_table(const RunSummary& s, const std::string& output) {
   std::ostringstream o;
   const auto row = [&o](const std::string& k, const std::string& v) {
-    o << "  " << std::left << std::setw(28) << k << std::right << std::setw(16) << v << "\n";
+    o << "  " << std::left << std::setw(32) << k << std::right << std::setw(16) << v << "\n";
   };
   o << "dcsim summary" << (s.text.count("scenario") ? ": " + s.text.at("scenario") : "") << "\n";
-  row("facility energy (MWh)", fmt(val(s, "facility_energy_kwh") / 1000.0, 2));
-  row("IT energy (MWh)", fmt(val(s, "it_energy_kwh") / 1000.0, 2));
-  row("peak facility power (kW)", fmt(val(s, "peak_facility_power_kw"), 1));
+  const double mwh = 1.0 / 1000.0;
+  row("facility energy (MWh)", fmt(val(s, "facility_energy_kwh") * mwh, 2));
+  row("IT energy (MWh)", fmt(val(s, "it_energy_kwh") * mwh, 2));
+  row("on-site generation (MWh)", fmt(val(s, "onsite_generation_kwh") * mwh, 2));
+  row("grid import (MWh)", fmt(val(s, "grid_import_kwh") * mwh, 2));
+  row("grid export (MWh)", fmt(val(s, "grid_export_kwh") * mwh, 2));
+  row("curtailed (MWh)", fmt(val(s, "curtailed_kwh") * mwh, 2));
+  row("battery throughput (MWh)", fmt(val(s, "battery_throughput_kwh") * mwh, 2));
+  row("peak power, instant (kW)", fmt(val(s, "peak_facility_power_kw"), 1));
+  row("peak power, hourly mean (kW)", fmt(val(s, "peak_hourly_facility_power_kw"), 1));
   row("PUE", fmt(val(s, "pue"), 3));
-  row("emissions (tCO2e)", fmt(val(s, "emissions_tco2"), 2));
+  if (s.values.count("pv_capacity_factor")) row("PV capacity factor", fmt(val(s, "pv_capacity_factor"), 3));
+  if (s.values.count("wind_capacity_factor")) row("wind capacity factor", fmt(val(s, "wind_capacity_factor"), 3));
+  row("operational emissions (tCO2e)", fmt(val(s, "emissions_tco2"), 2));
+  row("embodied emissions (tCO2e)", fmt(val(s, "embodied_tco2"), 2));
+  row("total emissions (tCO2e)", fmt(val(s, "total_emissions_tco2"), 2));
+  row("energy cost (USD)", fmt(val(s, "cost_usd"), 0));
   row("jobs done / submitted", fmt(val(s, "jobs_completed"), 0) + " / " + fmt(val(s, "jobs_submitted"), 0));
-  row("mean job delay (h)", fmt(val(s, "mean_job_delay_h"), 2));
+  row("completed work (EFLOP)", fmt(val(s, "completed_work_eflop"), 1));
+  row("mean queue wait (h)", fmt(val(s, "mean_job_delay_h"), 2));
+  row("turnaround mean / p95 (h)", fmt(val(s, "mean_turnaround_h"), 2) + " / " + fmt(val(s, "p95_turnaround_h"), 2));
+  row("slowdown mean / p95", fmt(val(s, "mean_slowdown"), 2) + " / " + fmt(val(s, "p95_slowdown"), 2));
   row("mean utilisation", fmt(val(s, "mean_utilisation"), 3));
   if (!output.empty()) o << "  result: " << output << "\n";
   return o.str();
@@ -145,6 +230,10 @@ int run_command(const RunCommand& rc, const std::atomic<bool>& stop) {
   opt.progress = [pl](Seconds now, double) { pl->update(now); };
   ScenarioRun r = run_scenario_file(rc.scenario, rc.sets, rc.output, opt);
   progress->done();
+  if (auto w = r.summary.text.find("run_warnings"); w != r.summary.text.end() && !w->second.empty()) {
+    std::istringstream lines(w->second);
+    for (std::string l; std::getline(lines, l);) std::cerr << "warning: " << l << "\n";
+  }
   if (!rc.quiet) std::cout << format_summary_table(r.summary, r.output);
   if (!rc.summary_json.empty()) {
     std::ofstream js(rc.summary_json);
@@ -159,9 +248,17 @@ int run_command(const RunCommand& rc, const std::atomic<bool>& stop) {
   return 0;
 }
 
-int validate_command(const std::vector<std::string>& files) {
+int validate_command(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
   ValidateOptions vo;
+  vo.set_overrides = sets;
   vo.validate_policy = policy_validator();
+  vo.validate_scenario = [&sets](const Scenario& sc, DiagnosticSink& sink) {
+    try {
+      check_scenario_inputs(sc, sets);
+    } catch (const InputError& e) {
+      for (const auto& d : e.diagnostics()) sink.add(d);
+    }
+  };
   vo.validate_workload_catalogue = [](const std::string& p, DiagnosticSink& sink) {
     Catalogue c;
     load_catalogue_into(p, c, sink);

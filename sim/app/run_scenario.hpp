@@ -41,7 +41,12 @@ std::string format_summary_table(const RunSummary& s, const std::string& output)
 std::string summary_json(const RunSummary& s);
 
 int run_command(const RunCommand& rc, const std::atomic<bool>& stop);
-int validate_command(const std::vector<std::string>& files);
+// Every check a run makes before simulating (catalogue names and mixes, traces, policies, the
+// site's input traces and topology); throws InputError with file:line:col where the key is in
+// the scenario. `dcsim validate` runs it on every scenario file.
+void check_scenario_inputs(const Scenario& sc, const std::vector<std::string>& sets);
+
+int validate_command(const std::vector<std::string>& files, const std::vector<std::string>& sets = {});
 int describe_command(const std::string& what);
 int plot_command(const std::string& result, const std::string& outdir, const std::string& png = "");
 

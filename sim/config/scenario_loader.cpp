@@ -59,6 +59,15 @@ std::string canonical(const std::string& p) {
 
 // ---- extends ---------------------------------------------------------------------------------
 
+// Values that must be given whole: a child file or a `--set` replaces them instead of merging
+// key by key (a mix must sum to 1 by itself; a policy's parameters belong to its name).
+// Documented in scenarios/README.md, "Composition".
+// How far from 1 a mix may sum (scenarios/README.md, workload.mix).
+constexpr double kMixTolerance = 1e-3;
+
+const std::vector<std::string> kWholeValues = {"workload.mix", "workload.mix_by_year.*",
+                                               "policies.scheduler", "policies.energy.*"};
+
 std::unique_ptr<YamlDoc> resolve_chain(const std::string& path, std::vector<std::string>& chain,
                                        std::vector<std::string>& files) {
   auto doc = YamlDoc::load_file(path);
@@ -86,6 +95,7 @@ std::unique_ptr<YamlDoc> resolve_chain(const std::string& path, std::vector<std:
       } else {
         auto based = resolve_chain(base, chain, files);
         doc->erase_root_key("extends");
+        doc->set_whole_paths(kWholeValues);
         doc->merge_base(*based);
       }
     }
@@ -205,6 +215,22 @@ struct Reader {
       m.error("expected marginal_column (the column of marginal_file to read), got none", "marginal_file");
   }
 
+  // profile_normalisation / profile_capacity_mw of a solar or wind section.
+  template <class Spec>
+  void normalisation(YamlMap& m, Spec& s) {
+    s.profile_normalisation = m.choice("profile_normalisation", s.profile_normalisation, {"trace-peak", "capacity"});
+    s.profile_capacity_mw = m.number("profile_capacity_mw", s.profile_capacity_mw, {.min = 0, .max = 1e7, .min_exclusive = true});
+    if ((m.has("profile_normalisation") || m.has("profile_capacity_mw")) && s.profile_file.empty())
+      m.error("expected profile_file (the normalisation applies to a generation profile), got none",
+              m.has("profile_normalisation") ? "profile_normalisation" : "profile_capacity_mw");
+    else if (s.profile_normalisation == "capacity" && !m.has("profile_capacity_mw"))
+      m.error("missing required key 'profile_capacity_mw' (expected the installed capacity in MW behind the "
+              "profile, for profile_normalisation capacity)", "profile_normalisation");
+    else if (s.profile_normalisation != "capacity" && m.has("profile_capacity_mw"))
+      m.error("expected profile_normalisation: capacity with profile_capacity_mw, got " + s.profile_normalisation,
+              "profile_capacity_mw");
+  }
+
   void solar(YamlMap m, SolarSpec& s) {
     s.peak_mw = m.number("peak_mw", s.peak_mw, {.min = 0, .max = 1e5});
     s.weather = m.path("weather", s.weather);
@@ -214,6 +240,7 @@ struct Reader {
     s.efficiency_derate = m.number("efficiency_derate", s.efficiency_derate, kPosFraction);
     s.temp_coeff_per_c = m.number("temp_coeff_per_c", s.temp_coeff_per_c, {.min = -0.02, .max = 0});
     s.noct_c = m.number("noct_c", s.noct_c, {.min = 20, .max = 80});
+    normalisation(m, s);
   }
 
   void wind(YamlMap m, WindSpec& w) {
@@ -231,6 +258,7 @@ struct Reader {
                   ", " + num(w.rated_ms) + ", " + num(w.cut_out_ms),
               m.has("rated_ms") ? "rated_ms" : "");
     w.shear_exponent = m.number("shear_exponent", w.shear_exponent, {.min = 0, .max = 1});
+    normalisation(m, w);
   }
 
   void battery(YamlMap m, BatterySpec& b) {
@@ -298,7 +326,9 @@ struct Reader {
       out[k] = x;
       sum += x;
     }
-    if (sum_to_one && !out.empty() && std::fabs(sum - 1.0) > 1e-6)
+    // Within 0.001 of 1, so that thirds can be written 0.3333 (draw_from_mix draws in proportion
+    // to the shares, so the rounding is not lost or biased).
+    if (sum_to_one && !out.empty() && std::fabs(sum - 1.0) > kMixTolerance)
       parent.error("expected shares that sum to 1, got a sum of " + num(sum), key);
     return out;
   }
@@ -403,7 +433,7 @@ struct Reader {
           mix[k] = sv.as_number(kFraction);
           sum += mix[k];
         }
-        if (!mix.empty() && std::fabs(sum - 1.0) > 1e-6)
+        if (!mix.empty() && std::fabs(sum - 1.0) > kMixTolerance)
           by_year.error("expected shares that sum to 1, got a sum of " + num(sum), year);
         w.mix_by_year[static_cast<int>(*y)] = mix;
       }
@@ -541,6 +571,7 @@ std::unique_ptr<YamlDoc> resolve_scenario_document(const std::string& path,
                                                    std::vector<std::string>* files) {
   std::vector<std::string> chain, read;
   auto doc = resolve_chain(path, chain, read);
+  doc->set_whole_paths(kWholeValues);
   for (const auto& o : set_overrides) doc->apply_override(o);
   if (files) *files = read;
   return doc;
@@ -662,9 +693,11 @@ std::vector<Diagnostic> validate_file(const std::string& path, const ValidateOpt
     switch (kind) {
       case FileKind::scenario: {
         LoadOptions lo;
+        lo.set_overrides = options.set_overrides;
         lo.validate_policy = options.validate_policy;
         lo.load_platform = options.load_platform;
-        load_scenario(path, lo);
+        const Scenario sc = load_scenario(path, lo);
+        if (options.validate_scenario && options.load_platform) options.validate_scenario(sc, sink);
         break;
       }
       case FileKind::platform: load_platform(path, sink); break;

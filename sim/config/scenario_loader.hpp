@@ -62,7 +62,11 @@ const char* to_string(FileKind k);
 FileKind detect_kind(const std::vector<std::string>& top_level_keys);
 
 struct ValidateOptions {
+  std::vector<std::string> set_overrides;   // applied to every scenario file checked
   PolicyValidator validate_policy;
+  // The checks a run makes after loading and before simulating (catalogue names, traces,
+  // policy construction; the app provides them): a scenario that loads is passed to it.
+  std::function<void(const Scenario&, DiagnosticSink&)> validate_scenario;
   bool load_platform = true;   // false: a scenario's platform file is only checked to exist
   // Checkers for the kinds other modules own (sweep expansion, catalogues); a kind without a
   // checker is only checked to be well-formed YAML. Platform files use load_platform().

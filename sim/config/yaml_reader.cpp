@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "core/calendar.hpp"
+#include "core/suggest.hpp"
 
 namespace dcsim {
 
@@ -138,32 +139,9 @@ std::string describe_node(const YNode* n) {
   return "?";
 }
 
-// Edit distance, for "did you mean" suggestions.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
+// "Did you mean" suggestions: the rule of core/suggest.hpp, shared with catalogue and policy names.
 std::string suggestion(const std::string& key, const std::vector<std::string>& accepted) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
-  for (const auto& a : accepted) {
-    std::size_t d = edit_distance(key, a);
-    if (d < best_d) {
-      best_d = d;
-      best = a;
-    }
-  }
-  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+  return did_you_mean(key, accepted);
 }
 
 // ---- pre-parse checks ------------------------------------------------------------------------
@@ -495,14 +473,46 @@ NodePtr deep_copy(const NodePtr& n) {
   return c;
 }
 
-NodePtr merge(const NodePtr& base, const NodePtr& over) {
+std::vector<std::string> split_path(const std::string& kp) {
+  std::vector<std::string> segs;
+  std::size_t s = 0;
+  while (true) {
+    auto d = kp.find('.', s);
+    segs.push_back(kp.substr(s, d == std::string::npos ? std::string::npos : d - s));
+    if (d == std::string::npos) break;
+    s = d + 1;
+  }
+  return segs;
+}
+
+// True if the key path is declared whole (its value replaces instead of merging).
+bool is_whole(const std::string& kp, const std::vector<std::string>& whole) {
+  const auto segs = split_path(kp);
+  for (const auto& w : whole) {
+    const auto ws = split_path(w);
+    if (ws.size() != segs.size()) continue;
+    bool ok = true;
+    for (std::size_t i = 0; i < ws.size() && ok; ++i) ok = ws[i] == "*" || ws[i] == segs[i];
+    if (ok) return true;
+  }
+  return false;
+}
+
+// The composition rule (YamlDoc::set_whole_paths): `over` laid over `base` at key path kp.
+NodePtr merge(const NodePtr& base, const NodePtr& over, const std::string& kp,
+              const std::vector<std::string>& whole) {
   if (base->kind != YNode::Kind::Map || over->kind != YNode::Kind::Map) return over;
+  if (!kp.empty() && is_whole(kp, whole)) return over;
   auto out = std::make_shared<YNode>(*over);
   out->entries.clear();
   for (const auto& be : base->entries) out->entries.push_back(be);
   for (const auto& oe : over->entries) {
     if (YEntry* e = out->find(oe.key)) {
-      NodePtr v = merge(e->value, oe.value);
+      if (oe.value->kind == YNode::Kind::Null) {  // `key: ~` removes the inherited value
+        out->entries.erase(out->entries.begin() + (e - out->entries.data()));
+        continue;
+      }
+      NodePtr v = merge(e->value, oe.value, join_path(kp, oe.key), whole);
       *e = oe;
       e->value = v;
     } else {
@@ -1193,8 +1203,34 @@ void YamlDoc::merge_base(const YamlDoc& base) {
   for (const auto& d : base.errors_.all()) errors_.add(d);
   for (const auto& r : base.referenced_) referenced_.push_back(r);
   if (!root_ || !base.root_) return;
-  root_ = merge(deep_copy(base.root_), root_);
+  root_ = merge(deep_copy(base.root_), root_, "", whole_);
   impls_.clear();
+}
+
+std::optional<YamlPos> YamlDoc::locate(const std::string& key_path) const {
+  if (!root_ || key_path.empty()) return std::nullopt;
+  const YNode* cur = root_.get();
+  std::optional<YamlPos> found;
+  std::string walked;
+  for (const auto& seg : split_path(key_path)) {
+    const std::string here = join_path(walked, seg);
+    if (cur->kind == YNode::Kind::Map) {
+      const YEntry* e = cur->find(seg);
+      if (!e) break;
+      found = YamlPos{e->file, e->line, e->col, here};
+      cur = e->value.get();
+    } else if (cur->kind == YNode::Kind::List) {
+      std::size_t idx = 0;
+      auto res = std::from_chars(seg.data(), seg.data() + seg.size(), idx);
+      if (res.ec != std::errc() || idx >= cur->items.size()) break;
+      cur = cur->items[idx].get();
+      found = YamlPos{cur->file, cur->line, cur->col, here};
+    } else {
+      break;
+    }
+    walked = here;
+  }
+  return found;
 }
 
 bool YamlDoc::erase_root_key(const std::string& key) {
@@ -1284,7 +1320,7 @@ void YamlDoc::apply_override(const std::string& assignment) {
         return;
       }
       if (last) {
-        cur->items[idx] = value;
+        cur->items[idx] = merge(cur->items[idx], value, here, whole_);
         return;
       }
       cur = cur->items[idx].get();
@@ -1296,6 +1332,7 @@ void YamlDoc::apply_override(const std::string& assignment) {
         return;
       }
       YEntry* e = cur->find(seg);
+      const bool existed = e != nullptr;
       if (!e) {
         YEntry ne;
         ne.key = seg;
@@ -1307,7 +1344,13 @@ void YamlDoc::apply_override(const std::string& assignment) {
         e = &cur->entries.back();
       }
       if (last) {
-        e->value = value;
+        // The composition rule of merge_base: null removes an existing key, a mapping merges
+        // into a mapping (unless the key path is whole), anything else replaces.
+        if (value->kind == YNode::Kind::Null && existed) {
+          cur->entries.erase(cur->entries.begin() + (e - cur->entries.data()));
+          return;
+        }
+        e->value = existed ? merge(e->value, value, here, whole_) : value;
         return;
       }
       cur = e->value.get();

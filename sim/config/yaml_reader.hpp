@@ -189,9 +189,17 @@ class YamlDoc {
   std::string dir() const;  // directory of the file, for relative paths
 
   // ---- composition (used by the scenario loader for `extends` and `--set`) ----
-  // Deep merge: this document's root is laid over `base`'s root. Mappings merge key by key
-  // (recursively); anything else (scalars, lists, null) in this document replaces the base's.
-  // Nodes keep the file and position they came from. base's errors are copied into ours.
+  // The composition rule, the same for `extends` (merge_base) and `--set` (apply_override):
+  //   - a mapping laid over a mapping merges key by key (recursively), except at a key path
+  //     declared whole (set_whole_paths: e.g. `workload.mix`, a value that must be complete),
+  //     where the new mapping replaces the old one;
+  //   - a scalar or a list replaces the old value;
+  //   - null (`key: ~`) removes the key (an inherited or earlier value); a null for a key that
+  //     was not there stays as written (so a misspelt key is still reported as unknown).
+  // Whole paths are dot-separated key paths; a segment `*` matches any one key or list index.
+  void set_whole_paths(std::vector<std::string> paths) { whole_ = std::move(paths); }
+  // Deep merge: this document's root is laid over `base`'s root by the rule above. Nodes keep
+  // the file and position they came from. base's errors are copied into ours.
   void merge_base(const YamlDoc& base);
   // Removes a top-level key (e.g. `extends` once it has been followed). True if it was there.
   bool erase_root_key(const std::string& key);
@@ -206,6 +214,10 @@ class YamlDoc {
   const std::vector<std::string>& referenced_paths() const { return referenced_; }
   // Top-level keys in order (empty if the root is not a mapping).
   std::vector<std::string> root_keys() const;
+  // Where the value at a dot-separated key path (list items by index) was written: the
+  // position of its key, or of the nearest enclosing key that exists; nullopt if not even the
+  // first segment exists. For placing diagnostics found after loading (e.g. catalogue names).
+  std::optional<YamlPos> locate(const std::string& key_path) const;
 
  private:
   friend class YamlMap;
@@ -219,6 +231,7 @@ class YamlDoc {
   DiagnosticSink errors_;
   std::map<const yaml_detail::YNode*, std::shared_ptr<YamlMap::Impl>> impls_;
   std::vector<std::string> referenced_;
+  std::vector<std::string> whole_;
 };
 
 }  // namespace dcsim

@@ -69,6 +69,16 @@ RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Rec
                                         });
   const Calendar* cal = &cal_;
   hour_fn_ = [cal](Seconds t) { return cal->hour_of_day(t); };
+  // No silent zeros (scenarios/README.md, "Warnings"): what the user left out is said.
+  if (jobs_.empty() && !sc.serving.enabled())
+    warn("no jobs: the workload (generator " + sc.workload.generator +
+         (sc.workload.generator == "research-lab" && !(sc.workload.jobs_per_year > 0) ? ", jobs_per_year 0" : "") +
+         ") submits none over the span, so the figures are those of an idle site (give workload.generator "
+         "with jobs, jobs_per_year or traces)");
+  const GridSpec& g = sc.site.supply.grid;
+  if (!g.carbon_gco2_per_kwh && g.carbon_file.empty())
+    warn("no carbon source: neither site.supply.grid.carbon_gco2_per_kwh nor carbon_file is given, "
+         "so grid electricity is counted at 0 gCO2e/kWh and the operational emissions are 0");
 }
 
 void RunCore::build_nodes() {

@@ -174,6 +174,7 @@ class RunCore final : public ExecutorClient {
   std::uint64_t submitted_ = 0, completed_ = 0, unfinished_ = 0, rejected_ = 0, killed_ = 0,
                 not_submitted_ = 0, preemptions_ = 0, pstate_changes_ = 0, resizes_ = 0;
   double delay_sum_ = 0;
+  double completed_work_flops_ = 0, completed_gpu_s_ = 0;  // completed jobs
   std::uint64_t delay_n_ = 0;
   std::vector<double> turnaround_s_, slowdown_;  // completed jobs
   std::vector<std::string> warnings_;

@@ -134,10 +134,12 @@ void RunCore::apply(const SetPowerCap& d, Seconds now) {
       for (std::size_t i = lo; i < hi; ++i) {
         NodeRt& nd = nodes_[i];
         Watts limit = nd.type_limit_w;
-        if (cap > 0) {
-          limit = nd.power->clamp_cap_w(cap);
-          if (limit != cap)
-            warn(who + ": a device power limit of " + std::to_string(static_cast<long long>(std::llround(cap))) + " W on " +
+        // A share of TDP: each accelerator's own TDP (cap_tdp_fraction of the power-cap policy).
+        const Watts dev_cap = d.tdp_fraction > 0 ? d.tdp_fraction * nd.acc->tdp_w : cap;
+        if (dev_cap > 0) {
+          limit = nd.power->clamp_cap_w(dev_cap);
+          if (limit != dev_cap)
+            warn(who + ": a device power limit of " + std::to_string(static_cast<long long>(std::llround(dev_cap))) + " W on " +
                  nd.acc->name + " is outside its allowed range [" +
                  std::to_string(static_cast<long long>(std::llround(nd.power->limit_min_w()))) + ", " +
                  std::to_string(static_cast<long long>(std::llround(nd.power->limit_max_w()))) + "] W; " +

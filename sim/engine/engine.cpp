@@ -86,6 +86,8 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     meta.input_checksums = options.input_checksums;
     for (std::size_t i = 0; i < inputs.reports.size(); ++i)
       meta.attributes["trace_report_" + std::to_string(i)] = inputs.reports[i];
+    for (std::size_t i = 0; i < options.notes.size(); ++i)
+      meta.attributes["workload_note_" + std::to_string(i)] = options.notes[i];
     recorder.begin(meta, engine::site_series_specs(inputs.marginal_gco2_per_kwh != nullptr));
     core.begin_entities();
     exec->run(core);

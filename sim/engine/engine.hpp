@@ -37,6 +37,8 @@ struct RunOptions {
   bool simgrid_energy_plugin = false;
   // Provenance: input file → sha256, written into the result file.
   std::map<std::string, std::string> input_checksums;
+  // Provenance: what the workload generator skipped or changed (written as workload_note_<i>).
+  std::vector<std::string> notes;
   ExecutorKind executor = ExecutorKind::simgrid;
 };
 

@@ -50,12 +50,17 @@ void RunCore::write_job(JobRt& r) {
   rec.quality_cost = r.job.profile.quality_cost;
   rec.outcome = to_string(r.outcome);
   rec.reason = r.reason;
+  rec.deferrable = r.job.request.deferrable;
+  rec.deadline_s = r.job.request.deadline_s.value_or(-1.0);
+  rec.full_speed_s = r.full_speed_s > 0 ? r.full_speed_s : -1.0;
   job_energy_total_ += rec.energy_j;
   if (r.outcome == JobOutcome::completed) {
     delay_sum_ += rec.delay_s;
     ++delay_n_;
     const Seconds turnaround = r.end_s - r.job.request.submit_s;
     turnaround_s_.push_back(turnaround);
+    completed_work_flops_ += r.job.profile.work_flops;
+    completed_gpu_s_ += static_cast<double>(rec.gpus) * r.run_time;
     if (r.full_speed_s > 0) slowdown_.push_back(turnaround / r.full_speed_s);
   }
   rec_.add_job(rec);
@@ -141,8 +146,16 @@ void RunCore::build_summary() {
   s["pv_energy_kwh"] = site.total(ch_pv) * kwh;
   s["wind_energy_kwh"] = site.total(ch_wind) * kwh;
   s["curtailed_kwh"] = site.total(ch_curtailed) * kwh;
+  s["onsite_generation_kwh"] = (site.total(ch_pv) + site.total(ch_wind)) * kwh;
+  // Capacity factors: energy over nameplate × simulated span (drain included).
+  const double span_h = final_t_ / 3600.0;
+  if (sc_.site.supply.solar.peak_mw > 0 && span_h > 0)
+    s["pv_capacity_factor"] = site.total(ch_pv) * kwh / (sc_.site.supply.solar.peak_mw * 1000.0 * span_h);
+  if (sc_.site.supply.wind.rated_mw > 0 && span_h > 0)
+    s["wind_capacity_factor"] = site.total(ch_wind) * kwh / (sc_.site.supply.wind.rated_mw * 1000.0 * span_h);
   s["battery_charge_kwh"] = site.total(ch_bat_charge) * kwh;
   s["battery_discharge_kwh"] = site.total(ch_bat_discharge) * kwh;
+  s["battery_throughput_kwh"] = (site.total(ch_bat_charge) + site.total(ch_bat_discharge)) * kwh;
   s["emissions_tco2"] = site.total(ch_emissions) / 3600.0 / 1000.0;  // kg/h · s → kg → t
   s["cost_usd"] = site.total(ch_cost) / 3600.0;
   s["mean_utilisation"] = final_t_ > 0 ? site.total(ch_util) / final_t_ : 0;
@@ -166,6 +179,8 @@ void RunCore::build_summary() {
   s["gpus"] = gpus_total_;
   s["nodes"] = static_cast<double>(nodes_.size());
   s["job_energy_kwh"] = job_energy_total_ * kwh;
+  s["completed_work_eflop"] = completed_work_flops_ / 1e18;
+  s["completed_gpu_hours"] = completed_gpu_s_ / 3600.0;
   if (site.battery()) s["battery_health"] = site.battery()->health();
   // Carbon accounting (physics/carbon.hpp): market-based with contracted renewables, the hourly
   // 24/7 carbon-free-energy score, embodied carbon amortised over the simulated span.

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <algorithm>
+#include <cstdio>
 
 #include "core/error.hpp"
 #include "physics/marginal.hpp"
@@ -56,6 +57,9 @@ traces::BeyondSpanRule beyond_rule_of(const std::string& s) {
   if (s == "error") return traces::BeyondSpanRule::error;
   return traces::BeyondSpanRule::wrap;
 }
+
+traces::TimeSeries map_series(const traces::TimeSeries& base, const traces::TimeSeries* other,
+                              const std::function<double(double, double)>& f);
 
 struct Loader {
   const Scenario& sc;
@@ -162,8 +166,25 @@ struct Loader {
     const long month0 = mp < 10 ? mp + 2 : mp - 10;  // 0 = January
     return static_cast<std::uint16_t>(month0 * 24 + hour);
   }
-  traces::TimeSeries profile(const std::string& file, const std::string& column) {
-    return aligned(traces::normalise_by_max(traces::load_generation_profile(file, column, load))).series;
+  // A generation profile as a share of the installed capacity: by the column's own maximum
+  // (trace-peak), or by the capacity the user gives (capacity; the column's peak must not
+  // exceed it). key: the scenario's section, for the message.
+  traces::TimeSeries profile(const std::string& file, const std::string& column, const std::string& how,
+                             double capacity_mw, const std::string& key) {
+    const traces::LoadedSeries raw = traces::load_generation_profile(file, column, load);
+    traces::TimeSeries share = aligned(raw).series;
+    if (how != "capacity") return share;
+    const traces::LoadedSeries abs = traces::load_series(file, column, load);
+    double peak = 0;
+    for (double x : abs.series.values()) peak = std::max(peak, x);
+    if (peak > capacity_mw * (1 + 1e-9)) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "expected an installed capacity >= the profile's peak of %.6g MW (%s of %s), got %.6g MW",
+                    peak, column.c_str(), file.c_str(), capacity_mw);
+      throw InputError(Diagnostic{sc.file, 0, 0, key + ".profile_capacity_mw", buf});
+    }
+    const double f = peak / capacity_mw;
+    return map_series(share, nullptr, [f](double x, double) { return x * f; });
   }
   struct Weather {
     traces::TimeSeries temp, ghi, wind;
@@ -227,7 +248,8 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
     }));
   } else if (pv.peak_mw > 0 && !pv.profile_file.empty()) {
     const double peak_w = pv.peak_mw * 1e6;
-    in.solar_w = make_series_input(map_series(ld.profile(pv.profile_file, "SUN"), nullptr,
+    in.solar_w = make_series_input(map_series(ld.profile(pv.profile_file, "SUN", pv.profile_normalisation,
+                                                         pv.profile_capacity_mw, "site.supply.solar"), nullptr,
                                               [peak_w](double x, double) { return x * peak_w; }));
   } else {
     in.solar_w = std::make_unique<ConstantInput>(0.0);
@@ -240,7 +262,8 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
     }));
   } else if (wd.rated_mw > 0 && !wd.profile_file.empty()) {
     const double rated_w = wd.rated_mw * 1e6;
-    in.wind_w = make_series_input(map_series(ld.profile(wd.profile_file, "WND"), nullptr,
+    in.wind_w = make_series_input(map_series(ld.profile(wd.profile_file, "WND", wd.profile_normalisation,
+                                                        wd.profile_capacity_mw, "site.supply.wind"), nullptr,
                                              [rated_w](double x, double) { return x * rated_w; }));
   } else {
     in.wind_w = std::make_unique<ConstantInput>(0.0);

@@ -67,6 +67,9 @@ struct SetPowerCap {
   std::optional<std::uint32_t> id;  // node or rack id; empty = all nodes (device), ignored for site
   Watts cap_w;                      // <= 0 removes the cap
   CapBasis basis = CapBasis::facility;  // site scope only
+  // Device scope only: > 0 makes each accelerator's limit this share of its own TDP (cap_w is
+  // then ignored), so one policy caps mixed accelerator types alike.
+  double tdp_fraction = 0;
 };
 struct PowerOff { NodeId node; };
 struct PowerOn { NodeId node; };

@@ -94,6 +94,10 @@ struct SolarSpec {
   double peak_mw = 0;             // DC nameplate at STC (1000 W/m², 25 °C)
   std::string weather;            // GHI + temperature (EPW / NSRDB / PVGIS); or:
   std::string profile_file;       // EIA SUN column, scaled to peak_mw
+  // How profile_file is made a share of peak_mw: "trace-peak" (by the column's own maximum) or
+  // "capacity" (by profile_capacity_mw, the installed capacity behind the column).
+  std::string profile_normalisation = "trace-peak";
+  double profile_capacity_mw = 0;
   double efficiency_derate = 0.86;  // inverter, wiring, soiling
   double temp_coeff_per_c = -0.004;
   Celsius noct_c = 45;            // nominal operating cell temperature (800 W/m², 20 °C air)
@@ -103,6 +107,8 @@ struct WindSpec {
   double rated_mw = 0;
   std::string weather;            // wind speed; or:
   std::string profile_file;       // EIA WND column, scaled to rated_mw
+  std::string profile_normalisation = "trace-peak";  // as SolarSpec
+  double profile_capacity_mw = 0;
   double hub_height_m = 100;
   double cut_in_ms = 3, rated_ms = 12, cut_out_ms = 25;
   double shear_exponent = 1.0 / 7.0;  // wind profile power law v_hub = v_10·(h/10)^α

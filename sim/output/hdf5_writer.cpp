@@ -120,6 +120,9 @@ const ColumnSpec kJobColumns[] = {
     {"job_outcome", Column::Kind::Str, "1", "completed, killed, rejected or unfinished"},
     {"job_reason", Column::Kind::Str, "1", "why the job was killed or rejected"},
     {"job_emissions_marginal_kg", Column::Kind::F64, "kg", "marginal emissions (kgCO2e), facility overhead included; NaN without marginal data"},
+    {"job_deferrable", Column::Kind::I32, "1", "1 if the job may be deferred (carbon or price shifting), else 0"},
+    {"job_deadline_time", Column::Kind::F64, nullptr, "deadline (NaN if none)"},
+    {"job_full_speed_s", Column::Kind::F64, "s", "run time at full clock without caps, queue or preemption (NaN if never started)"},
 };
 
 const ColumnSpec kEventColumns[] = {
@@ -459,6 +462,9 @@ void Hdf5Recorder::add_job(const JobRecord& j) {
   c[13].str.push_back(j.outcome);
   c[14].str.push_back(j.reason);
   c[15].f64.push_back(j.emissions_marginal_g / 1000.0);
+  c[16].i32.push_back(j.deferrable ? 1 : 0);
+  c[17].f64.push_back(j.deadline_s >= 0 ? j.deadline_s : kNaN);
+  c[18].f64.push_back(j.full_speed_s >= 0 ? j.full_speed_s : kNaN);
   m.row_added(m.jobs);
 }
 

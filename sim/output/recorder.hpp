@@ -53,6 +53,9 @@ struct JobRecord {
   std::string reason;          // why, for killed / rejected
   // Marginal emissions (g), facility overhead included; NaN when the run has no marginal data.
   double emissions_marginal_g = std::numeric_limits<double>::quiet_NaN();
+  bool deferrable = false;
+  Seconds deadline_s = -1;     // -1: none
+  Seconds full_speed_s = -1;   // run time at f_max without caps, delays or queue; -1: never started
 };
 
 struct EventRecord {

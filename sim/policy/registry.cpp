@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/calendar.hpp"
+#include "core/suggest.hpp"
 #include "policy/carbon.hpp"
 #include "policy/composite.hpp"
 #include "policy/elastic.hpp"
@@ -332,12 +333,15 @@ std::vector<PolicyInfo> build_catalogue() {
       "power cap at device, node, rack or site level, with a lower cap in demand-response "
       "windows (hours of day, UTC)",
       "Wierman et al., 'Opportunities and challenges for data center demand response', IGCC 2014",
-      {choice("scope", "site", {"site", "rack", "node", "device"},
-              "what the cap applies to (device: each accelerator)"),
+      {choice("scope", "", {"site", "rack", "node", "device"},
+              "what the cap applies to (device: each accelerator); required: a cap in watts means "
+              "something different at each level"),
        choice("basis", "auto", {"auto", "facility", "it"},
               "what a site cap limits: facility power (IT + cooling + losses) or IT power; auto: "
               "facility for a site cap (rack, node and device caps are on IT power)"),
        num("cap_w", "W", 0, 0, 1e12, "cap outside demand-response windows (0 = none)"),
+       num("cap_tdp_fraction", "1", 0, 0, 1,
+           "scope device: cap each accelerator at this share of its TDP instead of cap_w (0 = none)"),
        num("dr_cap_w", "W", 0, 0, 1e12, "cap during demand-response windows"),
        text("dr_hours", "", "demand-response windows, e.g. \"17-21\" or \"6-9,17-21\" (UTC)")},
       [](const ParamValues& v) -> std::string {
@@ -350,8 +354,14 @@ std::vector<PolicyInfo> build_catalogue() {
           return "expected dr_cap_w > 0 with dr_hours, got 0";
         if (w->empty() && v.number("dr_cap_w") > 0)
           return "expected dr_hours with dr_cap_w, got none";
-        if (w->empty() && v.number("cap_w") <= 0)
-          return "expected cap_w > 0 or demand-response windows, got neither";
+        const double frac = v.number("cap_tdp_fraction");
+        if (frac > 0 && v.number("cap_w") > 0)
+          return "expected either cap_w or cap_tdp_fraction, got both";
+        if (frac > 0 && v.text("scope") != "device")
+          return "expected scope: device with cap_tdp_fraction (a share of an accelerator's TDP), got scope: " +
+                 v.text("scope");
+        if (w->empty() && v.number("cap_w") <= 0 && frac <= 0)
+          return "expected cap_w > 0, cap_tdp_fraction > 0 or demand-response windows, got none";
         if (v.text("basis") == "facility" && v.text("scope") != "site")
           return "expected basis: facility only with scope: site (a " + v.text("scope") +
                  " cap limits IT power), got scope: " + v.text("scope");
@@ -366,6 +376,7 @@ std::vector<PolicyInfo> build_catalogue() {
                                   : CapScope::site;
         o.basis = v.text("basis") == "it" ? CapBasis::it : CapBasis::facility;
         o.cap_w = v.number("cap_w");
+        o.cap_tdp_fraction = v.number("cap_tdp_fraction");
         o.dr_cap_w = v.number("dr_cap_w");
         o.dr_windows = *parse_hour_windows(v.text("dr_hours"));
         return std::make_unique<PowerCap>(std::move(o));
@@ -613,9 +624,13 @@ std::unique_ptr<Policy> build(const PolicyInfo& info, const PolicyConfig& cfg, D
           break;
         }
         if (has_str) v = str_it->second;
+        if (p.kind == ParamKind::choice && !has_str && p.default_text.empty()) {
+          diag(sink, key, "missing required parameter '" + p.name + "' (expected one of " + join(p.choices) + ")");
+          break;
+        }
         if (p.kind == ParamKind::choice &&
             std::find(p.choices.begin(), p.choices.end(), v) == p.choices.end()) {
-          diag(sink, key, "expected one of " + join(p.choices) + ", got '" + v + "'");
+          diag(sink, key, "expected one of " + join(p.choices) + ", got '" + v + "'" + did_you_mean(v, p.choices));
           break;
         }
         vals.set_text(p.name, std::move(v));
@@ -666,7 +681,7 @@ std::unique_ptr<Policy> make_policy(const PolicyConfig& config, DiagnosticSink& 
     std::vector<std::string> all;
     for (const PolicyInfo& p : policy_catalogue()) all.push_back(p.name);
     diag(sink, full_paths(config).of("name"),
-         "expected a policy name (" + join(all) + "), got '" + config.name + "'");
+         "expected a policy name (" + join(all) + "), got '" + config.name + "'" + did_you_mean(config.name, all));
     return nullptr;
   }
   return build(*info, config, sink, full_paths(config));
@@ -696,7 +711,8 @@ void validate_policy(const PolicyConfig& config, DiagnosticSink& sink) {
                              : is_sched  ? "a scheduling policy"
                                          : "an energy policy";
     diag(sink, rel.of("name"),
-         "expected " + what + " (" + join(names) + "), got '" + config.name + "'");
+         "expected " + what + " (" + join(names) + "), got '" + config.name + "'" +
+             (info == nullptr ? did_you_mean(config.name, names) : std::string()));
     return;
   }
   (void)build(*info, config, sink, rel);
@@ -711,6 +727,7 @@ std::unique_ptr<Policy> make_policy_stack(const PoliciesSpec& spec, DiagnosticSi
     if (info == nullptr || info->role != role) {
       std::string msg = std::string("expected ") + what + " (" + join(names_of(role)) + "), got '" +
                         cfg.name + "'";
+      if (info == nullptr) msg += did_you_mean(cfg.name, names_of(role));
       if (info != nullptr)
         msg += role == PolicyRole::scheduler ? " (an energy policy: list it under energy)"
                                              : " (a scheduler: give it as the scheduler)";
@@ -762,7 +779,7 @@ std::string describe_policies() {
             os << (q.default_number != 0 ? "true" : "false") << "  (flag)";
             break;
           case ParamKind::choice:
-            os << q.default_text << "  (one of " << join(q.choices) << ")";
+            os << (q.default_text.empty() ? std::string("(required)") : q.default_text) << "  (one of " << join(q.choices) << ")";
             break;
           case ParamKind::text:
             os << "\"" << q.default_text << "\"  (text)";

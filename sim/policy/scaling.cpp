@@ -219,7 +219,8 @@ void PowerCap::decide(const ClusterView& view, std::span<const Event>, std::vect
       view.hour_of_day ? view.hour_of_day(view.now_s) : std::fmod(view.now_s / 3600.0, 24.0);
   const bool dr = !opt_.dr_windows.empty() && in_windows(opt_.dr_windows, hour);
   const Watts cap = dr ? opt_.dr_cap_w : opt_.cap_w;
-  if (!sent_ || cap != last_cap_w_) {
+  const double frac = dr ? 0.0 : opt_.cap_tdp_fraction;
+  if (!sent_ || cap != last_cap_w_ || frac != last_frac_) {
     switch (opt_.scope) {
       case CapScope::site:
         emit(out, SetPowerCap{CapScope::site, std::nullopt, cap, opt_.basis});
@@ -233,11 +234,14 @@ void PowerCap::decide(const ClusterView& view, std::span<const Event>, std::vect
         break;
       case CapScope::node:
       case CapScope::device:
-        for (const NodeView& n : view.nodes) emit(out, SetPowerCap{opt_.scope, n.id, cap});
+        for (const NodeView& n : view.nodes)
+          emit(out, SetPowerCap{opt_.scope, n.id, cap, CapBasis::facility,
+                                opt_.scope == CapScope::device ? frac : 0.0});
         break;
     }
     sent_ = true;
     last_cap_w_ = cap;
+    last_frac_ = frac;
   }
   if (!opt_.dr_windows.empty()) {
     double dt_h = 24;

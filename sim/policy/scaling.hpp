@@ -143,6 +143,7 @@ struct PowerCapOptions {
   CapScope scope = CapScope::site;
   CapBasis basis = CapBasis::facility;  // site scope only: facility or IT power
   Watts cap_w = 0;     // <= 0: no cap outside windows
+  double cap_tdp_fraction = 0;  // device scope: > 0 caps each accelerator at this share of its TDP
   Watts dr_cap_w = 0;  // cap during demand-response windows
   std::vector<HourWindow> dr_windows;
 };
@@ -159,6 +160,7 @@ class PowerCap final : public Policy {
   PowerCapOptions opt_;
   bool sent_ = false;
   Watts last_cap_w_ = 0;
+  double last_frac_ = 0;
   Seconds last_wake_ = -1;
   std::vector<RackId> racks_;
 };

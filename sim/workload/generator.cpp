@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/suggest.hpp"
 #include "workload/estimate.hpp"
 #include "workload/importers.hpp"
 #include "workload/job_graph.hpp"
@@ -203,9 +204,40 @@ class Builder {
     return id;
   }
 
+  std::vector<std::string> notes;
+
   void import(std::uint64_t seed) {
     for (std::size_t i = 0; i < spec_.traces.size(); ++i) {
       ImportResult r = import_trace(spec_.traces[i], cat_, seed ^ (0x9e37ull * (i + 1)));
+      const std::string& file = spec_.traces[i].file;
+      for (const std::string& n : r.notes) notes.push_back("trace " + file + ": " + n);
+      // GPU-less jobs never start (jobs are placed on GPUs): skip them and what depends on them.
+      std::unordered_set<JobId> skipped;
+      for (const Job& j : r.jobs)
+        if (j.request.gpus <= 0) skipped.insert(j.request.id);
+      if (!skipped.empty()) {
+        const std::size_t gpuless = skipped.size();
+        bool changed = true;
+        while (changed) {
+          changed = false;
+          for (const Job& j : r.jobs) {
+            if (skipped.count(j.request.id)) continue;
+            for (JobId d : j.request.depends_on)
+              if (skipped.count(d)) {
+                skipped.insert(j.request.id);
+                changed = true;
+                break;
+              }
+          }
+        }
+        r.jobs.erase(std::remove_if(r.jobs.begin(), r.jobs.end(),
+                                    [&](const Job& j) { return skipped.count(j.request.id) > 0; }),
+                     r.jobs.end());
+        std::string n = "trace " + file + ": " + std::to_string(gpuless) + " jobs without a GPU skipped";
+        if (skipped.size() > gpuless)
+          n += " (and " + std::to_string(skipped.size() - gpuless) + " jobs depending on them)";
+        notes.push_back(n);
+      }
       // Trace ids are only unique within one trace: shift them past the ids in use.
       std::unordered_map<JobId, JobId> remap;
       for (Job& j : r.jobs) {
@@ -245,10 +277,13 @@ void validate_workload(const WorkloadSpec& spec, const Catalogue& cat) {
     errs.add(diag("workload.generator",
                   "expected research-lab, fixed, trace or none, got \"" + spec.generator + "\""));
   }
+  std::vector<std::string> names, techniques;
+  for (const auto& [n, p] : cat.profiles) names.push_back(n);
+  for (const auto& [n, o] : cat.optimisations) techniques.push_back(n);
   auto check_mix = [&](const std::map<std::string, double>& mix, const std::string& key) {
     double total = 0;
     for (const auto& [name, share] : mix) {
-      if (!cat.find(name)) errs.add(diag(key + "." + name, "expected a profile of the catalogue, got \"" + name + "\""));
+      if (!cat.find(name)) errs.add(diag(key + "." + name, "expected a profile of the catalogue, got \"" + name + "\"" + did_you_mean(name, names)));
       if (!(share >= 0)) errs.add(diag(key + "." + name, "expected a share >= 0, got " + num(share)));
       total += share;
     }
@@ -262,13 +297,14 @@ void validate_workload(const WorkloadSpec& spec, const Catalogue& cat) {
   }
   if (spec.generator == "fixed") {
     if (!cat.find(spec.fixed_profile))
-      errs.add(diag("workload.profile", "expected a profile of the catalogue, got \"" + spec.fixed_profile + "\""));
+      errs.add(diag("workload.fixed_profile", "expected a profile of the catalogue, got \"" + spec.fixed_profile + "\"" +
+                                                  did_you_mean(spec.fixed_profile, names)));
     if (spec.gpus_per_job < 1) errs.add(diag("workload.gpus_per_job", "expected an integer >= 1, got " + std::to_string(spec.gpus_per_job)));
     if (spec.jobs < 0) errs.add(diag("workload.jobs", "expected an integer >= 0, got " + std::to_string(spec.jobs)));
     if (spec.arrival_process != "regular" && spec.arrival_process != "poisson")
-      errs.add(diag("workload.arrivals.process", "expected regular or poisson, got \"" + spec.arrival_process + "\""));
+      errs.add(diag("workload.arrival_process", "expected regular or poisson, got \"" + spec.arrival_process + "\""));
     if (spec.interarrival_s < 0)
-      errs.add(diag("workload.arrivals.mean_interarrival", "expected a duration >= 0, got " + num(spec.interarrival_s)));
+      errs.add(diag("workload.interarrival", "expected a duration >= 0, got " + num(spec.interarrival_s)));
   }
   if (spec.daily_cycle < 0 || spec.daily_cycle > 1)
     errs.add(diag("workload.daily_cycle", "expected a number in [0, 1], got " + num(spec.daily_cycle)));
@@ -283,13 +319,13 @@ void validate_workload(const WorkloadSpec& spec, const Catalogue& cat) {
                                                  num(spec.sweep_fraction + spec.chain_fraction)));
   for (const auto& [tech, share] : spec.optimisations) {
     if (!cat.optimisations.count(tech))
-      errs.add(diag("workload.optimisations." + tech, "expected a known optimisation technique, got \"" + tech + "\""));
+      errs.add(diag("workload.optimisations." + tech, "expected a known optimisation technique, got \"" + tech + "\"" + did_you_mean(tech, techniques)));
     if (share < 0 || share > 1)
       errs.add(diag("workload.optimisations." + tech, "expected a share in [0, 1], got " + num(share)));
   }
   for (std::size_t i = 0; i < spec.deadline_bursts.size(); ++i) {
     const DeadlineBurst& b = spec.deadline_bursts[i];
-    const std::string key = "workload.deadline_bursts[" + std::to_string(i) + "]";
+    const std::string key = "workload.deadline_bursts." + std::to_string(i);
     if (b.month < 1 || b.month > 12 || b.day < 1 || b.day > 28)
       errs.add(diag(key, "expected a month 1..12 and a day 1..28, got " + std::to_string(b.month) + "/" + std::to_string(b.day)));
     if (b.factor < 1) errs.add(diag(key + ".factor", "expected a number >= 1, got " + num(b.factor)));
@@ -350,6 +386,7 @@ std::vector<Job> generate_jobs(const WorkloadSpec& spec, const Calendar& calenda
   if (spec.generator == "fixed") b.fixed();
   if (spec.generator == "research-lab") b.research_lab(span_s);
   b.import(seed);
+  if (options.notes) options.notes->insert(options.notes->end(), b.notes.begin(), b.notes.end());
   std::vector<Job> jobs = std::move(b.jobs);
   if (options.accelerator) {
     for (Job& j : jobs) {

@@ -22,6 +22,9 @@
 //   trace         the jobs of every WorkloadSpec::traces entry (importers.hpp).
 //   none          no synthetic jobs (traces are still imported).
 // Traces listed in WorkloadSpec::traces are imported for every generator and merged.
+// GPU-less jobs of a trace (Alibaba pods with num_gpu 0, dcsim-csv rows with gpus 0) are
+// skipped, with the jobs that depend on them, and counted in a note ("trace <file>: N jobs
+// without a GPU skipped"): dcsim places jobs on GPUs only, so they could never start.
 // Jobs submitted at or after span_s are dropped (with their dependants).
 // Optimisations: each technique of WorkloadSpec::optimisations is applied to a job with
 // probability = its share (techniques in name order; they stack).
@@ -45,6 +48,9 @@ struct GenerateOptions {
   // The accelerator the jobs will run on: power figures are adapted to it
   // (adapt_to_accelerator). nullptr = keep the reference accelerator's figures.
   const AcceleratorSpec* accelerator = nullptr;
+  // Receives what the importers report (one line per note, prefixed by the trace file) and
+  // what the generator skipped (provenance of the result). nullptr = not collected.
+  std::vector<std::string>* notes = nullptr;
 };
 
 std::vector<Job> generate_jobs(const WorkloadSpec& spec, const Calendar& calendar, Seconds span_s,

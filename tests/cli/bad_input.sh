@@ -39,6 +39,13 @@ expect() {
     echo "FAIL $name: error does not match /$regex/:"; sed 's/^/    /' "$tmp/stderr"; ok=0
   fi
   if ls "$tmp"/out.h5* >/dev/null 2>&1; then echo "FAIL $name: a result file was left behind"; ok=0; fi
+  # `dcsim validate` makes every check a run makes before simulating: the same error, non-zero exit.
+  "$dcsim" validate "$file" >"$tmp/vstdout" 2>"$tmp/vstderr"
+  local vrc=$?
+  if [ $vrc -eq 0 ]; then echo "FAIL $name: validate exit code 0"; ok=0; fi
+  if ! cat "$tmp/vstdout" "$tmp/vstderr" | grep -Eq -- "$regex"; then
+    echo "FAIL $name: validate does not report /$regex/:"; sed 's/^/    /' "$tmp/vstdout" "$tmp/vstderr"; ok=0
+  fi
   if [ $ok -eq 1 ]; then echo "ok   $name: $(head -1 "$tmp/stderr")"; else failures=$((failures + 1)); fi
 }
 
@@ -63,5 +70,41 @@ expect "unknown key" "$tmp/unknown.yaml" "unknown\.yaml:2:1: sede: .*unknown key
 good "  gpus_per_job: -8" >"$tmp/negative.yaml"
 expect "negative GPU count" "$tmp/negative.yaml" "negative\.yaml:12:[0-9]+: workload\.gpus_per_job: expected .*got -8"
 
-echo "$((4 + 1 - failures)) passed, $failures failed"
+# Errors found after loading, before simulating (catalogue names, policies, traces): placed at
+# file:line:col, with a suggestion for a misspelt value, and raised by validate too.
+good "  gpus_per_job: 8
+  fixed_profile: generative_modeling" >"$tmp/fixedprof.yaml"
+expect "misspelt fixed_profile" "$tmp/fixedprof.yaml" \
+  "fixedprof\.yaml:13:[0-9]+: workload\.fixed_profile: expected a profile of the catalogue.*did you mean 'generative_modelling'"
+
+good "" | sed 's/generator: fixed/generator: research-lab/; s/jobs: 4/jobs_per_year: 2000/' >"$tmp/mix.yaml"
+sed -i 's/^policies:/  mix: {image_clasification: 1}\npolicies:/' "$tmp/mix.yaml"
+expect "misspelt profile in mix" "$tmp/mix.yaml" \
+  "mix\.yaml:[0-9]+:[0-9]+: workload\.mix\.image_clasification: expected a profile of the catalogue.*did you mean 'image_classification'"
+
+good "  gpus_per_job: 8" | sed 's/{name: fcfs}/{name: easy_backfill}/' >"$tmp/sched.yaml"
+expect "misspelt scheduler" "$tmp/sched.yaml" \
+  "sched\.yaml:[0-9]+:[0-9]+: policies\.scheduler\.name: expected a scheduling policy.*did you mean 'easy-backfill'"
+
+good "  gpus_per_job: 8" >"$tmp/energy.yaml"
+printf '  energy:\n    - {name: carbon-aware-shfit, window: 24h}\n' >>"$tmp/energy.yaml"
+expect "misspelt energy policy" "$tmp/energy.yaml" \
+  "energy\.yaml:[0-9]+:[0-9]+: policies\.energy\.0\.name: expected an energy policy.*did you mean 'carbon-aware-shift'"
+
+good "  gpus_per_job: 8" >"$tmp/choice.yaml"
+printf '  energy:\n    - {name: power-cap, cap_w: 5000, scope: rak}\n' >>"$tmp/choice.yaml"
+expect "misspelt policy choice" "$tmp/choice.yaml" \
+  "choice\.yaml:[0-9]+:[0-9]+: policies\.energy\.0\.scope: expected one of .*did you mean 'rack'"
+
+# validate takes --set, applied as run applies it.
+good "  gpus_per_job: 8" >"$tmp/okset.yaml"
+if "$dcsim" validate "$tmp/okset.yaml" --set workload.fixed_profile=generative_modeling >"$tmp/vout" 2>&1; then
+  echo "FAIL validate --set: a misspelt profile given with --set passed"; failures=$((failures + 1))
+elif ! grep -q "did you mean 'generative_modelling'" "$tmp/vout"; then
+  echo "FAIL validate --set: no suggestion:"; sed 's/^/    /' "$tmp/vout"; failures=$((failures + 1))
+else
+  echo "ok   validate --set: $(grep -m1 fixed_profile "$tmp/vout")"
+fi
+
+echo "$((4 + 6 + 1 - failures)) passed, $failures failed"
 [ $failures -eq 0 ]

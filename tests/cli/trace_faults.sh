@@ -75,6 +75,12 @@ refused() {
   elif ! grep -Eq -- "$regex" "$tmp/err"; then ko "$name: error does not match /$regex/: $(head -3 "$tmp/err")"
   elif ls "$tmp/$name.h5"* >/dev/null 2>&1; then ko "$name: a result file was left behind"
   else ok "$name: refused: $(head -1 "$tmp/err")"; fi
+  # dcsim validate reads the traces as the run does: the same error, a non-zero exit.
+  "$dcsim" validate "$tmp/$name.yaml" >"$tmp/verr" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then ko "$name: validate exit code 0 ($(head -2 "$tmp/verr"))"
+  elif ! grep -Eq -- "$regex" "$tmp/verr"; then ko "$name: validate does not report /$regex/: $(head -3 "$tmp/verr")"
+  else ok "$name: validate reports it too"; fi
 }
 
 # ---- the faulty traces (hourly gCO2/kWh, covering the run day 2024-01-01 and the next) -------

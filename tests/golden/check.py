@@ -6,7 +6,12 @@ and compares every number in the expected file with the run's summary (relative 
 1e-6, absolute 1e-9). A model change shows up as a reviewed change of these files:
 regenerate them with `tests/golden/check.py DCSIM --update` and review the diff.
 
-Usage: check.py DCSIM_BINARY SOURCE_DIR [--update]
+Usage: check.py DCSIM_BINARY SOURCE_DIR [--update [--new]]
+
+--update rewrites the golden files that exist (with every key of KEYS) and lists, per file, the
+keys added and every existing value that changed, so a regeneration for added keys can be
+confirmed to leave the old values alone; with --new it also writes files for the examples that
+have none.
 """
 import json
 import math
@@ -17,7 +22,12 @@ import tempfile
 
 KEYS = ["facility_energy_kwh", "it_energy_kwh", "cooling_energy_kwh", "loss_energy_kwh",
         "peak_facility_power_kw", "pue", "emissions_tco2", "jobs_completed", "jobs_submitted",
-        "mean_job_delay_h", "mean_utilisation", "grid_import_kwh", "pv_energy_kwh", "cfe_score"]
+        "mean_job_delay_h", "mean_utilisation", "grid_import_kwh", "pv_energy_kwh", "cfe_score",
+        # the headlines of a what-if (issue 17): supply, emissions, cost, time to solution
+        "onsite_generation_kwh", "grid_export_kwh", "curtailed_kwh", "battery_throughput_kwh",
+        "peak_hourly_facility_power_kw", "embodied_tco2", "total_emissions_tco2", "cost_usd",
+        "completed_work_eflop", "mean_turnaround_h", "p95_turnaround_h", "mean_slowdown",
+        "p95_slowdown"]
 
 
 def main() -> int:
@@ -32,7 +42,7 @@ def main() -> int:
                 continue
             name = f[:-5]
             gold = os.path.join(gold_dir, name + ".json")
-            if not update and not os.path.exists(gold):
+            if not os.path.exists(gold) and not (update and "--new" in sys.argv):
                 continue
             js = os.path.join(tmp, name + ".json")
             r = subprocess.run([dcsim, "run", os.path.join(ex_dir, f), "-q", "-o",
@@ -44,8 +54,15 @@ def main() -> int:
                 continue
             got = json.load(open(js))
             if update:
-                json.dump({k: got[k] for k in KEYS if k in got}, open(gold, "w"), indent=1, sort_keys=True)
-                print(f"updated {gold}")
+                old = json.load(open(gold)) if os.path.exists(gold) else {}
+                new = {k: got[k] for k in KEYS if k in got}
+                added = sorted(k for k in new if k not in old)
+                changed = [f"{k}: {old[k]} -> {new.get(k)}" for k in sorted(old)
+                           if k not in new or new[k] is None or
+                           not math.isclose(new[k], old[k], rel_tol=1e-6, abs_tol=1e-9)]
+                json.dump(new, open(gold, "w"), indent=1, sort_keys=True)
+                print(f"updated {gold}: added {', '.join(added) or 'nothing'}; "
+                      f"changed {'; '.join(changed) or 'nothing'}")
                 continue
             want = json.load(open(gold))
             bad = [f"{k}: expected {v}, got {got.get(k)}" for k, v in want.items()

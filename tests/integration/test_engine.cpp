@@ -165,3 +165,32 @@ TEST_CASE("a device power cap lowers the p-state and slows a compute-bound job b
   }
   REQUIRE(t[1] / t[0] == Approx(ratio).epsilon(1e-6));
 }
+
+TEST_CASE("a device cap given as a share of TDP caps each accelerator at that share of its own TDP",
+          "[engine][dvfs][cap]") {
+  Scenario sc = load_checked_scenario(kSmall, {});
+  const AcceleratorSpec& acc = sc.site.platform.accelerators.begin()->second;
+  const AcceleratorPower power(acc);
+  const double frac = 0.7;
+  const int p = power.highest_pstate_under(frac * acc.tdp_w, 1.0, 1.0);
+  REQUIRE(p > power.highest_pstate_under(power.default_limit_w(), 1.0, 1.0));  // the share binds
+  const auto r = testing::in_child([&]() -> std::vector<double> {
+    PoliciesSpec ps = sc.policies;
+    PolicyConfig c;
+    c.name = "power-cap";
+    c.strings["scope"] = "device";
+    c.numbers["cap_tdp_fraction"] = frac;
+    c.key_path = "policies.energy[0]";
+    ps.energy.push_back(c);
+    DiagnosticSink sink;
+    auto policy = make_policy_stack(ps, sink);
+    if (!policy) throw std::runtime_error(sink.all().front().to_string());
+    MemoryRecorder rec;
+    run_simulation(sc, linear_jobs(1, 8, 0), *policy, rec, {});
+    if (rec.jobs.size() != 1) return {};
+    return {rec.jobs[0].outcome == "completed" ? 1.0 : 0.0, rec.jobs[0].mean_freq_mhz};
+  });
+  REQUIRE(r.size() == 2);
+  REQUIRE(r[0] == 1.0);
+  REQUIRE(r[1] == Approx(power.freq_mhz(p)));
+}

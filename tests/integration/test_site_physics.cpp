@@ -181,7 +181,7 @@ TEST_CASE("a battery charged from the grid only passes the grid's carbon-free sh
   }
   const auto score = [&](bool battery) {
     return testing::in_child([&]() -> std::vector<double> {
-      Scenario sc = load_checked_scenario(kScenario, {"site.supply.grid={carbon_file: " + trace + "}"});
+      Scenario sc = load_checked_scenario(kScenario, {"site.supply.grid={carbon_gco2_per_kwh: ~, carbon_file: " + trace + "}"});
       sc.site.cooling.model = "constant-pue";
       if (battery) {
         sc.site.supply.battery.capacity_mwh = 0.2;

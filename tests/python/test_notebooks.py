@@ -110,3 +110,31 @@ def test_strategy_comparison_notebook_runs_on_a_sweep_with_its_heat_map(small_sw
             "comparison_heatmap.png"} <= names, names
     for png in plots.glob("*.png"):
         assert_png(png)
+
+
+def test_the_strategy_notebook_reads_by_default_where_compare_sh_writes():
+    import re
+    script = (SOURCE_DIR / "scenarios" / "examples" / "compare.sh").read_text()
+    out = re.search(r"out=\$\{2:-([^}]+)\}", script).group(1)  # compare.sh's default OUTDIR
+    nb = nbformat.read(NOTEBOOKS / "strategy_comparison.ipynb", as_version=4)
+    src = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    default = " / ".join(f'"{part}"' for part in out.split("/"))
+    assert f'ROOT / {default}' in src, (out, default)
+
+
+def test_the_strategy_notebook_says_what_to_run_when_its_input_is_missing(tmp_path):
+    from nbclient.exceptions import CellExecutionError
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    with pytest.raises(CellExecutionError, match="scenarios/examples/compare.sh"):
+        execute(NOTEBOOKS / "strategy_comparison.ipynb", tmp_path, {
+            "DCSIM_SOURCE_DIR": str(SOURCE_DIR), "DCSIM_SWEEP_DIR": str(empty),
+            "DCSIM_PLOT_DIR": str(tmp_path / "plots")})
+
+
+def test_the_quickstart_notebook_says_what_to_run_when_its_input_is_missing(tmp_path):
+    from nbclient.exceptions import CellExecutionError
+    with pytest.raises(CellExecutionError, match="dcsim run scenarios/examples/quickstart.yaml"):
+        execute(NOTEBOOKS / "quickstart.ipynb", tmp_path, {
+            "DCSIM_SOURCE_DIR": str(SOURCE_DIR), "DCSIM_RESULT": str(tmp_path / "none.h5"),
+            "DCSIM_PLOT_DIR": str(tmp_path / "plots")})

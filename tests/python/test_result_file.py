@@ -35,6 +35,7 @@ JOB_COLUMNS = {
     "profile": "O", "year": "i", "submit_time": "M", "start_time": "M", "end_time": "M",
     "gpus": "i", "energy_kwh": "f", "emissions_kg": "f", "mean_freq_mhz": "f", "delay_s": "f",
     "optimisation": "O", "quality_cost": "f", "outcome": "O", "reason": "O",
+    "deferrable": "i", "deadline_time": "M", "full_speed_s": "f",
 }
 OUTCOMES = {"completed", "killed", "rejected", "unfinished"}
 
@@ -312,3 +313,39 @@ def test_a_run_killed_midway_leaves_only_a_partial_file_that_readers_refuse(requ
     assert da.io.run_files(tmp_path) == []  # the directory holds no result
     run_dcsim(["run", QUICKSTART, "-q", "-o", out])
     assert da.is_complete(out) and da.load_run(out).sizes["time"] > 0
+
+
+def test_the_summary_headlines_agree_with_each_other_and_with_the_job_table(quickstart_result):
+    """The what-if headlines of the summary (issue 17): each one obtained again from the run's
+    series or job table, so none of them can be a constant."""
+    s = da.summary(quickstart_result)
+    df = da.jobs(quickstart_result)
+    done = df[df["outcome"] == "completed"]
+    assert len(done) > 0
+    kwh = lambda k: float(s[k])  # noqa: E731
+    assert kwh("onsite_generation_kwh") == pytest.approx(kwh("pv_energy_kwh") + kwh("wind_energy_kwh"))
+    assert kwh("battery_throughput_kwh") == pytest.approx(
+        kwh("battery_charge_kwh") + kwh("battery_discharge_kwh"), abs=1e-9)
+    assert kwh("total_emissions_tco2") == pytest.approx(kwh("emissions_tco2") + kwh("embodied_tco2"))
+    assert kwh("embodied_tco2") > 0
+    ds = da.load_run(quickstart_result)
+    cost = float((ds["cost_rate_usd_per_h"].values * float(ds.attrs["sample_s"])).sum()) / 3600.0
+    assert kwh("cost_usd") == pytest.approx(cost, rel=1e-6)
+    # The hourly peak is at most the instantaneous one, and at least the largest interval mean
+    # of a series sampled every 15 min only when the hour is flat: bound it both ways.
+    hourly = ds["facility_power_w"].coarsen(time=4, boundary="trim").mean().max().item() / 1000
+    assert hourly <= kwh("peak_hourly_facility_power_kw") * (1 + 1e-9)
+    assert kwh("peak_hourly_facility_power_kw") <= kwh("peak_facility_power_kw") * (1 + 1e-9)
+    # Turnaround and slowdown from the job table (full-speed run time: job_full_speed_s).
+    turnaround_h = (done["end_time"] - done["submit_time"]).dt.total_seconds() / 3600
+    assert kwh("mean_turnaround_h") == pytest.approx(turnaround_h.mean(), rel=1e-6)
+    assert kwh("p95_turnaround_h") == pytest.approx(np.percentile(turnaround_h, 95), rel=0.02)
+    slowdown = turnaround_h * 3600 / done["full_speed_s"]
+    assert (done["full_speed_s"] > 0).all()
+    assert kwh("mean_slowdown") == pytest.approx(slowdown.mean(), rel=1e-6)
+    assert kwh("mean_slowdown") >= 1.0
+    # Completed work: the quickstart's jobs are 2e20 FLOP each (scenarios/examples/quickstart.yaml).
+    assert kwh("completed_work_eflop") == pytest.approx(len(done) * 2e20 / 1e18)
+    # The quickstart has no deadlines and no deferrable jobs.
+    assert df["deadline_time"].isna().all()
+    assert set(df["deferrable"]) <= {0, 1}

@@ -276,3 +276,57 @@ TEST_CASE("validate hands a sweep file to the installed sweep checker", "[valida
   CHECK(d.size() == 1);
   fs::remove(p);
 }
+
+namespace {
+// A child of base.yaml written into a temporary directory next to a copy of nothing else:
+// `extends` names the fixture by its absolute path.
+std::string write_child(const std::string& name, const std::string& body) {
+  const auto dir = std::filesystem::temp_directory_path() / "dcsim-composition-test";
+  std::filesystem::create_directories(dir);
+  const auto p = dir / name;
+  std::ofstream(p) << "extends: " << kDir << "base.yaml\n" << body;
+  return p.string();
+}
+}  // namespace
+
+TEST_CASE("one composition rule for files and --set: a mix replaces whole, ~ removes", "[scenario][compose]") {
+  SECTION("a child's mix replaces the base's mix whole, as --set does") {
+    const std::string base_mix =
+        write_child("mixbase.yaml", "workload: {generator: research-lab, jobs_per_year: 100, "
+                                    "mix: {image_classification: 0.6, language_translation: 0.4}}\n");
+    const auto dir = std::filesystem::path(base_mix).parent_path();
+    std::ofstream(dir / "mixchild.yaml") << "extends: mixbase.yaml\nworkload: {mix: {generative_modelling: 1}}\n";
+    Scenario f = load_scenario((dir / "mixchild.yaml").string(), no_platform());
+    REQUIRE(f.workload.mix.size() == 1);
+    CHECK(f.workload.mix.at("generative_modelling") == 1);
+    CHECK(f.workload.jobs_per_year == 100);  // the rest of workload still merges
+    Scenario s = load_scenario(base_mix, no_platform({"workload.mix={generative_modelling: 1}"}));
+    CHECK(s.workload.mix == f.workload.mix);
+  }
+  SECTION("--set key=~ removes an inherited value, so another may be given") {
+    Scenario s = load_scenario(kDir + "base.yaml", no_platform({"time.years=~", "time.duration=90d"}));
+    CHECK(s.time.duration_s == 90 * 86400.0);
+    const std::string c = write_child("yearsnull.yaml", "time: {years: ~, duration: 10d}\n");
+    CHECK(load_scenario(c, no_platform()).time.duration_s == 10 * 86400.0);
+  }
+  SECTION("a scheduler given anew does not keep the base's parameters") {
+    Scenario s = load_scenario(kDir + "base.yaml", no_platform({"policies.scheduler={name: easy-backfill}"}));
+    CHECK(s.policies.scheduler.name == "easy-backfill");
+  }
+  SECTION("a mapping that is not whole still merges under --set") {
+    Scenario s = load_scenario(kDir + "base.yaml", no_platform({"site.cooling={pue: 1.4}"}));
+    CHECK(s.site.cooling.model == "constant-pue");
+    CHECK(s.site.cooling.pue == 1.4);
+  }
+  SECTION("a mix written in thirds is accepted, a sum off by more than 0.001 is not") {
+    const std::string c = write_child("thirds.yaml",
+                                      "workload: {generator: research-lab, jobs_per_year: 100, mix: "
+                                      "{image_classification: 0.3333, language_translation: 0.3333, "
+                                      "speech_recognition: 0.3333}}\n");
+    CHECK(load_scenario(c, no_platform()).workload.mix.size() == 3);
+    const std::string bad = write_child("nines.yaml",
+                                        "workload: {generator: research-lab, jobs_per_year: 100, mix: "
+                                        "{image_classification: 0.5, language_translation: 0.498}}\n");
+    CHECK_THROWS_AS(load_scenario(bad, no_platform()), InputError);
+  }
+}

@@ -54,6 +54,9 @@ inline JobRecord sample_job(std::size_t k) {
   j.quality_cost = 0.0;
   j.outcome = k == 2 ? "rejected" : "completed";
   j.reason = k == 2 ? "larger than the cluster" : "";
+  j.deferrable = k == 1;
+  j.deadline_s = k == 1 ? 7200.0 : -1;             // only job 1 has a deadline
+  j.full_speed_s = k == 2 ? -1 : 3000.0;            // job 2 never started
   return j;
 }
 

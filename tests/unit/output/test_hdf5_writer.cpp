@@ -126,8 +126,8 @@ TEST_CASE("Every variable has units and long_name, and every axis an attached di
     const auto dims = h5::dataset_dims(d.get());
     for (unsigned ax = 0; ax < dims.size(); ++ax) CHECK(H5DSget_num_scales(d.get(), ax) == 1);
   }
-  // time + 20 standard series + 16 job + 4 event columns + rack + 2 rack series
-  CHECK(variables == 1 + 20 + 16 + 4 + 1 + 2);
+  // time + 20 standard series + 19 job + 4 event columns + rack + 2 rack series
+  CHECK(variables == 1 + 20 + 19 + 4 + 1 + 2);
 }
 
 TEST_CASE("Link and attribute creation order are tracked and indexed on the file and on datasets") {
@@ -237,6 +237,13 @@ TEST_CASE("The job table converts to kWh and kg, and a job that never started ha
   CHECK(column(path, "job_delay_s")[0] == 30.0);
   CHECK(column(path, "job_gpus")[1] == 16.0);
   CHECK(column(path, "job_id")[2] == 102.0);
+  CHECK(column(path, "job_deferrable") == std::vector<double>{0, 1, 0});
+  const auto deadline = column(path, "job_deadline_time");
+  CHECK(std::isnan(deadline[0]));
+  CHECK(deadline[1] == 7200.0);
+  const auto full = column(path, "job_full_speed_s");
+  CHECK(full[0] == 3000.0);
+  CHECK(std::isnan(full[2]));
   h5::Handle f = h5::open_file_readonly(path);
   h5::Handle out = h5::open_dataset(f.get(), "job_outcome");
   CHECK(h5::read_strings(out.get()) == std::vector<std::string>{"completed", "completed", "rejected"});

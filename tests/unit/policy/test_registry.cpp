@@ -23,7 +23,10 @@ PolicyConfig cfg(std::string name, std::string key_path = "policies.energy[0]") 
 TEST_CASE("every catalogued policy builds from its defaults (power-cap given a cap)") {
   for (const PolicyInfo& info : policy_catalogue()) {
     PolicyConfig c = cfg(info.name);
-    if (info.name == "power-cap") c.numbers["cap_w"] = 1e6;
+    if (info.name == "power-cap") {  // its scope has no default
+      c.numbers["cap_w"] = 1e6;
+      c.strings["scope"] = "site";
+    }
     DiagnosticSink sink;
     auto p = make_policy(c, sink);
     INFO(info.name);
@@ -40,7 +43,7 @@ TEST_CASE("make_policy reports bad configurations with the key path") {
     REQUIRE(sink.size() == 1);
     CHECK(sink.all()[0].key_path == "policies.scheduler.name");
     CHECK_THAT(sink.all()[0].message, Catch::StartsWith("expected a policy name (fcfs, "));
-    CHECK_THAT(sink.all()[0].message, Catch::EndsWith("got 'fcfs2'"));
+    CHECK_THAT(sink.all()[0].message, Catch::EndsWith("got 'fcfs2' (did you mean 'fcfs'?)"));
   }
   SECTION("unknown parameter") {
     auto c = cfg("power-down-idle");
@@ -104,11 +107,53 @@ TEST_CASE("make_policy reports bad configurations with the key path") {
   }
   SECTION("malformed demand-response hours") {
     auto c = cfg("power-cap");
+    c.strings["scope"] = "site";
     c.numbers["dr_cap_w"] = 1e6;
     c.strings["dr_hours"] = "17-25";
     CHECK_FALSE(make_policy(c, sink));
     REQUIRE(sink.size() == 1);
     CHECK_THAT(sink.all()[0].message, Catch::EndsWith("got '17-25'"));
+  }
+  SECTION("power-cap has no default scope") {
+    auto c = cfg("power-cap");
+    c.numbers["cap_w"] = 560;
+    CHECK_FALSE(make_policy(c, sink));
+    REQUIRE(sink.size() == 1);
+    CHECK_THAT(sink.all()[0].message, Catch::StartsWith("missing required parameter 'scope' (expected one of site"));
+  }
+  SECTION("a misspelt choice gets a suggestion") {
+    auto c = cfg("power-cap");
+    c.numbers["cap_w"] = 560;
+    c.strings["scope"] = "devise";
+    CHECK_FALSE(make_policy(c, sink));
+    REQUIRE(sink.size() == 1);
+    CHECK_THAT(sink.all()[0].message, Catch::EndsWith("(did you mean 'device'?)"));
+  }
+  SECTION("a misspelt policy name gets a suggestion") {
+    auto c = cfg("easy_backfill");
+    CHECK_FALSE(make_policy(c, sink));
+    REQUIRE(sink.size() == 1);
+    CHECK_THAT(sink.all()[0].message, Catch::EndsWith("(did you mean 'easy-backfill'?)"));
+  }
+  SECTION("cap_tdp_fraction is a per-accelerator share, exclusive with cap_w") {
+    auto c = cfg("power-cap");
+    c.numbers["cap_tdp_fraction"] = 0.7;
+    c.strings["scope"] = "site";
+    CHECK_FALSE(make_policy(c, sink));
+    REQUIRE(sink.size() == 1);
+    CHECK_THAT(sink.all()[0].message, Catch::StartsWith("expected scope: device with cap_tdp_fraction"));
+    sink = DiagnosticSink{};
+    c.strings["scope"] = "device";
+    c.numbers["cap_w"] = 500;
+    CHECK_FALSE(make_policy(c, sink));
+    REQUIRE(sink.size() == 1);
+    CHECK(sink.all()[0].message == "expected either cap_w or cap_tdp_fraction, got both");
+    sink = DiagnosticSink{};
+    c.numbers.erase("cap_w");
+    CHECK(make_policy(c, sink));
+    CHECK(sink.empty());
+    c.numbers["cap_tdp_fraction"] = 1.5;
+    CHECK_FALSE(make_policy(c, sink));
   }
   SECTION("every problem of one entry is reported together") {
     auto c = cfg("carbon-aware-shift");

@@ -2,6 +2,8 @@
 // mix by year), determinism byte for byte, and validation.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -351,4 +353,31 @@ TEST_CASE("without elastic_fraction no job is elastic and the random streams are
   CHECK(all[0].request.elastic);
   CHECK(all[0].request.walltime_estimate_s == plain[0].request.walltime_estimate_s);
   CHECK(all[0].request.deferrable == plain[0].request.deferrable);
+}
+
+TEST_CASE("GPU-less jobs of an imported trace are skipped with their dependants and counted in a note") {
+  const Catalogue c = test::round_catalogue();
+  const auto path = std::filesystem::temp_directory_path() / "dcsim-gpuless-trace.csv";
+  std::ofstream(path) << "id,submit_s,gpus,profile,duration_s,depends_on\n"
+                         "1,0,8,compute,3600,\n"
+                         "2,10,0,host_only,3600,\n"
+                         "3,20,4,compute,3600,2\n"
+                         "4,30,1,compute,3600,\n";
+  WorkloadSpec s;
+  s.generator = "trace";
+  TraceImportSpec t;
+  t.format = "dcsim-csv";
+  t.file = path.string();
+  s.traces.push_back(t);
+  std::vector<std::string> notes;
+  GenerateOptions go;
+  go.notes = &notes;
+  const std::vector<Job> jobs = generate_jobs(s, kCal, 86400, 1, c, go);
+  REQUIRE(jobs.size() == 2);
+  for (const Job& j : jobs) CHECK(j.request.gpus > 0);
+  bool noted = false;
+  for (const auto& n : notes)
+    noted = noted || n == "trace " + path.string() + ": 1 jobs without a GPU skipped (and 1 jobs depending on them)";
+  CHECK(noted);
+  std::filesystem::remove(path);
 }

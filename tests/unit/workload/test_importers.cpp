@@ -1,6 +1,7 @@
 // Trace importers: SWF, Alibaba GPU 2023 (the repository's copy), Helios load series, Azure LLM
 // inference, and the dcsim CSV job format; malformed lines name the file and line.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -115,9 +116,15 @@ TEST_CASE("Alibaba GPU 2023: the pod list imports 8,152 jobs with the published 
     WorkloadSpec w;
     w.generator = "trace";
     w.traces = {spec_for("alibaba-gpu-2023", file)};
-    const auto jobs = generate_jobs(w, Calendar{}, 200 * kDay, 1, c);
-    CHECK(jobs.size() == 8152);  // the trace spans 149 days
-    CHECK(jobs.back().request.id == 8152);
+    std::vector<std::string> notes;
+    GenerateOptions go;
+    go.notes = &notes;
+    const auto jobs = generate_jobs(w, Calendar{}, 200 * kDay, 1, c, go);
+    // The trace spans 149 days: every pod is imported, and the 1,088 0-GPU pods are skipped
+    // and counted (workloads/README.md, "GPU-less jobs").
+    CHECK(jobs.size() == 8152 - 1088);
+    for (const Job& j : jobs) CHECK(j.request.gpus > 0);
+    CHECK(std::find(notes.begin(), notes.end(), "trace " + file + ": 1088 jobs without a GPU skipped") != notes.end());
   }
 }
 
