@@ -37,6 +37,8 @@ void silence_hdf5_errors();
 // The OutputError for an H5::Exception thrown while doing `operation` on `file`.
 OutputError to_output_error(const H5::Exception& e, const std::string& file, const std::string& operation);
 
+void mark_hdf5_state_unrecoverable() noexcept;
+
 // Runs f(); an H5::Exception becomes OutputError(file, operation, cause).
 template <class F>
 decltype(auto) guarded(const std::string& file, const std::string& operation, F&& f) {
@@ -48,10 +50,24 @@ decltype(auto) guarded(const std::string& file, const std::string& operation, F&
   }
 }
 
+// The same for an operation that writes `file`: a failure also marks HDF5's state as
+// unrecoverable (below), since HDF5 1.10 may keep a half-created or half-flushed file that its
+// exit handler cannot close ("infinite loop closing library", or a crash).
+template <class F>
+decltype(auto) guarded_write(const std::string& file, const std::string& operation, F&& f) {
+  silence_hdf5_errors();
+  try {
+    return std::forward<F>(f)();
+  } catch (const H5::Exception& e) {
+    mark_hdf5_state_unrecoverable();
+    throw to_output_error(e, file, operation);
+  }
+}
+
 // ---- files, types, datasets, attributes (C++ API) ---------------------------------------------
 
 // Created with link and attribute creation order TRACKED|INDEXED, no time stamps, close degree
-// STRONG (closing the file closes anything still open in it).
+// STRONG (closing the file closes anything still open in it), no sieve buffer (h5.cpp).
 H5::H5File create_file(const std::string& path);
 H5::H5File open_file_read(const std::string& path);
 
@@ -131,10 +147,10 @@ using FilePtr = std::unique_ptr<H5::H5File>;
 void close_file(FilePtr& f);
 // The same, never throwing; false if the file had to be abandoned.
 bool close_file_quietly(FilePtr& f) noexcept;
-// Set when an HDF5 file could not be closed cleanly: HDF5 would crash closing it again at exit,
-// so the process must end without running HDF5's exit handler (the command line does _exit).
+// Set after a failed HDF5 write or close: HDF5's exit handler could crash or complain closing
+// what is left, so the process must end without running it (the command line does _exit once
+// the error is reported).
 bool hdf5_state_unrecoverable() noexcept;
-void mark_hdf5_state_unrecoverable() noexcept;
 
 // ---- read helpers on raw ids -------------------------------------------------------------------
 // For callers that hold C identifiers (the unit tests mix these with C-level assertions such as

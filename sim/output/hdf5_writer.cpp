@@ -335,7 +335,7 @@ struct Hdf5Recorder::Impl {
   // the result file (the name the user gave), the operation and the cause.
   template <class F>
   void io(const std::string& operation, F&& f) {
-    h5::guarded(final_path, operation, std::forward<F>(f));
+    h5::guarded_write(final_path, operation, std::forward<F>(f));
   }
 };
 

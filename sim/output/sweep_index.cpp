@@ -181,7 +181,7 @@ void write_sweep_index(const std::string& index_path, const std::vector<SweepRun
     std::filesystem::remove(partial, ec);
   };
   try {
-    h5::guarded(index_path, "write the sweep index", [&] {
+    h5::guarded_write(index_path, "write the sweep index", [&] {
       fp = std::make_unique<H5::H5File>(h5::create_file(partial));
       const H5::H5File& f = *fp;
       h5::set_attr(f, "schema_version", std::string(kSchemaVersion));
@@ -328,7 +328,7 @@ void write_sweep_index(const std::string& index_path, const std::vector<SweepRun
   for (auto& d : open_sets) closed = h5::close_quietly(d) && closed;
   std::string cause = "HDF5 could not close it";
   try {
-    h5::guarded(index_path, "close", [&] { h5::close_file(fp); });  // a failed close abandons the file
+    h5::guarded_write(index_path, "close", [&] { h5::close_file(fp); });  // a failed close abandons the file
   } catch (const OutputError& e) {
     closed = false;
     cause = e.cause();

@@ -31,8 +31,8 @@ EOF
 clean() {
   local name=$1 rc=$2 err=$3 dir=$4 final=$5 cause=$6
   check "$name: exit code 3 (not a signal)" test "$rc" -eq 3
-  check "$name: one message naming $(basename "$final") and the cause" bash -c \
-    "[ \$(grep -c 'cannot write' '$err') -eq 1 ] && grep 'cannot write' '$err' | grep -F '$final' | grep -qF '$cause'"
+  check "$name: one message (one line) naming $(basename "$final") and the cause" bash -c \
+    "cat '$err'; [ \$(wc -l <'$err') -eq 1 ] && grep 'cannot write' '$err' | grep -F '$final' | grep -qF '$cause'"
   check "$name: nothing at the output path" test ! -e "$final"
   check "$name: no partial or temporary file left" bash -c \
     "! ls -a '$dir' | grep -E 'partial-|tmp-'"
