@@ -167,4 +167,25 @@ with h5py.File('$d/sw2/index.h5') as f:
 sys.exit(0 if s == ['completed', 'failed'] else 1)"
 check "sweep with one failing run: no partial left" bash -c "! ls -a '$d/sw2' | grep -E 'partial-|tmp-'"
 
+# ---- 3. the output directory removed while the run writes into it ----------------------------
+# The run is stopped (SIGSTOP) once its partial file has grown past 4 KiB, the directory removed, the run resumed.
+g=$tmp/gone
+mkdir -p "$g"
+"$dcsim" run "$src/scenarios/examples/quickstart.yaml" --set time.duration=365d -o "$g/run.h5" -q 2>"$tmp/e" &
+pid=$!
+for _ in $(seq 1000); do  # until the partial file has grown (the file is created and written)
+  p=$(ls "$g"/run.h5.partial-* 2>/dev/null | head -1)
+  [ -n "$p" ] && [ "$(stat -c %s "$p" 2>/dev/null || echo 0)" -gt 4096 ] && break
+  sleep 0.01
+done
+kill -STOP $pid 2>/dev/null
+rm -rf "$g"
+kill -CONT $pid 2>/dev/null
+wait $pid
+rc=$?
+check "directory removed mid-run: exit code 3 (not a signal)" test $rc -eq 3
+check "directory removed mid-run: one message naming the file and the cause" bash -c \
+  "cat '$tmp/e'; [ \$(wc -l <'$tmp/e') -eq 1 ] && grep -F 'cannot write $g/run.h5' '$tmp/e' | grep -q 'No such file or directory'"
+check "directory removed mid-run: no result appeared" test ! -e "$g/run.h5"
+
 finish
