@@ -95,19 +95,21 @@ if [ ! -f "$shim" ]; then
   echo "FAIL the write-fault shim $shim is not built"
   exit 1
 fi
+# Under the asan preset (scripts/sanitize.sh) the shim is preloaded before ASan's runtime.
+asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 # writes PATH ARGS...: how many writes to files matching PATH the command makes
 writes() {
   local path=$1
   shift
   rm -f "$tmp/count"
-  DCSIM_FAULT_PATH=$path DCSIM_FAULT_COUNT=$tmp/count LD_PRELOAD=$shim "$@" >/dev/null 2>&1
+  DCSIM_FAULT_PATH=$path DCSIM_FAULT_COUNT=$tmp/count LD_PRELOAD=$shim ASAN_OPTIONS=$asan "$@" >/dev/null 2>&1
   awk '{s += $2} END {print s + 0}' "$tmp/count"
 }
 # inject PATH K ERRNO ARGS...: runs with the K-th and later writes to PATH failing
 inject() {
   local path=$1 k=$2 e=$3
   shift 3
-  DCSIM_FAULT_PATH=$path DCSIM_FAULT_AFTER=$k DCSIM_FAULT_ERRNO=$e LD_PRELOAD=$shim "$@" >"$tmp/o" 2>"$tmp/e"
+  DCSIM_FAULT_PATH=$path DCSIM_FAULT_AFTER=$k DCSIM_FAULT_ERRNO=$e LD_PRELOAD=$shim ASAN_OPTIONS=$asan "$@" >"$tmp/o" 2>"$tmp/e"
 }
 spread() {  # spread N: 1, 2, N/4, N/2, 3N/4, N-1, N (distinct, >= 1)
   printf '%s\n' 1 2 $(($1 / 4)) $(($1 / 2)) $((3 * $1 / 4)) $(($1 - 1)) "$1" | awk '$1 >= 1' | sort -nu
