@@ -122,8 +122,8 @@ int cli_dispatch(int argc, char** argv) {
 int cli_main(int argc, char** argv) {
   const int rc = cli_dispatch(argc, argv);
   if (h5::hdf5_state_unrecoverable()) {
-    // HDF5 failed to close a file and would crash closing it again in its exit handler: end
-    // without running exit handlers (the streams are flushed by hand).
+    // An HDF5 write failed: HDF5's exit handler could crash or complain closing what is left of
+    // that file (output/h5.hpp), so end without exit handlers (the streams are flushed by hand).
     std::cout.flush();
     std::cerr.flush();
     std::fflush(nullptr);

@@ -154,7 +154,7 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
   SweepOutcome out;
   std::error_code ec;
   fs::create_directories(plan.outdir, ec);
-  if (ec) throw std::runtime_error("cannot create the output directory " + plan.outdir + ": " + ec.message());
+  if (ec) throw OutputError(plan.outdir, "create the output directory", ec.message());  // exit code 3
   std::string cdir;
   if (plan.mpi) {
     cdir = claim_dir(plan.outdir, plan.session);

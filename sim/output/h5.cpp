@@ -27,9 +27,9 @@ herr_t take_innermost(unsigned n, const H5E_error2_t* err, void* out) {
 }
 
 // HDF5's automatic error handler, called when an API call fails: records, prints nothing.
-herr_t record_error(hid_t stack, void*) {
+herr_t record_error(hid_t, void*) {
   std::string inner;
-  H5Ewalk2(stack, H5E_WALK_UPWARD, take_innermost, &inner);
+  H5::Exception::walkErrorStack(H5E_WALK_UPWARD, take_innermost, &inner);  // the current stack
   g_innermost = std::move(inner);
   return 0;
 }
@@ -58,8 +58,11 @@ std::atomic<bool> g_unrecoverable{false};
 void silence_hdf5_errors() {
   H5E_auto2_t fn = nullptr;
   void* data = nullptr;
-  H5Eget_auto2(H5E_DEFAULT, &fn, &data);
-  if (fn != record_error) H5Eset_auto2(H5E_DEFAULT, record_error, nullptr);
+  H5::Exception::getAutoPrint(fn, &data);
+  if (fn != record_error) {
+    H5E_auto2_t mine = record_error;
+    H5::Exception::setAutoPrint(mine, nullptr);
+  }
 }
 
 OutputError to_output_error(const H5::Exception& e, const std::string& file, const std::string& operation) {
@@ -305,10 +308,11 @@ std::vector<std::string> list_root(const H5::H5File& file) {
 
 bool detach_storage(const H5::H5File& file) noexcept {
   try {
-    if (file.getId() < 0 || H5Iis_valid(file.getId()) <= 0) return false;
+    if (!H5::IdComponent::isValid(file.getId())) return false;
     if (file.getAccessPlist().getDriver() != H5FD_SEC2) return false;
     void* handle = nullptr;
-    if (H5Fget_vfd_handle(file.getId(), H5P_DEFAULT, &handle) < 0 || !handle) return false;
+    file.getVFDHandle(&handle);
+    if (!handle) return false;
     const int fd = *static_cast<int*>(handle);
     struct stat st {};
     if (::fstat(fd, &st) != 0) return false;
@@ -325,14 +329,14 @@ bool detach_storage(const H5::H5File& file) noexcept {
 
 bool close_quietly(H5::IdComponent& obj) noexcept {
   const hid_t id = obj.getId();
-  if (id < 0 || H5Iis_valid(id) <= 0) return true;
+  if (!H5::IdComponent::isValid(id)) return true;
   try {
     obj.close();
     return true;
   } catch (...) {
     // A failed close leaves the id behind: give it one more reference so that the C++
     // destructor only drops that one (and prints nothing), and never close it again.
-    if (H5Iis_valid(id) > 0) H5Iinc_ref(id);
+    if (H5::IdComponent::isValid(id)) obj.incRefCount(id);
     mark_hdf5_state_unrecoverable();
     return false;
   }
@@ -391,7 +395,7 @@ decltype(auto) read_guarded(const std::string& what, F&& f) {
 Handle open_file_readonly(const std::string& path) {
   return read_guarded("open HDF5 file " + path, [&] {
     const H5::H5File f = open_file_read(path);
-    H5Iinc_ref(f.getId());  // the Handle's reference
+    f.incRefCount();  // the Handle's reference
     return Handle(f.getId(), H5Fclose);
   });
 }
@@ -399,7 +403,7 @@ Handle open_file_readonly(const std::string& path) {
 Handle open_dataset(hid_t loc, const std::string& name) {
   return read_guarded("open dataset " + name, [&] {
     const H5::DataSet d = as_object(loc, [&](const H5::H5Object& o) { return o.openDataSet(name); });
-    H5Iinc_ref(d.getId());
+    d.incRefCount();
     return Handle(d.getId(), H5Dclose);
   });
 }

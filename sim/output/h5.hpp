@@ -8,7 +8,9 @@
 // HDF5's automatic error printing is off (silence_hdf5_errors()).
 //
 // What the C++ API of HDF5 1.10 does not cover goes through the C and HL C API on the C++
-// objects' ids, in the section "C and HL calls" below and nowhere else (each with its reason).
+// objects' ids, in the section "C and HL calls" below and nowhere else (each with its reason);
+// the read helpers on raw ids at the end (for callers holding C ids) pick the C++ class of an
+// id with H5Iget_type.
 //
 // Everything written here follows the netCDF-4 conventions of analysis/SCHEMA.md: creation
 // order tracked and indexed, variable-length UTF-8 strings, no object modification times.
@@ -130,6 +132,8 @@ bool scale_attached_at(const H5::DataSet& ds, haddr_t scale_addr);
 // Names of the links in the root group, in creation order (H5Literate: the C++ API iterates by
 // name only).
 std::vector<std::string> list_root(const H5::H5File& file);
+
+// ---- after a failure ---------------------------------------------------------------------------
 // After a failed write: points the file's descriptor at an anonymous in-memory file, so that
 // closing the HDF5 objects (which flushes) succeeds instead of failing half-way, which leaves
 // HDF5 1.10 with a freed file that it closes again at exit (SIGSEGV in H5F__close_cb). Only the
