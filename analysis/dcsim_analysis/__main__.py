@@ -6,7 +6,8 @@
     compare RESULT.h5 ... | DIR        print the headline numbers of several runs side by side
 
 Exit code 0 on success, 2 on a usage error, 1 when an input is missing or not a complete
-dcsim result (the message names the file).
+dcsim result (the message names the file), 3 when a PNG cannot be written (disk full, I/O
+error; the message names the file and the cause, and no partial PNG is left).
 """
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
             with pd.option_context("display.width", 160, "display.max_columns", 20):
                 print(metrics.compare(runs).drop(columns=["file"], errors="ignore").to_string())
+    except plots.WriteError as e:
+        print(f"dcsim_analysis {args.command}: error: {e}", file=sys.stderr)
+        return 3
     except (FileNotFoundError, io.IncompleteResultError, io.SchemaError, ValueError) as e:
         print(f"dcsim_analysis {args.command}: error: {e}", file=sys.stderr)
         return 1

@@ -158,11 +158,31 @@ def _require(ds: xr.Dataset, names: Sequence[str], what: str) -> None:
         )
 
 
+class WriteError(Exception):
+    """A PNG could not be written (disk full, I/O error, directory gone). The message names the
+    file and the cause; no partial file is left at the path."""
+
+
 def save_png(fig: Figure, path: "str | os.PathLike[str]", dpi: int = 110) -> Path:
-    """Write ``fig`` as a PNG (creating parent directories) and return the path."""
+    """Write ``fig`` as a PNG (creating parent directories) and return the path.
+
+    The PNG is written to ``<path>.tmp-<pid>`` in the same directory, synced and renamed, so a
+    failing write never leaves a truncated PNG at ``path``; it raises :class:`WriteError`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=dpi, bbox_inches="tight")
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise WriteError(f"cannot write {path}: {e.strerror or e}") from e
     return path
 
 

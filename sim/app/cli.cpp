@@ -1,6 +1,8 @@
 // The dcsim command line (CLI11): run, validate, describe, plot, sweep.
-// Exit codes: 0 success, 1 run failure (invariant, output), 2 bad input or usage,
-// 130 interrupted (SIGINT/SIGTERM).
+// Exit codes (README, "Exit codes"): 0 success, 1 run failure (an invariant broke, a sweep run
+// failed, plotting failed), 2 bad input or usage, 3 an output file could not be written (disk
+// full, I/O error, directory gone: the message names the file and the cause, and no partial file
+// is left), 130 interrupted (SIGINT/SIGTERM).
 #include "app/cli.hpp"
 
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "config/scenario_loader.hpp"
 #include "core/error.hpp"
 #include "engine/engine.hpp"
+#include "output/h5.hpp"
 #include "output/output_error.hpp"
 
 namespace dcsim {
@@ -45,7 +48,8 @@ void print_errors(const InputError& e) {
 
 const std::atomic<bool>& stop_flag() { return g_stop; }
 
-int cli_main(int argc, char** argv) {
+namespace {
+int cli_dispatch(int argc, char** argv) {
   CLI::App app{"dcsim — discrete-event simulator of AI data centres (energy, power, carbon)"};
   app.set_version_flag("--version", std::string("dcsim ") + DCSIM_VERSION + " (git " + DCSIM_GIT_REV + ")");
   app.require_subcommand(1);
@@ -106,13 +110,27 @@ int cli_main(int argc, char** argv) {
     std::cerr << "dcsim: " << e.what() << "\n";
     return 1;
   } catch (const OutputError& e) {
-    std::cerr << "dcsim: output: " << e.what() << "\n";
-    return 1;
+    std::cerr << (e.file().empty() ? "dcsim: output: " : "dcsim: cannot write ") << e.what() << "\n";
+    return kExitOutputError;
   } catch (const std::exception& e) {
     std::cerr << "dcsim: " << e.what() << "\n";
     return 1;
   }
   return 0;
+}
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  const int rc = cli_dispatch(argc, argv);
+  if (h5::hdf5_state_unrecoverable()) {
+    // An HDF5 write failed: HDF5's exit handler could crash or complain closing what is left of
+    // that file (output/h5.hpp), so end without exit handlers (the streams are flushed by hand).
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    ::_exit(rc == 0 ? kExitOutputError : rc);
+  }
+  return rc;
 }
 
 }  // namespace dcsim

@@ -21,6 +21,7 @@
 #include "output/hdf5_writer.hpp"
 #include "output/provenance.hpp"
 #include "inputs/site_inputs.hpp"
+#include "output/text_file.hpp"
 #include "policy/registry.hpp"
 #include "topology/site_graph.hpp"
 #include "workload/generator.hpp"
@@ -236,9 +237,7 @@ int run_command(const RunCommand& rc, const std::atomic<bool>& stop) {
   }
   if (!rc.quiet) std::cout << format_summary_table(r.summary, r.output);
   if (!rc.summary_json.empty()) {
-    std::ofstream js(rc.summary_json);
-    js << summary_json(r.summary);
-    if (!js) throw std::runtime_error("cannot write " + rc.summary_json);
+    write_text_file(rc.summary_json, summary_json(r.summary));
   }
   if (!rc.plot.empty()) {
     const int rcode = plot_command(r.output, "", rc.plot);
@@ -346,6 +345,8 @@ int plot_command(const std::string& result, const std::string& outdir, const std
   }
   int status = 0;
   waitpid(pid, &status, 0);
+  // A PNG that cannot be written: the plotting child said which and why, and left no partial.
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kExitOutputError) return kExitOutputError;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::cerr << "dcsim: plotting failed (python3 -m dcsim_analysis plot " << result << ")\n";
     return 1;

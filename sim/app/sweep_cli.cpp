@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "output/result_file.hpp"
 #include "output/sweep_index.hpp"
+#include "output/text_file.hpp"
 #include "policy/registry.hpp"
 
 namespace fs = std::filesystem;
@@ -87,8 +88,8 @@ int build_index(const Sweep& sw, const std::string& outdir, bool quiet) {
   try {
     write_sweep_index(index, entries);
   } catch (const OutputError& e) {
-    std::cerr << "dcsim sweep: cannot write the index " << index << ": " << e.what() << "\n";
-    return 1;
+    std::cerr << "dcsim sweep: cannot write the index " << e.what() << "\n";
+    return kExitOutputError;
   }
   if (!quiet)
     std::cout << "index: " << index << " (" << completed << " completed, " << failed << " failed, "
@@ -150,10 +151,7 @@ int sweep_command(const SweepCommand& cmd, const std::atomic<bool>& stop) {
     std::error_code ec;
     fs::create_directories(so.outdir, ec);
     const std::string path = (fs::path(so.outdir) / (sw.name + ".sbatch")).string();
-    std::ofstream o(path, std::ios::trunc);
-    o << slurm_script(so);
-    o.close();
-    if (!o) throw std::runtime_error("cannot write " + path);
+    write_text_file(path, slurm_script(so));  // OutputError: exit code 3
     fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add, ec);
     std::cout << path << "\n";
     if (!cmd.quiet)

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <system_error>
@@ -20,6 +21,7 @@
 #include "app/sweep_progress.hpp"
 #include "output/hdf5_writer.hpp"
 #include "output/result_file.hpp"
+#include "output/text_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -67,15 +69,14 @@ std::string last_line(const std::string& path) {
   return last;
 }
 
+// A marker file (DIR/<id>.failed): written whole or not at all. If it cannot be written (the
+// disk that failed the run is full), the failure is still reported on stderr and counted.
 void write_text(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream o(tmp, std::ios::trunc);
-    o << text;
+  try {
+    write_text_file(path, text);
+  } catch (const OutputError& e) {
+    std::cerr << "dcsim sweep: cannot write " << e.what() << "\n";
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) remove_quietly(tmp);
 }
 
 // Removes every "<id>.h5.partial-<pid>" of a run this process has just finished: they are left by
@@ -153,7 +154,7 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
   SweepOutcome out;
   std::error_code ec;
   fs::create_directories(plan.outdir, ec);
-  if (ec) throw std::runtime_error("cannot create the output directory " + plan.outdir + ": " + ec.message());
+  if (ec) throw OutputError(plan.outdir, "create the output directory", ec.message());  // exit code 3
   std::string cdir;
   if (plan.mpi) {
     cdir = claim_dir(plan.outdir, plan.session);

@@ -1,197 +1,239 @@
 #include "output/h5.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <H5DSpublic.h>
+
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
 namespace dcsim::h5 {
 
-void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+// ---- errors -----------------------------------------------------------------------------------
 
 namespace {
+
+thread_local std::string g_innermost;  // innermost message of the last failed HDF5 call
+
 herr_t take_innermost(unsigned n, const H5E_error2_t* err, void* out) {
   auto* msg = static_cast<std::string*>(out);
   if (n == 0 && err && err->desc) *msg = err->desc;
   return 0;
 }
+
+// HDF5's automatic error handler, called when an API call fails: records, prints nothing.
+herr_t record_error(hid_t, void*) {
+  std::string inner;
+  H5::Exception::walkErrorStack(H5E_WALK_UPWARD, take_innermost, &inner);  // the current stack
+  g_innermost = std::move(inner);
+  return 0;
+}
+
+// "file write failed: time = ..., errno = 28, error message = 'No space left on device', ..."
+// → "No space left on device (errno 28)"; other messages are kept whole.
+std::string reduce_cause(const std::string& inner) {
+  const std::string key = "error message = '";
+  const auto k = inner.find(key);
+  if (k == std::string::npos) return inner;
+  const auto start = k + key.size();
+  const auto end = inner.find('\'', start);
+  std::string cause = inner.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  const std::string ek = "errno = ";
+  if (const auto e = inner.find(ek); e != std::string::npos) {
+    const auto stop = inner.find(',', e);
+    cause += " (errno " + inner.substr(e + ek.size(), stop == std::string::npos ? std::string::npos : stop - e - ek.size()) + ")";
+  }
+  return cause;
+}
+
+std::atomic<bool> g_unrecoverable{false};
+
 }  // namespace
 
-[[noreturn]] void fail(const std::string& what) {
-  std::string inner;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &inner);
-  H5Eclear2(H5E_DEFAULT);
-  throw OutputError(inner.empty() ? what : what + ": " + inner);
+void silence_hdf5_errors() {
+  H5E_auto2_t fn = nullptr;
+  void* data = nullptr;
+  H5::Exception::getAutoPrint(fn, &data);
+  if (fn != record_error) {
+    H5E_auto2_t mine = record_error;
+    H5::Exception::setAutoPrint(mine, nullptr);
+  }
 }
 
-hid_t check(hid_t status, const std::string& what) {
-  if (status < 0) fail(what);
-  return status;
+OutputError to_output_error(const H5::Exception& e, const std::string& file, const std::string& operation) {
+  std::string cause = reduce_cause(g_innermost);
+  if (cause.empty()) cause = e.getDetailMsg();
+  g_innermost.clear();
+  return OutputError(file, operation, cause);
 }
 
-Handle make_plist(hid_t cls, const std::string& what) {
-  return Handle(check(H5Pcreate(cls), what), H5Pclose);
+// ---- files, types, datasets, attributes -------------------------------------------------------
+
+H5::H5File create_file(const std::string& path) {
+  silence_hdf5_errors();
+  H5::FileCreatPropList fcpl;
+  set_file_creation_order(fcpl);
+  // No time stamps in the root group's header: the same run gives the same bytes.
+  set_no_time_tracking(fcpl);
+  H5::FileAccPropList fapl;
+  // Closing the file closes anything still open in it (error paths).
+  fapl.setFcloseDegree(H5F_CLOSE_STRONG);
+  // No sieve buffer: small raw writes of contiguous datasets go to the file at once, so that a
+  // failing device shows up in the write that caused it, never later in a dataset's close
+  // (which the C++ destructor would report on stderr while an exception unwinds). The bytes of
+  // the file do not change; only how they are sent.
+  fapl.setSieveBufSize(0);
+  return H5::H5File(path, H5F_ACC_TRUNC, fcpl, fapl);
 }
 
-Handle make_space(std::span<const hsize_t> dims, std::span<const hsize_t> maxdims) {
-  return Handle(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
-                                       maxdims.empty() ? nullptr : maxdims.data()),
-                      "create dataspace"),
-                H5Sclose);
+H5::H5File open_file_read(const std::string& path) {
+  silence_hdf5_errors();
+  return H5::H5File(path, H5F_ACC_RDONLY);
 }
 
-Handle scalar_space() { return Handle(check(H5Screate(H5S_SCALAR), "create dataspace"), H5Sclose); }
-
-Handle vlen_string_type() {
-  Handle t(check(H5Tcopy(H5T_C_S1), "copy string type"), H5Tclose);
-  check(H5Tset_size(t.get(), H5T_VARIABLE), "string type size");
-  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "string type cset");
+H5::StrType vlen_string_type() {
+  H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+  t.setCset(H5T_CSET_UTF8);
   return t;
 }
 
-Handle create_file(const std::string& path) {
-  silence_hdf5_errors();
-  Handle fcpl = make_plist(H5P_FILE_CREATE, "file creation plist");
-  const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-  check(H5Pset_link_creation_order(fcpl.get(), order), "link creation order");
-  check(H5Pset_attr_creation_order(fcpl.get(), order), "attribute creation order");
-  // No time stamps in the root group's header: the same run gives the same bytes.
-  check(H5Pset_obj_track_times(fcpl.get(), 0), "root group time tracking");
-  Handle fapl = make_plist(H5P_FILE_ACCESS, "file access plist");
-  // Closing the file closes anything still open in it (error paths).
-  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "file close degree");
-  return Handle(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
-                      "create HDF5 file " + path),
-                H5Fclose);
+H5::DSetCreatPropList dataset_creation_plist() {
+  H5::DSetCreatPropList dcpl;
+  dcpl.setAttrCrtOrder(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  set_no_time_tracking(dcpl);
+  return dcpl;
 }
 
-Handle open_file_readonly(const std::string& path) {
-  silence_hdf5_errors();
-  return Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open HDF5 file " + path),
-                H5Fclose);
+H5::LinkCreatPropList utf8_link_plist() {
+  H5::LinkCreatPropList lcpl;
+  lcpl.setCharEncoding(H5T_CSET_UTF8);
+  return lcpl;
 }
 
-Handle open_dataset(hid_t loc, const std::string& name) {
-  return Handle(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name), H5Dclose);
-}
-
-namespace {
-Handle fresh_attr(hid_t obj, const std::string& name, hid_t type, hid_t space) {
-  const htri_t exists = H5Aexists(obj, name.c_str());
-  check(exists, "query attribute " + name);
-  if (exists > 0) check(H5Adelete(obj, name.c_str()), "replace attribute " + name);
-  return Handle(check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute " + name),
-                H5Aclose);
-}
-
-template <class T>
-void set_scalar_attr(hid_t obj, const std::string& name, hid_t file_type, hid_t mem_type, T v) {
-  Handle space = scalar_space();
-  Handle a = fresh_attr(obj, name, file_type, space.get());
-  check(H5Awrite(a.get(), mem_type, &v), "write attribute " + name);
-}
-
-Handle open_attr(hid_t obj, const std::string& name) {
-  return Handle(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute " + name), H5Aclose);
-}
-}  // namespace
-
-void set_attr(hid_t obj, const std::string& name, const std::string& value) {
-  Handle type = vlen_string_type();
-  Handle space = scalar_space();
-  Handle a = fresh_attr(obj, name, type.get(), space.get());
-  const char* p = value.c_str();
-  check(H5Awrite(a.get(), type.get(), &p), "write attribute " + name);
-}
-void set_attr(hid_t obj, const std::string& name, double value) {
-  set_scalar_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, value);
-}
-void set_attr(hid_t obj, const std::string& name, float value) {
-  set_scalar_attr(obj, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, value);
-}
-void set_attr(hid_t obj, const std::string& name, std::int32_t value) {
-  set_scalar_attr(obj, name, H5T_STD_I32LE, H5T_NATIVE_INT32, value);
-}
-void set_attr(hid_t obj, const std::string& name, std::int64_t value) {
-  set_scalar_attr(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, value);
-}
-
-bool has_attr(hid_t obj, const std::string& name) {
-  return check(H5Aexists(obj, name.c_str()), "query attribute " + name) > 0;
-}
-
-std::string get_string_attr(hid_t obj, const std::string& name) {
-  Handle a = open_attr(obj, name);
-  Handle ftype(check(H5Aget_type(a.get()), "attribute type " + name), H5Tclose);
-  if (H5Tget_class(ftype.get()) != H5T_STRING) throw OutputError("attribute " + name + " is not a string");
-  if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype = vlen_string_type();
-    char* p = nullptr;
-    check(H5Aread(a.get(), mtype.get(), &p), "read attribute " + name);
-    std::string s = p ? p : "";
-    H5free_memory(p);
-    return s;
-  }
-  const std::size_t n = H5Tget_size(ftype.get());
-  std::string s(n, '\0');
-  check(H5Aread(a.get(), ftype.get(), s.data()), "read attribute " + name);
-  s.resize(s.find('\0') == std::string::npos ? n : s.find('\0'));
-  return s;
-}
-
-double get_double_attr(hid_t obj, const std::string& name) {
-  Handle a = open_attr(obj, name);
-  double v = 0;
-  check(H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v), "read attribute " + name);
-  return v;
-}
-
-std::int64_t get_int_attr(hid_t obj, const std::string& name) {
-  Handle a = open_attr(obj, name);
-  std::int64_t v = 0;
-  check(H5Aread(a.get(), H5T_NATIVE_INT64, &v), "read attribute " + name);
-  return v;
-}
-
-Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type,
-                      const DatasetLayout& layout) {
-  const std::string what = "create dataset " + name;
-  Handle dcpl = make_plist(H5P_DATASET_CREATE, what);
-  const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-  check(H5Pset_attr_creation_order(dcpl.get(), order), what);
-  check(H5Pset_obj_track_times(dcpl.get(), 0), what);
+H5::DataSet create_dataset(const H5::H5Location& loc, const std::string& name, const H5::DataType& file_type,
+                           const DatasetLayout& layout) {
+  H5::DSetCreatPropList dcpl = dataset_creation_plist();
   if (!layout.chunk.empty()) {
-    check(H5Pset_chunk(dcpl.get(), static_cast<int>(layout.chunk.size()), layout.chunk.data()), what);
+    dcpl.setChunk(static_cast<int>(layout.chunk.size()), layout.chunk.data());
     if (layout.deflate_level > 0) {
-      check(H5Pset_shuffle(dcpl.get()), what);
-      check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(layout.deflate_level)), what);
+      dcpl.setShuffle();
+      dcpl.setDeflate(layout.deflate_level);
     }
   }
   if (layout.nan_fill) {
-    const H5T_class_t cls = H5Tget_class(file_type);
-    if (cls != H5T_FLOAT) throw OutputError(what + ": NaN fill on a non-float type");
+    if (file_type.getClass() != H5T_FLOAT) throw OutputError("create dataset " + name + ": NaN fill on a non-float type");
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), what);
+    dcpl.setFillValue(H5::PredType::NATIVE_DOUBLE, &nan);
   }
-  Handle space = make_space(layout.dims, layout.maxdims);
-  Handle lcpl = make_plist(H5P_LINK_CREATE, what);
-  check(H5Pset_char_encoding(lcpl.get(), H5T_CSET_UTF8), what);
+  const H5::DataSpace space(static_cast<int>(layout.dims.size()), layout.dims.data(),
+                            layout.maxdims.empty() ? nullptr : layout.maxdims.data());
   // The writers write whole chunks (or the last, partial one once): a chunk cache would only
   // keep up to 1 MiB of already written chunks per dataset alive, so it is switched off.
-  Handle dapl = make_plist(H5P_DATASET_ACCESS, what);
-  check(H5Pset_chunk_cache(dapl.get(), 0, 0, 1.0), what);
-  return Handle(check(H5Dcreate2(loc, name.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(),
-                                 dapl.get()),
-                      what),
-                H5Dclose);
+  H5::DSetAccPropList dapl;
+  dapl.setChunkCache(0, 0, 1.0);
+  return loc.createDataSet(name, file_type, space, dcpl, dapl, utf8_link_plist());
 }
 
-void set_scale(hid_t ds, const std::string& dim_name) {
-  check(H5DSset_scale(ds, dim_name.c_str()), "set dimension scale " + dim_name);
+namespace {
+H5::Attribute fresh_attr(const H5::H5Object& obj, const std::string& name, const H5::DataType& type) {
+  if (obj.attrExists(name)) obj.removeAttr(name);
+  return obj.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
 }
 
-void attach_scale(hid_t ds, hid_t scale, unsigned axis) {
-  check(H5DSattach_scale(ds, scale, axis), "attach dimension scale");
+template <class T>
+void set_scalar_attr(const H5::H5Object& obj, const std::string& name, const H5::PredType& file_type,
+                     const H5::PredType& mem_type, T v) {
+  fresh_attr(obj, name, file_type).write(mem_type, &v);
+}
+}  // namespace
+
+void set_attr(const H5::H5Object& obj, const std::string& name, const std::string& value) {
+  const H5::StrType type = vlen_string_type();
+  fresh_attr(obj, name, type).write(type, value);
+}
+void set_attr(const H5::H5Object& obj, const std::string& name, double value) {
+  set_scalar_attr(obj, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, value);
+}
+void set_attr(const H5::H5Object& obj, const std::string& name, float value) {
+  set_scalar_attr(obj, name, H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, value);
+}
+void set_attr(const H5::H5Object& obj, const std::string& name, std::int32_t value) {
+  set_scalar_attr(obj, name, H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32, value);
+}
+void set_attr(const H5::H5Object& obj, const std::string& name, std::int64_t value) {
+  set_scalar_attr(obj, name, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64, value);
+}
+
+bool has_attr(const H5::H5Object& obj, const std::string& name) { return obj.attrExists(name); }
+
+std::string get_string_attr(const H5::H5Object& obj, const std::string& name) {
+  const H5::Attribute a = obj.openAttribute(name);
+  if (a.getTypeClass() != H5T_STRING) throw OutputError("attribute " + name + " is not a string");
+  const H5::StrType ftype = a.getStrType();
+  std::string s;
+  if (ftype.isVariableStr())
+    a.read(vlen_string_type(), s);
+  else
+    a.read(ftype, s);
+  return s;
+}
+
+double get_double_attr(const H5::H5Object& obj, const std::string& name) {
+  double v = 0;
+  obj.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &v);
+  return v;
+}
+
+std::int64_t get_int_attr(const H5::H5Object& obj, const std::string& name) {
+  std::int64_t v = 0;
+  obj.openAttribute(name).read(H5::PredType::NATIVE_INT64, &v);
+  return v;
+}
+
+std::vector<hsize_t> dataset_dims(const H5::DataSet& ds) {
+  const H5::DataSpace space = ds.getSpace();
+  std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+  if (!dims.empty()) space.getSimpleExtentDims(dims.data());
+  return dims;
+}
+
+void set_extent(const H5::DataSet& ds, std::span<const hsize_t> dims) { ds.extend(dims.data()); }
+
+void write_block(const H5::DataSet& ds, const H5::DataType& mem_type, std::span<const hsize_t> offset,
+                 std::span<const hsize_t> count, const void* data) {
+  hsize_t total = 1;
+  for (auto c : count) total *= c;
+  if (total == 0) return;
+  const H5::DataSpace fspace = ds.getSpace();
+  fspace.selectHyperslab(H5S_SELECT_SET, count.data(), offset.data());
+  const H5::DataSpace mspace(static_cast<int>(count.size()), count.data());
+  ds.write(data, mem_type, mspace, fspace);
+}
+
+std::vector<double> read_doubles(const H5::DataSet& ds) {
+  std::size_t n = 1;
+  for (auto d : dataset_dims(ds)) n *= static_cast<std::size_t>(d);
+  std::vector<double> v(n);
+  if (n) ds.read(v.data(), H5::PredType::NATIVE_DOUBLE);
+  return v;
+}
+
+std::vector<std::string> read_strings(const H5::DataSet& ds) {
+  std::size_t n = 1;
+  for (auto d : dataset_dims(ds)) n *= static_cast<std::size_t>(d);
+  std::vector<char*> p(n, nullptr);
+  const H5::StrType mtype = vlen_string_type();
+  if (n) ds.read(p.data(), mtype);
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (char* s : p) out.emplace_back(s ? s : "");
+  if (n) H5::DataSet::vlenReclaim(p.data(), mtype, ds.getSpace());
+  return out;
 }
 
 std::string netcdf_dim_only_name(std::uint64_t length) {
@@ -201,69 +243,194 @@ std::string netcdf_dim_only_name(std::uint64_t length) {
   return buf;
 }
 
-std::vector<hsize_t> dataset_dims(hid_t ds) {
-  Handle space(check(H5Dget_space(ds), "dataset space"), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space.get());
-  check(rank, "dataset rank");
-  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  if (rank > 0) check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "dataset dims");
-  return dims;
-}
-
-void set_extent(hid_t ds, std::span<const hsize_t> dims) {
-  check(H5Dset_extent(ds, dims.data()), "extend dataset");
-}
-
-void write_block(hid_t ds, hid_t mem_type, std::span<const hsize_t> offset,
-                 std::span<const hsize_t> count, const void* data) {
-  hsize_t total = 1;
-  for (auto c : count) total *= c;
-  if (total == 0) return;
-  Handle fspace(check(H5Dget_space(ds), "dataset space"), H5Sclose);
-  check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(), nullptr),
-        "select hyperslab");
-  Handle mspace = make_space(count, {});
-  check(H5Dwrite(ds, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data), "write dataset");
-}
-
-std::vector<double> read_doubles(hid_t ds) {
-  const auto dims = dataset_dims(ds);
-  std::size_t n = 1;
-  for (auto d : dims) n *= static_cast<std::size_t>(d);
-  std::vector<double> v(n);
-  if (n) check(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read dataset");
-  return v;
-}
-
-std::vector<std::string> read_strings(hid_t ds) {
-  const auto dims = dataset_dims(ds);
-  std::size_t n = 1;
-  for (auto d : dims) n *= static_cast<std::size_t>(d);
-  std::vector<char*> p(n, nullptr);
-  Handle mtype = vlen_string_type();
-  if (n) check(H5Dread(ds, mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), "read strings");
-  std::vector<std::string> out;
-  out.reserve(n);
-  for (char* s : p) out.emplace_back(s ? s : "");
-  if (n) {
-    Handle space(check(H5Dget_space(ds), "dataset space"), H5Sclose);
-    H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, p.data());
-  }
-  return out;
-}
+// ---- C and HL calls -----------------------------------------------------------------------------
+// A failing C call throws H5::Exception like the C++ API does, so guarded() translates both.
 
 namespace {
+void c_check(herr_t status, const char* func) {
+  if (status < 0) throw H5::Exception(func, std::string(func) + " failed");
+}
+}  // namespace
+
+void set_file_creation_order(const H5::FileCreatPropList& fcpl) {
+  const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  c_check(H5Pset_link_creation_order(fcpl.getId(), order), "H5Pset_link_creation_order");
+  c_check(H5Pset_attr_creation_order(fcpl.getId(), order), "H5Pset_attr_creation_order");
+}
+
+void set_no_time_tracking(const H5::PropList& ocpl) {
+  c_check(H5Pset_obj_track_times(ocpl.getId(), 0), "H5Pset_obj_track_times");
+}
+
+void set_scale(const H5::DataSet& ds, const std::string& dim_name) {
+  c_check(H5DSset_scale(ds.getId(), dim_name.c_str()), "H5DSset_scale");
+}
+
+void attach_scale(const H5::DataSet& ds, const H5::DataSet& scale, unsigned axis) {
+  c_check(H5DSattach_scale(ds.getId(), scale.getId(), axis), "H5DSattach_scale");
+}
+
+bool is_scale(const H5::DataSet& ds) { return H5DSis_scale(ds.getId()) > 0; }
+
+namespace {
+struct ScaleMatch {
+  haddr_t want;
+  bool found = false;
+};
+
+herr_t match_scale(hid_t, unsigned, hid_t scale, void* data) {
+  auto* m = static_cast<ScaleMatch*>(data);
+  H5O_info_t oi;
+  if (H5Oget_info2(scale, &oi, H5O_INFO_BASIC) >= 0 && oi.addr == m->want) m->found = true;
+  return 0;
+}
+
 herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
   static_cast<std::vector<std::string>*>(out)->emplace_back(name);
   return 0;
 }
 }  // namespace
 
-std::vector<std::string> list_root(hid_t file) {
+bool scale_attached_at(const H5::DataSet& ds, haddr_t scale_addr) {
+  if (H5DSget_num_scales(ds.getId(), 0) <= 0) return false;
+  ScaleMatch m{scale_addr};
+  int idx = 0;
+  H5DSiterate_scales(ds.getId(), 0, &idx, match_scale, &m);
+  return m.found;
+}
+
+std::vector<std::string> list_root(const H5::H5File& file) {
   std::vector<std::string> names;
   hsize_t idx = 0;
-  check(H5Literate(file, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_name, &names), "list root group");
+  c_check(H5Literate(file.getId(), H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_name, &names), "H5Literate");
   return names;
+}
+
+bool detach_storage(const H5::H5File& file) noexcept {
+  try {
+    if (!H5::IdComponent::isValid(file.getId())) return false;
+    if (file.getAccessPlist().getDriver() != H5FD_SEC2) return false;
+    void* handle = nullptr;
+    file.getVFDHandle(&handle);
+    if (!handle) return false;
+    const int fd = *static_cast<int*>(handle);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return false;
+    const int mem = ::memfd_create("dcsim-discarded-output", MFD_CLOEXEC);
+    if (mem < 0) return false;
+    // Same size, sparse: the driver's idea of the end of file stays true, no memory is used.
+    const bool ok = ::ftruncate(mem, st.st_size) == 0 && ::dup2(mem, fd) == fd;
+    ::close(mem);
+    return ok;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool close_quietly(H5::IdComponent& obj) noexcept {
+  const hid_t id = obj.getId();
+  if (!H5::IdComponent::isValid(id)) return true;
+  try {
+    obj.close();
+    return true;
+  } catch (...) {
+    // A failed close leaves the id behind: give it one more reference so that the C++
+    // destructor only drops that one (and prints nothing), and never close it again.
+    if (H5::IdComponent::isValid(id)) obj.incRefCount(id);
+    mark_hdf5_state_unrecoverable();
+    return false;
+  }
+}
+
+void close_file(FilePtr& f) {
+  if (!f) return;
+  try {
+    f->close();
+    f.reset();
+  } catch (const H5::Exception&) {
+    (void)f.release();  // abandoned on purpose: destroying it would call H5Fclose again
+    mark_hdf5_state_unrecoverable();
+    throw;
+  }
+}
+
+bool close_file_quietly(FilePtr& f) noexcept {
+  try {
+    close_file(f);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool hdf5_state_unrecoverable() noexcept { return g_unrecoverable.load(); }
+void mark_hdf5_state_unrecoverable() noexcept { g_unrecoverable.store(true); }
+
+// ---- read helpers on raw ids -------------------------------------------------------------------
+
+namespace {
+// The C++ object of the right class for a file, group or dataset id (it takes a reference).
+template <class F>
+decltype(auto) as_object(hid_t id, F&& f) {
+  switch (H5Iget_type(id)) {
+    case H5I_FILE: return f(H5::H5File(id));
+    case H5I_GROUP: return f(H5::Group(id));
+    case H5I_DATASET: return f(H5::DataSet(id));
+    default: throw OutputError("not an HDF5 file, group or dataset id");
+  }
+}
+
+template <class F>
+decltype(auto) read_guarded(const std::string& what, F&& f) {
+  silence_hdf5_errors();
+  try {
+    return std::forward<F>(f)();
+  } catch (const H5::Exception& e) {
+    const OutputError err = to_output_error(e, "", what);
+    throw OutputError(err.what());
+  }
+}
+}  // namespace
+
+Handle open_file_readonly(const std::string& path) {
+  return read_guarded("open HDF5 file " + path, [&] {
+    const H5::H5File f = open_file_read(path);
+    f.incRefCount();  // the Handle's reference
+    return Handle(f.getId(), H5Fclose);
+  });
+}
+
+Handle open_dataset(hid_t loc, const std::string& name) {
+  return read_guarded("open dataset " + name, [&] {
+    const H5::DataSet d = as_object(loc, [&](const H5::H5Object& o) { return o.openDataSet(name); });
+    d.incRefCount();
+    return Handle(d.getId(), H5Dclose);
+  });
+}
+
+bool has_attr(hid_t obj, const std::string& name) {
+  return read_guarded("query attribute " + name, [&] { return as_object(obj, [&](const H5::H5Object& o) { return has_attr(o, name); }); });
+}
+std::string get_string_attr(hid_t obj, const std::string& name) {
+  return read_guarded("read attribute " + name,
+                      [&] { return as_object(obj, [&](const H5::H5Object& o) { return get_string_attr(o, name); }); });
+}
+double get_double_attr(hid_t obj, const std::string& name) {
+  return read_guarded("read attribute " + name,
+                      [&] { return as_object(obj, [&](const H5::H5Object& o) { return get_double_attr(o, name); }); });
+}
+std::int64_t get_int_attr(hid_t obj, const std::string& name) {
+  return read_guarded("read attribute " + name,
+                      [&] { return as_object(obj, [&](const H5::H5Object& o) { return get_int_attr(o, name); }); });
+}
+std::vector<hsize_t> dataset_dims(hid_t ds) {
+  return read_guarded("dataset dims", [&] { return dataset_dims(H5::DataSet(ds)); });
+}
+std::vector<double> read_doubles(hid_t ds) {
+  return read_guarded("read dataset", [&] { return read_doubles(H5::DataSet(ds)); });
+}
+std::vector<std::string> read_strings(hid_t ds) {
+  return read_guarded("read strings", [&] { return read_strings(H5::DataSet(ds)); });
 }
 
 }  // namespace dcsim::h5

@@ -50,6 +50,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr hsize_t kUnlimited = H5S_UNLIMITED;
+using H5::PredType;
 // Target size of one chunk of a per-entity series (float32): big enough for deflate to work,
 // small enough that a buffered chunk per series stays a few hundred KiB.
 constexpr std::size_t kEntityChunkBytes = 256 * 1024;
@@ -87,7 +88,7 @@ std::string json_escape(const std::string& s) {
 struct Column {
   enum class Kind { F64, I64, I32, Str };
   Kind kind = Kind::F64;
-  h5::Handle ds;
+  H5::DataSet ds;
   std::vector<double> f64;
   std::vector<std::int64_t> i64;
   std::vector<std::int32_t> i32;
@@ -134,7 +135,7 @@ const ColumnSpec kEventColumns[] = {
 
 struct Table {
   std::string dim;
-  h5::Handle dim_ds;  // netCDF dimension without a coordinate variable
+  H5::DataSet dim_ds;  // netCDF dimension without a coordinate variable
   std::vector<Column> cols;
   std::size_t buffered = 0;
   std::size_t written = 0;
@@ -144,8 +145,8 @@ struct EntityGroup {
   std::string dim;
   std::size_t n = 0;
   std::size_t chunk_rows = 1;
-  h5::Handle coord;
-  std::vector<h5::Handle> ds;
+  H5::DataSet coord;
+  std::vector<H5::DataSet> ds;
   std::vector<float> buf;  // series-major: s * chunk_rows * n + row * n + e
   std::size_t buffered = 0;
   std::size_t written = 0;
@@ -160,13 +161,13 @@ struct Hdf5Recorder::Impl {
   std::string partial_path;
   Hdf5Options opt;
   State state = State::Created;
-  h5::Handle file;
+  h5::FilePtr file;  // null once closed (or abandoned, see h5::FilePtr)
   std::set<std::string> names;  // every variable and dimension name in the file
   std::string time_units;
 
   // site series
-  h5::Handle time_ds;
-  std::vector<h5::Handle> series_ds;
+  H5::DataSet time_ds;
+  std::vector<H5::DataSet> series_ds;
   std::vector<double> time_buf;
   std::vector<double> series_buf;  // column-major: c * chunk_rows + row
   std::size_t site_buffered = 0;
@@ -193,12 +194,12 @@ struct Hdf5Recorder::Impl {
     if (!names.insert(n).second) throw OutputError("duplicate variable name '" + n + "' in " + final_path);
   }
 
-  void common_attrs(hid_t ds, const std::string& units, const std::string& long_name) {
+  void common_attrs(const H5::H5Object& ds, const std::string& units, const std::string& long_name) {
     h5::set_attr(ds, "units", units);
     h5::set_attr(ds, "long_name", long_name);
   }
 
-  void time_attrs(hid_t ds, const std::string& long_name) {
+  void time_attrs(const H5::H5Object& ds, const std::string& long_name) {
     common_attrs(ds, time_units, long_name);
     h5::set_attr(ds, "calendar", std::string("standard"));
   }
@@ -216,28 +217,28 @@ struct Hdf5Recorder::Impl {
   void make_table(Table& t, const std::string& dim, std::span<const ColumnSpec> specs) {
     claim_name(dim);
     t.dim = dim;
-    t.dim_ds = h5::create_dataset(file.get(), dim, H5T_IEEE_F32LE, rows_layout(false, false));
-    h5::set_scale(t.dim_ds.get(), h5::netcdf_dim_only_name(0));
-    h5::Handle str_type = h5::vlen_string_type();
+    t.dim_ds = h5::create_dataset(*file, dim, PredType::IEEE_F32LE, rows_layout(false, false));
+    h5::set_scale(t.dim_ds, h5::netcdf_dim_only_name(0));
+    const H5::StrType str_type = h5::vlen_string_type();
     for (const auto& s : specs) {
       claim_name(s.name);
       Column c;
       c.kind = s.kind;
-      hid_t ftype = H5T_IEEE_F64LE;
-      if (s.kind == Column::Kind::I64) ftype = H5T_STD_I64LE;
-      if (s.kind == Column::Kind::I32) ftype = H5T_STD_I32LE;
-      if (s.kind == Column::Kind::Str) ftype = str_type.get();
+      const H5::DataType* ftype = &PredType::IEEE_F64LE;
+      if (s.kind == Column::Kind::I64) ftype = &PredType::STD_I64LE;
+      if (s.kind == Column::Kind::I32) ftype = &PredType::STD_I32LE;
+      if (s.kind == Column::Kind::Str) ftype = &str_type;
       // Strings are compressed too: that shrinks their 16-byte heap references (the text itself
       // lives in the global heap). netCDF-C and h5py read such variables; only defining a
       // new filtered string variable with netCDF-C is refused. Continuous columns (times,
       // energies, emissions) are not: deflate gains 1.1-1.5x on them for half its time.
-      c.ds = h5::create_dataset(file.get(), s.name, ftype, rows_layout(s.compress, s.kind == Column::Kind::F64));
-      h5::attach_scale(c.ds.get(), t.dim_ds.get(), 0);
+      c.ds = h5::create_dataset(*file, s.name, *ftype, rows_layout(s.compress, s.kind == Column::Kind::F64));
+      h5::attach_scale(c.ds, t.dim_ds, 0);
       if (s.units)
-        common_attrs(c.ds.get(), s.units, s.long_name);
+        common_attrs(c.ds, s.units, s.long_name);
       else
-        time_attrs(c.ds.get(), s.long_name);
-      if (s.kind == Column::Kind::F64) h5::set_attr(c.ds.get(), "_FillValue", kNaN);
+        time_attrs(c.ds, s.long_name);
+      if (s.kind == Column::Kind::F64) h5::set_attr(c.ds, "_FillValue", kNaN);
       switch (c.kind) {
         case Column::Kind::F64: c.f64.reserve(opt.chunk_rows); break;
         case Column::Kind::I64: c.i64.reserve(opt.chunk_rows); break;
@@ -250,34 +251,36 @@ struct Hdf5Recorder::Impl {
 
   void flush_table(Table& t) {
     if (t.buffered == 0) return;
-    const hsize_t off[1] = {t.written};
-    const hsize_t cnt[1] = {t.buffered};
-    const hsize_t len[1] = {t.written + t.buffered};
-    h5::set_extent(t.dim_ds.get(), len);
-    h5::Handle str_type = h5::vlen_string_type();
-    for (auto& c : t.cols) {
-      h5::set_extent(c.ds.get(), len);
-      switch (c.kind) {
-        case Column::Kind::F64:
-          h5::write_block(c.ds.get(), H5T_NATIVE_DOUBLE, off, cnt, c.f64.data());
-          c.f64.clear();
-          break;
-        case Column::Kind::I64:
-          h5::write_block(c.ds.get(), H5T_NATIVE_INT64, off, cnt, c.i64.data());
-          c.i64.clear();
-          break;
-        case Column::Kind::I32:
-          h5::write_block(c.ds.get(), H5T_NATIVE_INT32, off, cnt, c.i32.data());
-          c.i32.clear();
-          break;
-        case Column::Kind::Str:
-          c.ptrs.clear();
-          for (const auto& s : c.str) c.ptrs.push_back(s.c_str());
-          h5::write_block(c.ds.get(), str_type.get(), off, cnt, c.ptrs.data());
-          c.str.clear();
-          break;
+    io("write " + t.dim + " rows " + std::to_string(t.written) + ".." + std::to_string(t.written + t.buffered), [&] {
+      const hsize_t off[1] = {t.written};
+      const hsize_t cnt[1] = {t.buffered};
+      const hsize_t len[1] = {t.written + t.buffered};
+      h5::set_extent(t.dim_ds, len);
+      const H5::StrType str_type = h5::vlen_string_type();
+      for (auto& c : t.cols) {
+        h5::set_extent(c.ds, len);
+        switch (c.kind) {
+          case Column::Kind::F64:
+            h5::write_block(c.ds, PredType::NATIVE_DOUBLE, off, cnt, c.f64.data());
+            c.f64.clear();
+            break;
+          case Column::Kind::I64:
+            h5::write_block(c.ds, PredType::NATIVE_INT64, off, cnt, c.i64.data());
+            c.i64.clear();
+            break;
+          case Column::Kind::I32:
+            h5::write_block(c.ds, PredType::NATIVE_INT32, off, cnt, c.i32.data());
+            c.i32.clear();
+            break;
+          case Column::Kind::Str:
+            c.ptrs.clear();
+            for (const auto& s : c.str) c.ptrs.push_back(s.c_str());
+            h5::write_block(c.ds, str_type, off, cnt, c.ptrs.data());
+            c.str.clear();
+            break;
+        }
       }
-    }
+    });
     t.written += t.buffered;
     t.buffered = 0;
   }
@@ -288,43 +291,56 @@ struct Hdf5Recorder::Impl {
 
   void flush_site() {
     if (site_buffered == 0) return;
-    const hsize_t off[1] = {site_written};
-    const hsize_t cnt[1] = {site_buffered};
-    const hsize_t len[1] = {site_written + site_buffered};
-    h5::set_extent(time_ds.get(), len);
-    h5::write_block(time_ds.get(), H5T_NATIVE_DOUBLE, off, cnt, time_buf.data());
-    for (std::size_t c = 0; c < series_ds.size(); ++c) {
-      h5::set_extent(series_ds[c].get(), len);
-      h5::write_block(series_ds[c].get(), H5T_NATIVE_DOUBLE, off, cnt, series_buf.data() + c * opt.chunk_rows);
-    }
+    io("write time and site series rows " + std::to_string(site_written) + ".." + std::to_string(site_written + site_buffered), [&] {
+      const hsize_t off[1] = {site_written};
+      const hsize_t cnt[1] = {site_buffered};
+      const hsize_t len[1] = {site_written + site_buffered};
+      h5::set_extent(time_ds, len);
+      h5::write_block(time_ds, PredType::NATIVE_DOUBLE, off, cnt, time_buf.data());
+      for (std::size_t c = 0; c < series_ds.size(); ++c) {
+        h5::set_extent(series_ds[c], len);
+        h5::write_block(series_ds[c], PredType::NATIVE_DOUBLE, off, cnt, series_buf.data() + c * opt.chunk_rows);
+      }
+    });
     site_written += site_buffered;
     site_buffered = 0;
   }
 
   void flush_group(EntityGroup& g) {
     if (g.buffered == 0) return;
-    const hsize_t off[2] = {g.written, 0};
-    const hsize_t cnt[2] = {g.buffered, g.n};
-    const hsize_t len[2] = {g.written + g.buffered, g.n};
-    for (std::size_t s = 0; s < g.ds.size(); ++s) {
-      h5::set_extent(g.ds[s].get(), len);
-      h5::write_block(g.ds[s].get(), H5T_NATIVE_FLOAT, off, cnt, g.buf.data() + s * g.chunk_rows * g.n);
-    }
+    io("write " + g.dim + " series rows " + std::to_string(g.written) + ".." + std::to_string(g.written + g.buffered), [&] {
+      const hsize_t off[2] = {g.written, 0};
+      const hsize_t cnt[2] = {g.buffered, g.n};
+      const hsize_t len[2] = {g.written + g.buffered, g.n};
+      for (std::size_t s = 0; s < g.ds.size(); ++s) {
+        h5::set_extent(g.ds[s], len);
+        h5::write_block(g.ds[s], PredType::NATIVE_FLOAT, off, cnt, g.buf.data() + s * g.chunk_rows * g.n);
+      }
+    });
     g.written += g.buffered;
     g.buffered = 0;
   }
 
-  void close_all() noexcept {
+  // Closes every dataset (quietly: this is also the error path); true if all closed cleanly.
+  bool close_all() noexcept {
+    bool ok = true;
     for (auto& g : groups) {
-      for (auto& d : g.ds) d.reset();
-      g.coord.reset();
+      for (auto& d : g.ds) ok = h5::close_quietly(d) && ok;
+      ok = h5::close_quietly(g.coord) && ok;
     }
     for (Table* t : {&jobs, &events}) {
-      for (auto& c : t->cols) c.ds.reset();
-      t->dim_ds.reset();
+      for (auto& c : t->cols) ok = h5::close_quietly(c.ds) && ok;
+      ok = h5::close_quietly(t->dim_ds) && ok;
     }
-    for (auto& d : series_ds) d.reset();
-    time_ds.reset();
+    for (auto& d : series_ds) ok = h5::close_quietly(d) && ok;
+    return h5::close_quietly(time_ds) && ok;
+  }
+
+  // Runs an HDF5 operation on the partial file: an H5::Exception becomes an OutputError naming
+  // the result file (the name the user gave), the operation and the cause.
+  template <class F>
+  void io(const std::string& operation, F&& f) {
+    h5::guarded_write(final_path, operation, std::forward<F>(f));
   }
 };
 
@@ -342,14 +358,17 @@ Hdf5Recorder::Hdf5Recorder(std::string final_path, Hdf5Options options) : impl_(
   if (!parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) throw OutputError("cannot create directory " + parent.string() + ": " + ec.message());
+    if (ec) throw OutputError(parent.string(), "create directory", ec.message());
   }
   remove_stale_partials(m.final_path);
-  m.file = h5::create_file(m.partial_path);
   try {
-    h5::set_attr(m.file.get(), "schema_version", std::string(kSchemaVersion));
-    h5::set_attr(m.file.get(), "dcsim_file_kind", std::string("run"));
-    h5::set_attr(m.file.get(), "complete", std::int32_t{0});
+    // H5Fcreate may fail after creating the file (its first write): abort() removes it.
+    m.io("create the file", [&] { m.file = std::make_unique<H5::H5File>(h5::create_file(m.partial_path)); });
+    m.io("write the root attributes", [&] {
+      h5::set_attr(*m.file, "schema_version", std::string(kSchemaVersion));
+      h5::set_attr(*m.file, "dcsim_file_kind", std::string("run"));
+      h5::set_attr(*m.file, "complete", std::int32_t{0});
+    });
   } catch (...) {
     abort();
     throw;
@@ -370,58 +389,60 @@ void Hdf5Recorder::begin(const RunMetadata& meta, const std::vector<SeriesSpec>&
     throw OutputError("RunMetadata::time_units: expected \"seconds since <ISO date-time>\", got \"" +
                       meta.time_units + "\"");
   m.time_units = meta.time_units;
-  const hid_t f = m.file.get();
+  const H5::H5File& f = *m.file;
 
-  // Provenance.
-  h5::set_attr(f, "Conventions", std::string("CF-1.8"));
-  h5::set_attr(f, "title", "dcsim run: " + meta.scenario_name);
-  h5::set_attr(f, "source", "dcsim " + dcsim_version());
-  h5::set_attr(f, "created_by", "dcsim " + dcsim_version() + " (git " + dcsim_git_revision() + "), HDF5 " +
-                                    hdf5_library_version());
-  h5::set_attr(f, "scenario_name", meta.scenario_name);
-  h5::set_attr(f, "scenario_yaml", meta.scenario_yaml);
-  h5::set_attr(f, "seed", static_cast<std::int64_t>(meta.seed));
-  h5::set_attr(f, "seed_text", std::to_string(meta.seed));
-  h5::set_attr(f, "dcsim_version", dcsim_version());
-  h5::set_attr(f, "git_revision", dcsim_git_revision());
-  h5::set_attr(f, "simgrid_version", meta.simgrid_version);
-  h5::set_attr(f, "hdf5_version", hdf5_library_version());
-  std::string json = "{";
-  for (const auto& [path, sum] : meta.input_checksums) {
-    if (json.size() > 1) json += ", ";
-    json += "\"" + json_escape(path) + "\": \"" + json_escape(sum) + "\"";
-  }
-  json += "}";
-  h5::set_attr(f, "input_checksums", json);
-  h5::set_attr(f, "time_units", meta.time_units);
-  h5::set_attr(f, "sample_s", static_cast<double>(meta.sample_s));
-  for (const auto& [k, v] : meta.attributes) {
-    if (!valid_name(k) || h5::has_attr(f, k) || k.rfind("summary_", 0) == 0 || k == "complete")
-      throw OutputError("RunMetadata::attributes: '" + k + "' is not a valid free attribute name");
-    h5::set_attr(f, k, v);
-  }
+  m.io("write the provenance and define the variables", [&] {
+    // Provenance.
+    h5::set_attr(f, "Conventions", std::string("CF-1.8"));
+    h5::set_attr(f, "title", "dcsim run: " + meta.scenario_name);
+    h5::set_attr(f, "source", "dcsim " + dcsim_version());
+    h5::set_attr(f, "created_by", "dcsim " + dcsim_version() + " (git " + dcsim_git_revision() + "), HDF5 " +
+                                      hdf5_library_version());
+    h5::set_attr(f, "scenario_name", meta.scenario_name);
+    h5::set_attr(f, "scenario_yaml", meta.scenario_yaml);
+    h5::set_attr(f, "seed", static_cast<std::int64_t>(meta.seed));
+    h5::set_attr(f, "seed_text", std::to_string(meta.seed));
+    h5::set_attr(f, "dcsim_version", dcsim_version());
+    h5::set_attr(f, "git_revision", dcsim_git_revision());
+    h5::set_attr(f, "simgrid_version", meta.simgrid_version);
+    h5::set_attr(f, "hdf5_version", hdf5_library_version());
+    std::string json = "{";
+    for (const auto& [path, sum] : meta.input_checksums) {
+      if (json.size() > 1) json += ", ";
+      json += "\"" + json_escape(path) + "\": \"" + json_escape(sum) + "\"";
+    }
+    json += "}";
+    h5::set_attr(f, "input_checksums", json);
+    h5::set_attr(f, "time_units", meta.time_units);
+    h5::set_attr(f, "sample_s", static_cast<double>(meta.sample_s));
+    for (const auto& [k, v] : meta.attributes) {
+      if (!valid_name(k) || h5::has_attr(f, k) || k.rfind("summary_", 0) == 0 || k == "complete")
+        throw OutputError("RunMetadata::attributes: '" + k + "' is not a valid free attribute name");
+      h5::set_attr(f, k, v);
+    }
 
-  // time and the site series.
-  m.claim_name("time");
-  m.time_ds = h5::create_dataset(f, "time", H5T_IEEE_F64LE, m.rows_layout(true, false));
-  h5::set_scale(m.time_ds.get(), "time");
-  m.time_attrs(m.time_ds.get(), "start of the sampling interval");
-  h5::set_attr(m.time_ds.get(), "standard_name", std::string("time"));
-  h5::set_attr(m.time_ds.get(), "axis", std::string("T"));
-  for (const auto& s : site_series) {
-    m.claim_name(s.name);
-    h5::Handle ds = h5::create_dataset(f, s.name, H5T_IEEE_F64LE, m.rows_layout(s.compress, true));
-    h5::attach_scale(ds.get(), m.time_ds.get(), 0);
-    m.common_attrs(ds.get(), s.units.empty() ? "1" : s.units, s.long_name.empty() ? s.name : s.long_name);
-    h5::set_attr(ds.get(), "cell_methods", std::string("time: mean"));
-    h5::set_attr(ds.get(), "_FillValue", kNaN);
-    m.series_ds.push_back(std::move(ds));
-  }
-  m.time_buf.assign(m.opt.chunk_rows, 0.0);
-  m.series_buf.assign(m.opt.chunk_rows * site_series.size(), 0.0);
+    // time and the site series.
+    m.claim_name("time");
+    m.time_ds = h5::create_dataset(f, "time", PredType::IEEE_F64LE, m.rows_layout(true, false));
+    h5::set_scale(m.time_ds, "time");
+    m.time_attrs(m.time_ds, "start of the sampling interval");
+    h5::set_attr(m.time_ds, "standard_name", std::string("time"));
+    h5::set_attr(m.time_ds, "axis", std::string("T"));
+    for (const auto& s : site_series) {
+      m.claim_name(s.name);
+      H5::DataSet ds = h5::create_dataset(f, s.name, PredType::IEEE_F64LE, m.rows_layout(s.compress, true));
+      h5::attach_scale(ds, m.time_ds, 0);
+      m.common_attrs(ds, s.units.empty() ? "1" : s.units, s.long_name.empty() ? s.name : s.long_name);
+      h5::set_attr(ds, "cell_methods", std::string("time: mean"));
+      h5::set_attr(ds, "_FillValue", kNaN);
+      m.series_ds.push_back(std::move(ds));
+    }
+    m.time_buf.assign(m.opt.chunk_rows, 0.0);
+    m.series_buf.assign(m.opt.chunk_rows * site_series.size(), 0.0);
 
-  m.make_table(m.jobs, "job", kJobColumns);
-  m.make_table(m.events, "event", kEventColumns);
+    m.make_table(m.jobs, "job", kJobColumns);
+    m.make_table(m.events, "event", kEventColumns);
+  });
   m.state = Impl::State::Begun;
 }
 
@@ -487,37 +508,39 @@ void Hdf5Recorder::begin_entities(const std::string& dim, std::span<const std::i
   if (m.site_rows() != 0) throw OutputError("begin_entities(" + dim + "): must come before the first sample");
   if (ids.empty()) throw OutputError("begin_entities(" + dim + "): expected at least one entity, got 0");
   m.claim_name(dim);
-  const hid_t f = m.file.get();
+  const H5::H5File& f = *m.file;
   EntityGroup g;
-  g.dim = dim;
-  g.n = ids.size();
-  g.chunk_rows = std::clamp<std::size_t>(kEntityChunkBytes / (sizeof(float) * g.n), 1, m.opt.chunk_rows);
-  h5::DatasetLayout cl;
-  cl.dims = {g.n};
-  cl.maxdims = {g.n};
-  g.coord = h5::create_dataset(f, dim, H5T_STD_I64LE, cl);
-  const hsize_t all[1] = {g.n};
-  const hsize_t zero[1] = {0};
-  h5::write_block(g.coord.get(), H5T_NATIVE_INT64, zero, all, ids.data());
-  h5::set_scale(g.coord.get(), dim);
-  m.common_attrs(g.coord.get(), "1", dim + " id");
-  h5::DatasetLayout l;
-  l.dims = {0, g.n};
-  l.maxdims = {kUnlimited, g.n};
-  l.chunk = {g.chunk_rows, std::min<std::size_t>(g.n, kMaxEntityChunkCols)};
-  l.deflate_level = m.deflate();
-  l.nan_fill = true;
-  for (const auto& s : series) {
-    m.claim_name(s.name);
-    h5::Handle ds = h5::create_dataset(f, s.name, H5T_IEEE_F32LE, l);
-    h5::attach_scale(ds.get(), m.time_ds.get(), 0);
-    h5::attach_scale(ds.get(), g.coord.get(), 1);
-    m.common_attrs(ds.get(), s.units.empty() ? "1" : s.units, s.long_name.empty() ? s.name : s.long_name);
-    h5::set_attr(ds.get(), "cell_methods", std::string("time: mean"));
-    h5::set_attr(ds.get(), "_FillValue", std::numeric_limits<float>::quiet_NaN());
-    g.ds.push_back(std::move(ds));
-  }
-  g.buf.assign(g.chunk_rows * g.n * series.size(), 0.0f);
+  m.io("define the " + dim + " series", [&] {
+    g.dim = dim;
+    g.n = ids.size();
+    g.chunk_rows = std::clamp<std::size_t>(kEntityChunkBytes / (sizeof(float) * g.n), 1, m.opt.chunk_rows);
+    h5::DatasetLayout cl;
+    cl.dims = {g.n};
+    cl.maxdims = {g.n};
+    g.coord = h5::create_dataset(f, dim, PredType::STD_I64LE, cl);
+    const hsize_t all[1] = {g.n};
+    const hsize_t zero[1] = {0};
+    h5::write_block(g.coord, PredType::NATIVE_INT64, zero, all, ids.data());
+    h5::set_scale(g.coord, dim);
+    m.common_attrs(g.coord, "1", dim + " id");
+    h5::DatasetLayout l;
+    l.dims = {0, g.n};
+    l.maxdims = {kUnlimited, g.n};
+    l.chunk = {g.chunk_rows, std::min<std::size_t>(g.n, kMaxEntityChunkCols)};
+    l.deflate_level = m.deflate();
+    l.nan_fill = true;
+    for (const auto& s : series) {
+      m.claim_name(s.name);
+      H5::DataSet ds = h5::create_dataset(f, s.name, PredType::IEEE_F32LE, l);
+      h5::attach_scale(ds, m.time_ds, 0);
+      h5::attach_scale(ds, g.coord, 1);
+      m.common_attrs(ds, s.units.empty() ? "1" : s.units, s.long_name.empty() ? s.name : s.long_name);
+      h5::set_attr(ds, "cell_methods", std::string("time: mean"));
+      h5::set_attr(ds, "_FillValue", std::numeric_limits<float>::quiet_NaN());
+      g.ds.push_back(std::move(ds));
+    }
+    g.buf.assign(g.chunk_rows * g.n * series.size(), 0.0f);
+  });
   m.groups.push_back(std::move(g));
 }
 
@@ -546,13 +569,15 @@ void Hdf5Recorder::append_entity_sample(const std::string& dim, Seconds t, std::
 void Hdf5Recorder::finish(const RunSummary& summary) {
   auto& m = *impl_;
   m.require(Impl::State::Begun, "finish");
-  const hid_t f = m.file.get();
+  const H5::H5File& f = *m.file;
   m.flush_site();
   for (auto& g : m.groups) {
     m.flush_group(g);
     if (g.written < m.site_rows()) {  // rows never given read as NaN (the fill value)
       const hsize_t len[2] = {m.site_rows(), g.n};
-      for (auto& d : g.ds) h5::set_extent(d.get(), len);
+      m.io("extend the " + g.dim + " series", [&] {
+        for (auto& d : g.ds) h5::set_extent(d, len);
+      });
     }
   }
   m.flush_table(m.jobs);
@@ -564,28 +589,40 @@ void Hdf5Recorder::finish(const RunSummary& summary) {
       if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ch = '_';
     return "summary_" + k;
   };
-  for (const auto& [k, v] : summary.values) h5::set_attr(f, summary_name(k), v);
-  for (const auto& [k, v] : summary.text) h5::set_attr(f, summary_name(k), v);
-  h5::set_attr(f, "complete", std::int32_t{1});
-  h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + m.partial_path);
-  m.close_all();
-  if (!m.file.reset()) h5::fail("close " + m.partial_path);
+  m.io("write the summary", [&] {
+    for (const auto& [k, v] : summary.values) h5::set_attr(f, summary_name(k), v);
+    for (const auto& [k, v] : summary.text) h5::set_attr(f, summary_name(k), v);
+    h5::set_attr(f, "complete", std::int32_t{1});
+  });
+  // Everything reaches the disk here, while a failure can still be undone cleanly (abort()
+  // detaches the storage before closing); closing after a successful flush writes little.
+  m.io("flush", [&] { f.flush(H5F_SCOPE_GLOBAL); });
+  if (!m.close_all()) throw OutputError(m.final_path, "close the datasets", "HDF5 could not close them");
+  m.io("close", [&] { h5::close_file(m.file); });  // a failed close abandons the file (h5.hpp)
   // Make the bytes durable before the name says the file is complete.
-  if (int fd = ::open(m.partial_path.c_str(), O_RDONLY); fd >= 0) {
-    ::fsync(fd);
+  if (const int fd = ::open(m.partial_path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    const int rc = ::fsync(fd);
+    const int err = errno;
     ::close(fd);
+    if (rc != 0 && err != EINVAL && err != EROFS)
+      throw OutputError(m.final_path, "fsync " + m.partial_path, std::system_category().message(err));
+  } else {
+    throw OutputError(m.final_path, "reopen " + m.partial_path + " for fsync", std::system_category().message(errno));
   }
   std::error_code ec;
   std::filesystem::rename(m.partial_path, m.final_path, ec);
-  if (ec) throw OutputError("cannot rename " + m.partial_path + " to " + m.final_path + ": " + ec.message());
+  if (ec) throw OutputError(m.final_path, "rename from " + m.partial_path, ec.message());
   m.state = Impl::State::Finished;
 }
 
 void Hdf5Recorder::abort() noexcept {
   auto& m = *impl_;
   if (m.state == Impl::State::Finished || m.state == Impl::State::Aborted) return;
+  // The file is thrown away: its descriptor is pointed at memory first, so that closing (which
+  // flushes) cannot fail on a full or failing device and leave HDF5 with a half-closed file.
+  if (m.file) h5::detach_storage(*m.file);
   m.close_all();
-  m.file.reset();
+  h5::close_file_quietly(m.file);
   std::error_code ec;
   std::filesystem::remove(m.partial_path, ec);
   m.state = Impl::State::Aborted;

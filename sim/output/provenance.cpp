@@ -1,6 +1,6 @@
 #include "output/provenance.hpp"
 
-#include <hdf5.h>
+#include <H5Cpp.h>
 
 #include <algorithm>
 #include <array>
@@ -18,7 +18,7 @@ std::string dcsim_git_revision() { return DCSIM_GIT_REV; }
 
 std::string hdf5_library_version() {
   unsigned maj = 0, min = 0, rel = 0;
-  H5get_libversion(&maj, &min, &rel);
+  H5::H5Library::getLibVersion(maj, min, rel);
   return std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
 }
 
