@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "config/scenario_loader.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "engine/core.hpp"
@@ -59,6 +60,8 @@ Forecasts make_forecasts(const Scenario& scenario, SiteInputs& inputs, const Sec
 RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Policy& policy, Recorder& recorder,
                           const RunOptions& options) {
   try {
+    if (auto unsupported = engine_unsupported(scenario); !unsupported.empty())
+      throw InputError(std::move(unsupported));
     const SiteTopology topo = SiteTopology::build(scenario.site.platform);
     // SimGrid's engine is a process-wide singleton: one simulation per process.
     std::unique_ptr<SimGridExecutor> sg;
