@@ -581,6 +581,10 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   r.output(root.map("output"), s.output);
   read_serving(root.map("serving"), s.time, s.site.platform,
                options.load_platform && !s.site.platform.accelerators.empty(), s.serving);
+  if (root.has("serving")) {  // errors about the section as a whole point at its key
+    const YamlPos sp = root.key_pos("serving");
+    s.serving.positions["serving"] = {sp.file, sp.line, sp.column};
+  }
   root.finish();
 
   SizeEstimate est = estimate_size(s);
@@ -646,20 +650,29 @@ FileKind detect_file_kind(const std::string& path) {
 
 std::vector<Diagnostic> engine_unsupported(const Scenario& s) {
   std::vector<Diagnostic> out;
-  if (s.serving.enabled()) {
+  if (!s.serving.enabled()) return out;
+  const auto at = [&](const std::string& key, const std::string& fallback, std::string message) {
+    auto it = s.serving.positions.find(key);
+    if (it == s.serving.positions.end()) it = s.serving.positions.find(fallback);
     Diagnostic d;
-    const auto it = s.serving.positions.find("serving.deployments");
     d.file = it == s.serving.positions.end() ? s.file : it->second.file;
     d.line = it == s.serving.positions.end() ? 0 : it->second.line;
     d.column = it == s.serving.positions.end() ? 0 : it->second.column;
-    d.key_path = "serving.deployments";
-    d.message =
-        "serving runs in the engine are not yet available (issue 15 phase 2): the scenario's "
-        "serving section is checked but `dcsim run` cannot simulate it; remove `serving` to run "
-        "the rest, or drive the serving model standalone (serving::run_host in "
-        "sim/serving/standalone.hpp, the bench_serving benchmark)";
+    d.key_path = key;
+    d.message = std::move(message);
     out.push_back(std::move(d));
-  }
+  };
+  if (s.serving.fidelity == "request" && s.serving.requests_table)
+    at("serving.requests_table", "serving",
+       "expected requests_table: false: the engine does not write the request table yet (issue 15 phase 2; "
+       "the per-deployment series and totals are written)");
+  if (s.serving.step_s > s.time.sample_s * (1 + 1e-9))
+    at("serving.step", "serving",
+       "expected a serving step of at most time.sample (" + std::to_string(s.time.sample_s) + " s) in an engine run, got " +
+           std::to_string(s.serving.step_s) + " s: longer steps are not supported by the engine yet");
+  if (s.time.drain_s > 0)
+    at("serving", "serving",
+       "expected no time.drain with serving: the engine does not run serving through a drain yet");
   return out;
 }
 

@@ -87,6 +87,8 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     meta.sample_s = scenario.time.sample_s;
     meta.simgrid_version = simgrid_version();
     meta.input_checksums = options.input_checksums;
+    for (std::size_t d = 0; d < scenario.serving.deployments.size(); ++d)
+      meta.attributes["serving_deployment_" + std::to_string(d)] = scenario.serving.deployments[d].name;
     for (std::size_t i = 0; i < inputs.reports.size(); ++i)
       meta.attributes["trace_report_" + std::to_string(i)] = inputs.reports[i];
     recorder.begin(meta, engine::site_series_specs(inputs.marginal_gco2_per_kwh != nullptr));

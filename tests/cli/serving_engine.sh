@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# `serving` in `dcsim run` and `dcsim validate` (issue 15 phase 2). The engine does not simulate
-# serving yet: both commands must refuse a scenario with `serving.deployments` with one error
-# naming the file, line and key (never accept it and ignore it), exit 2, and write no result.
+# `serving` in `dcsim run` and `dcsim validate` (issue 15 phase 2, engine/serving.cpp).
+#  - what the engine does not do yet is refused by both commands with one error naming the file,
+#    line and key (exit 2, no result file): the request table (`requests_table: true`, the
+#    request fidelity's default), a serving step longer than time.sample;
+#  - with `requests_table: false` the scenario runs: the result file holds the `deployment`
+#    series and the `serving_*` summary (analysis/SCHEMA.md), read back here with h5py: tokens
+#    completed > 0, the deployment's power series integrates to its energy total, serving power
+#    is inside the accelerator power series, and facility energy exceeds the run without serving.
 # Usage: serving_engine.sh DCSIM_BINARY SOURCE_DIR
 set -u
 dcsim=$1
@@ -13,7 +18,8 @@ passed=0
 fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 pass() { echo "ok   $1"; passed=$((passed + 1)); }
 
-cat >"$tmp/serving.yaml" <<YAML
+scenario() {  # $1: extra serving keys (indented by two spaces)
+  cat <<YAML
 name: serving-cli-test
 seed: 1
 time: {start: 2024-01-01, duration: 2h, sample: 15min}
@@ -24,6 +30,7 @@ site:
     grid: {carbon_gco2_per_kwh: 400}
 workload: {generator: none}
 serving:
+$1
   deployments:
     - name: chat
       model: {preset: llama-3-8b}
@@ -36,30 +43,90 @@ serving:
       prompt_tokens: {distribution: fixed, mean: 500}
       output_tokens: {distribution: fixed, mean: 100}
 YAML
-# `deployments:` is on line 11 of the file above.
-want="serving\.yaml:11:[0-9]+: serving\.deployments: serving runs in the engine are not yet available"
+}
 
-"$dcsim" run "$tmp/serving.yaml" -o "$tmp/out.h5" --quiet >"$tmp/stdout" 2>"$tmp/stderr"
-rc=$?
-if [ $rc -ne 2 ]; then fail "run: exit code $rc, expected 2"; else pass "run: exit code 2"; fi
-if grep -Eq -- "$want" "$tmp/stderr"; then pass "run: $(head -1 "$tmp/stderr")"
-else fail "run: error does not match /$want/:"; sed 's/^/    /' "$tmp/stderr"; fi
-n=$(grep -c '^error:' "$tmp/stderr")
-if [ "$n" -eq 1 ]; then pass "run: one error"; else fail "run: $n errors, expected 1"; fi
-if ls "$tmp"/out.h5* >/dev/null 2>&1; then fail "run: a result file was left behind"; else pass "run: no result file"; fi
+# refused NAME FILE REGEX: run and validate both exit 2 with one error matching REGEX, no result.
+refused() {
+  local name=$1 file=$2 want=$3
+  rm -f "$tmp"/out.h5*
+  "$dcsim" run "$file" -o "$tmp/out.h5" --quiet >"$tmp/stdout" 2>"$tmp/stderr"
+  local rc=$?
+  if [ $rc -ne 2 ]; then fail "$name run: exit code $rc, expected 2"; else pass "$name run: exit code 2"; fi
+  if grep -Eq -- "$want" "$tmp/stderr"; then pass "$name run: $(head -1 "$tmp/stderr")"
+  else fail "$name run: error does not match /$want/:"; sed 's/^/    /' "$tmp/stderr"; fi
+  local n
+  n=$(grep -c '^error:' "$tmp/stderr")
+  if [ "$n" -eq 1 ]; then pass "$name run: one error"; else fail "$name run: $n errors, expected 1"; fi
+  if ls "$tmp"/out.h5* >/dev/null 2>&1; then fail "$name run: a result file was left behind"; else pass "$name run: no result file"; fi
+  "$dcsim" validate "$file" >"$tmp/stdout" 2>"$tmp/stderr"
+  rc=$?
+  if [ $rc -ne 2 ]; then fail "$name validate: exit code $rc, expected 2"; else pass "$name validate: exit code 2"; fi
+  if grep -Eq -- "$want" "$tmp/stderr"; then pass "$name validate: names file, line and key"
+  else fail "$name validate: error does not match /$want/:"; sed 's/^/    /' "$tmp/stderr"; fi
+}
 
-"$dcsim" validate "$tmp/serving.yaml" >"$tmp/stdout" 2>"$tmp/stderr"
-rc=$?
-if [ $rc -ne 2 ]; then fail "validate: exit code $rc, expected 2"; else pass "validate: exit code 2"; fi
-if grep -Eq -- "$want" "$tmp/stderr"; then pass "validate: names file, line and key"
-else fail "validate: error does not match /$want/:"; sed 's/^/    /' "$tmp/stderr"; fi
+# The request table is not written yet: its default (true) is refused at the `serving` key
+# (line 10), an explicit `requests_table: true` at that key (line 11).
+scenario "  fidelity: request" >"$tmp/default.yaml"
+refused "request table by default" "$tmp/default.yaml" \
+  "default\.yaml:10:[0-9]+: serving\.requests_table: expected requests_table: false: the engine does not write the request table yet"
+scenario "  requests_table: true" >"$tmp/table.yaml"
+refused "request table asked for" "$tmp/table.yaml" \
+  "table\.yaml:11:[0-9]+: serving\.requests_table: expected requests_table: false"
+scenario "  fidelity: aggregated
+  step: 30min" >"$tmp/step.yaml"
+refused "step longer than the sample" "$tmp/step.yaml" \
+  "step\.yaml:12:[0-9]+: serving\.step: expected a serving step of at most time\.sample"
 
-# The same scenario without `serving` runs (the refusal is about serving, nothing else).
+# It runs with requests_table: false.
+scenario "  requests_table: false" >"$tmp/serving.yaml"
+if "$dcsim" validate "$tmp/serving.yaml" >"$tmp/stdout" 2>"$tmp/stderr"; then pass "validate accepts the runnable scenario"
+else fail "validate refuses the runnable scenario:"; sed 's/^/    /' "$tmp/stderr"; fi
+if "$dcsim" run "$tmp/serving.yaml" -o "$tmp/serving.h5" --quiet 2>"$tmp/stderr" && [ -f "$tmp/serving.h5" ]; then
+  pass "the serving scenario runs"
+else
+  fail "the serving scenario does not run:"; sed 's/^/    /' "$tmp/stderr"
+fi
 sed '/^serving:/,$d' "$tmp/serving.yaml" >"$tmp/plain.yaml"
 if "$dcsim" run "$tmp/plain.yaml" -o "$tmp/plain.h5" --quiet 2>"$tmp/stderr" && [ -f "$tmp/plain.h5" ]; then
   pass "the scenario without serving runs"
 else
   fail "the scenario without serving does not run:"; sed 's/^/    /' "$tmp/stderr"
+fi
+
+if [ -f "$tmp/serving.h5" ] && [ -f "$tmp/plain.h5" ]; then
+  if /usr/bin/python3 - "$tmp/serving.h5" "$tmp/plain.h5" <<'PY'
+import sys
+import h5py
+import numpy as np
+srv, plain = sys.argv[1], sys.argv[2]
+bad = []
+with h5py.File(srv, "r") as f, h5py.File(plain, "r") as g:
+    a = f.attrs
+    name = a["serving_deployment_0"]
+    name = name.decode() if isinstance(name, bytes) else str(name)
+    if name != "chat": bad.append(f"serving_deployment_0 = {name!r}")
+    if float(a["summary_serving_tokens_out"]) <= 0: bad.append("no tokens")
+    if float(a["summary_serving_0_completed"]) <= 0: bad.append("no completed requests")
+    p = np.asarray(f["serving_power_w"][...], dtype=float)  # (time, deployment)
+    if p.shape != (8, 1): bad.append(f"serving_power_w shape {p.shape}")
+    e_series = float(p.sum()) * 900 / 3.6e6
+    e_total = float(a["summary_serving_0_energy_kwh"])
+    if abs(e_series - e_total) > 1e-5 * e_total: bad.append(f"series {e_series} kWh vs total {e_total} kWh")
+    acc = np.asarray(f["accelerator_power_w"][...], dtype=float)
+    if not np.all(acc >= p[:, 0] - 1e-3 * acc): bad.append("serving power above accelerator power")
+    if float(a["summary_facility_energy_kwh"]) <= float(g.attrs["summary_facility_energy_kwh"]):
+        bad.append("facility energy not above the run without serving")
+    tok = np.asarray(f["serving_tokens_out_per_s"][...], dtype=float)
+    if not np.all(tok[1:] > 0): bad.append("a sample without tokens")
+    print(f"tokens {float(a['summary_serving_tokens_out']):.0f}, serving {e_total:.3f} kWh, "
+          f"J/token {float(a['summary_serving_0_j_per_output_token']):.3f}, facility "
+          f"{float(a['summary_facility_energy_kwh']):.2f} vs {float(g.attrs['summary_facility_energy_kwh']):.2f} kWh")
+for b in bad: print("  " + b)
+sys.exit(1 if bad else 0)
+PY
+  then pass "the result file holds the deployment series and the serving summary"
+  else fail "the result file's serving content"; fi
 fi
 
 echo "$passed passed, $failures failed"
