@@ -662,17 +662,10 @@ std::vector<Diagnostic> engine_unsupported(const Scenario& s) {
     d.message = std::move(message);
     out.push_back(std::move(d));
   };
-  if (s.serving.fidelity == "request" && s.serving.requests_table)
+  if (s.serving.requests_table && (s.serving.fidelity == "request" || s.serving.positions.count("serving.requests_table")))
     at("serving.requests_table", "serving",
        "expected requests_table: false: the engine does not write the request table yet (issue 15 phase 2; "
        "the per-deployment series and totals are written)");
-  if (s.serving.step_s > s.time.sample_s * (1 + 1e-9))
-    at("serving.step", "serving",
-       "expected a serving step of at most time.sample (" + std::to_string(s.time.sample_s) + " s) in an engine run, got " +
-           std::to_string(s.serving.step_s) + " s: longer steps are not supported by the engine yet");
-  if (s.time.drain_s > 0)
-    at("serving", "serving",
-       "expected no time.drain with serving: the engine does not run serving through a drain yet");
   return out;
 }
 

@@ -24,10 +24,13 @@
 //               keeps a host core busy while the GPUs iterate). Rack and site caps see serving
 //               power as a fixed part of their budget, re-read every step.
 //   output      per deployment and output sample: the `deployment` series (analysis/SCHEMA.md)
-//               aggregated from the steps of the sample; totals in the summary (`serving_*`).
+//               aggregated from the steps of the sample (a step longer than the sample spread
+//               over its samples by overlap); totals in the summary (`serving_*`).
+//   the drain   serving traffic ends with the span (as job submissions do); at the span's end
+//               every replica gives its GPUs back, so they idle through time.drain.
 //
-// Not done here (refused by engine_unsupported, config/scenario_loader.cpp): the request table,
-// serving steps longer than the output sample, a drain. Replicas the autoscaler asks for when no
+// Not done here (refused by engine_unsupported, config/scenario_loader.cpp): the request table.
+// Replicas the autoscaler asks for when no
 // GPUs are free are not placed (counted in serving_replicas_denied and warned once); training is
 // not preempted for serving.
 #include <algorithm>
@@ -168,6 +171,11 @@ void RunCore::serving_step(Seconds now) {
     if (r.released) gone.push_back(id);
   for (serving::ReplicaId id : gone) release_replica_gpus(id, now);
   if (now >= end_s_ - kEps) {
+    // The span's end (only reached here with a drain): serving stops with the span's traffic,
+    // every replica gives its GPUs back and they draw idle power through the drain.
+    std::vector<serving::ReplicaId> all;
+    for (const auto& [id, r] : serving_reps_) all.push_back(id);
+    for (serving::ReplicaId id : all) release_replica_gpus(id, now);
     std::fill(serving_dep_w_.begin(), serving_dep_w_.end(), 0.0);
     return;
   }
@@ -205,6 +213,12 @@ void RunCore::serving_step(Seconds now) {
     r.host_load = std::clamp(rs.busy, 0.0, 1.0);
     r.released = rs.state == serving::ReplicaState::released;
     serving_dep_w_[rs.deployment] += rs.power_per_gpu_w * rs.gpus;
+    // A mean above the limit means iterations the slowest clock could not bring under it.
+    const Watts limit = env.of(rs.id).power_limit_w;
+    if (rs.power_per_gpu_w > limit * (1 + 1e-9))
+      warn("serving deployment " + fleet_->deployment(rs.deployment).name + ": a power limit of " +
+           std::to_string(static_cast<long long>(std::llround(limit))) + " W per " + rs.accelerator +
+           " is below what its replicas draw at their lowest clock: they run there and exceed the limit");
   }
   // Every node's serving watts and host load in one pass over the replicas, then its power.
   std::vector<Watts> node_w(nodes_.size(), 0.0);
@@ -223,39 +237,47 @@ void RunCore::serving_step(Seconds now) {
     nd.serving_host_load = node_load[n];
     refresh_node(n, now);
   }
-  // 3. Series: the step into its output sample.
+  // 3. Series: the step into the output samples it overlaps (a step of at most the sample lies
+  //    in one; a longer one is spread over its samples in proportion to the overlap).
   const Seconds sample = sc_.time.sample_s;
-  const auto idx = static_cast<std::int64_t>(std::floor((now + 1e-6) / sample));
-  std::vector<ServingSample>& acc = serving_samples_[idx];
-  acc.resize(serving_requested_.size());
   const Seconds dt = t1 - now;
-  for (const serving::DeploymentStep& ds : res.deployments) {
-    ServingSample& a = acc[ds.deployment];
-    const double req = ds.requests_per_s * dt;
-    a.dt += dt;
-    a.requests += req;
-    a.tokens += ds.tokens_out_per_s * dt;
-    a.batch_dt += ds.mean_batch * dt;
-    a.queue_dt += ds.queue * dt;
-    a.energy_j += ds.energy_j;
-    if (req > 0 && std::isfinite(ds.ttft_p50_s) && std::isfinite(ds.ttft_p99_s) && std::isfinite(ds.tpot_p50_s) &&
-        std::isfinite(ds.tpot_p99_s)) {
-      a.ttft50_w += ds.ttft_p50_s * req;
-      a.ttft99_w += ds.ttft_p99_s * req;
-      a.tpot50_w += ds.tpot_p50_s * req;
-      a.tpot99_w += ds.tpot_p99_s * req;
-      a.lat_w += req;
+  for (auto idx = static_cast<std::int64_t>(std::floor((now + 1e-6) / sample));
+       static_cast<double>(idx) * sample < t1 - 1e-6; ++idx) {
+    const Seconds lo = std::max(now, static_cast<double>(idx) * sample);
+    const Seconds hi = std::min(t1, static_cast<double>(idx + 1) * sample);
+    if (hi <= lo) continue;
+    const double f = (hi - lo) / dt;
+    std::vector<ServingSample>& acc = serving_samples_[idx];
+    acc.resize(serving_requested_.size());
+    for (const serving::DeploymentStep& ds : res.deployments) {
+      ServingSample& a = acc[ds.deployment];
+      const double req = ds.requests_per_s * dt * f;
+      a.dt += dt * f;
+      a.requests += req;
+      a.tokens += ds.tokens_out_per_s * dt * f;
+      a.batch_dt += ds.mean_batch * dt * f;
+      a.queue_dt += ds.queue * dt * f;
+      a.energy_j += ds.energy_j * f;
+      if (req > 0 && std::isfinite(ds.ttft_p50_s) && std::isfinite(ds.ttft_p99_s) && std::isfinite(ds.tpot_p50_s) &&
+          std::isfinite(ds.tpot_p99_s)) {
+        a.ttft50_w += ds.ttft_p50_s * req;
+        a.ttft99_w += ds.ttft_p99_s * req;
+        a.tpot50_w += ds.tpot_p50_s * req;
+        a.tpot99_w += ds.tpot_p99_s * req;
+        a.lat_w += req;
+      }
+      if (req > 0 && std::isfinite(ds.slo_attainment)) {
+        a.slo_w += ds.slo_attainment * req;
+        a.slo_n += req;
+      }
+      a.ready_dt += ds.replicas_ready * dt * f;
+      a.loading_dt += ds.replicas_loading * dt * f;
     }
-    if (req > 0 && std::isfinite(ds.slo_attainment)) {
-      a.slo_w += ds.slo_attainment * req;
-      a.slo_n += req;
-    }
-    a.ready_dt += ds.replicas_ready * dt;
-    a.loading_dt += ds.replicas_loading * dt;
-    serving_requested_[ds.deployment] = ds.replicas_requested;
   }
+  for (const serving::DeploymentStep& ds : res.deployments) serving_requested_[ds.deployment] = ds.replicas_requested;
   ++serving_step_index_;
-  if (t1 < end_s_ - kEps) push_timer(t1, SimTimer::serving_step, 0, 0);
+  // The next step; with a drain, one more call at the span's end releases the replicas.
+  if (t1 < end_s_ - kEps || drain_s_ > 0) push_timer(t1, SimTimer::serving_step, 0, 0);
 }
 
 void RunCore::serving_emit(Seconds t) {

@@ -205,3 +205,73 @@ TEST_CASE("engine serving autoscaling with the other nodes busy training: replic
   CHECK(r[5] > 0);
   CHECK(r[6] == 0);  // the jobs keep their GPUs to the end of the span (eight hours of work)
 }
+
+TEST_CASE("engine serving under a lower device power limit: replicas draw at most the limit and decode slower",
+          "[engine][serving][cap]") {
+  // The node type's enforced per-GPU limit (NodeSpec::power_limit_w) is what every replica gets;
+  // each iteration runs at the fastest clock whose power fits it (physics/llm_inference.hpp), so
+  // the mean over a sample stays under it when the limit can be met. 400 W can: at the slowest
+  // clocks decode turns compute-bound and draws up to the H200's full power there (324 W at
+  // 345 MHz), so a limit under that cannot hold (the replica then runs at its slowest clock).
+  const auto run_limit = [](double limit_w) {
+    return testing::in_child([=]() -> std::vector<double> {
+      Scenario sc = load_checked_scenario(kScenario, {});
+      for (auto& [name, nt] : sc.site.platform.node_types) nt.power_limit_w = limit_w;
+      DiagnosticSink sink;
+      auto policy = make_policy_stack(sc.policies, sink);
+      sink.throw_if_any();
+      MemoryRecorder rec;
+      const RunSummary s = run_simulation(sc, {}, *policy, rec, {});
+      const auto& g = rec.entity_groups.at("deployment");
+      double peak = 0;
+      for (const auto& row : g.rows) peak = std::max(peak, row[9] / 6.0);  // per GPU: three TP-2 replicas
+      const bool warned = s.text.at("run_warnings").find("below what its replicas draw at their lowest clock") != std::string::npos;
+      return std::vector<double>{peak, s.values.at("serving_0_tpot_p50_s"), s.values.at("serving_0_tokens_out"),
+                                 warned ? 1.0 : 0.0};
+    });
+  };
+  const std::vector<double> full = run_limit(0);  // 0: the catalogue's default limit
+  const std::vector<double> capped = run_limit(400);
+  INFO("peak per-GPU power " << full[0] << " → " << capped[0] << " W, TPOT p50 " << full[1] << " → " << capped[1] << " s");
+  CHECK(capped[0] <= 400 + 1e-6);
+  CHECK(capped[0] < full[0]);
+  CHECK(capped[1] > full[1]);
+  CHECK(capped[2] == Approx(full[2]).epsilon(0.01));  // the same traffic is served
+  CHECK(full[3] == 0);
+  CHECK(capped[3] == 0);
+  // A limit the slowest clock cannot meet is exceeded, and the run says so.
+  const std::vector<double> low = run_limit(250);
+  INFO("at 250 W: " << low[0] << " W per GPU");
+  CHECK(low[3] == 1);
+  CHECK(low[0] > 250);
+}
+
+TEST_CASE("engine serving with a drain: replicas give their GPUs back at the span's end and the balance holds",
+          "[engine][serving][drain]") {
+  const std::vector<double> r = testing::in_child([]() -> std::vector<double> {
+    Scenario sc = load_checked_scenario(kScenario, {});
+    sc.time.drain_s = 2 * 3600.0;
+    std::vector<Job> js;
+    // One job of seven hours: it runs into the drain, which lasts until it ends.
+    js.push_back(testing::test_job(1, 0, 8, 7 * 3600 * 8 * kPeak * 0.5, testing::TestProfile{1.0, 0.0, 0.0, 0.5, 1.0, 0.25, 0.5}));
+    DiagnosticSink sink;
+    auto policy = make_policy_stack(sc.policies, sink);
+    sink.throw_if_any();
+    MemoryRecorder rec;
+    const RunSummary s = run_simulation(sc, std::move(js), *policy, rec, {});
+    const auto& g = rec.entity_groups.at("deployment");
+    double drain_power = 0, span_power = 0;
+    for (std::size_t i = 0; i < g.rows.size(); ++i) (g.times[i] >= kSpan ? drain_power : span_power) += g.rows[i][9];
+    const double parts = s.values.at("it_energy_kwh") + s.values.at("cooling_energy_kwh") + s.values.at("loss_energy_kwh") +
+                         s.values.at("misc_energy_kwh");
+    return {s.values.at("serving_replicas_at_end"), s.values.at("jobs_completed"), s.values.at("drain_used_s"),
+            drain_power, span_power, parts, s.values.at("facility_energy_kwh")};
+  });
+  REQUIRE(r.size() == 7);
+  CHECK(r[0] == 0);
+  CHECK(r[1] == 1);
+  CHECK(r[2] > 3000);
+  CHECK(r[3] == 0);
+  CHECK(r[4] > 0);
+  CHECK(r[5] == Approx(r[6]).epsilon(1e-9));
+}
