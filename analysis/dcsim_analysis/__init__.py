@@ -18,6 +18,7 @@ from .io import (
     load_run,
     load_sweep,
     provenance,
+    serving,
     summary,
 )
 from .metrics import compare, energy_kwh
@@ -52,5 +53,6 @@ __all__ = [
     "plot_sweep_heatmap",
     "provenance",
     "save_png",
+    "serving",
     "summary",
 ]
