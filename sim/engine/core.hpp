@@ -119,6 +119,7 @@ class RunCore final : public ExecutorClient {
   void serving_setup();
   void serving_step(Seconds now);
   bool place_replica(std::size_t d, Seconds t, bool loaded);
+  bool preempt_for_replica(std::size_t d, Seconds now);
   void release_replica_gpus(serving::ReplicaId id, Seconds now);
   void serving_node_power(std::size_t n, Seconds now);
   void serving_settle_emissions();
@@ -172,6 +173,7 @@ class RunCore final : public ExecutorClient {
   double serving_emis_mark_ = 0;
   std::uint64_t serving_step_index_ = 0;
   std::uint64_t serving_denied_ = 0;              // replica requests that found no free GPUs
+  std::uint64_t serving_preemptions_ = 0;         // training jobs preempted to make room for serving
   std::map<std::int64_t, std::vector<ServingSample>> serving_samples_;  // by sample index
 
   // ---- state

@@ -29,10 +29,13 @@
 //   the drain   serving traffic ends with the span (as job submissions do); at the span's end
 //               every replica gives its GPUs back, so they idle through time.drain.
 //
+//   serving first  a replica the autoscaler asks for when no GPUs are free preempts training
+//               jobs to make room (preempt_for_replica: the node costing the fewest preempted
+//               GPUs, the latest-started jobs first; each goes back to the queue with its
+//               checkpoint cost, as PreemptJob does); only if no job can make room is it not
+//               placed (serving_replicas_denied, a run warning).
+//
 // Not done here (refused by engine_unsupported, config/scenario_loader.cpp): the request table.
-// Replicas the autoscaler asks for when no
-// GPUs are free are not placed (counted in serving_replicas_denied and warned once); training is
-// not preempted for serving.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -122,6 +125,47 @@ bool RunCore::place_replica(std::size_t d, Seconds t, bool loaded) {
   return false;
 }
 
+// Serving first (issue 15): make room for one replica of d by preempting training jobs, on the
+// node (of an accelerator that runs d, on) where that costs the fewest GPUs of preempted jobs;
+// on a node, the most recently started jobs go first (the least work since their start). A
+// preempted job goes back to the queue with its checkpoint cost as restart cost (the engine's
+// PreemptJob, decisions.cpp). False when no node can be freed that way.
+bool RunCore::preempt_for_replica(std::size_t d, Seconds now) {
+  const int tp = fleet_->deployment(d).tensor_parallel;
+  std::size_t best = nodes_.size();
+  int best_cost = 0;
+  std::vector<std::uint32_t> best_jobs;
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    const NodeView& v = views_[n];
+    if (v.state != NodeState::on || v.gpus_total - nodes_[n].serving_gpus < tp) continue;
+    if (!fleet_->can_run_on(d, nodes_[n].spec->accelerator)) continue;
+    std::vector<std::uint32_t> js = nodes_[n].jobs;
+    std::sort(js.begin(), js.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return jobs_[a].start_s != jobs_[b].start_s ? jobs_[a].start_s > jobs_[b].start_s : a > b;
+    });
+    int freed = v.gpus_free, cost = 0;
+    std::vector<std::uint32_t> take;
+    for (std::uint32_t j : js) {
+      if (freed >= tp) break;
+      freed += gpus_of_job_on(jobs_[j], n);
+      cost += jobs_[j].gpus;
+      take.push_back(j);
+    }
+    if (freed < tp || take.empty()) continue;
+    if (best == nodes_.size() || cost < best_cost) {
+      best = n;
+      best_cost = cost;
+      best_jobs = std::move(take);
+    }
+  }
+  if (best == nodes_.size()) return false;
+  for (std::uint32_t j : best_jobs) {
+    apply(PreemptJob{jobs_[j].job.request.id}, now);
+    ++serving_preemptions_;
+  }
+  return true;
+}
+
 void RunCore::release_replica_gpus(serving::ReplicaId id, Seconds now) {
   auto it = serving_reps_.find(id);
   if (it == serving_reps_.end()) return;
@@ -182,10 +226,11 @@ void RunCore::serving_step(Seconds now) {
   for (std::size_t d = 0; d < serving_requested_.size(); ++d) {
     for (int k = 0; k < serving_requested_[d]; ++k) {
       if (place_replica(d, now, false)) continue;
+      if (preempt_for_replica(d, now) && place_replica(d, now, false)) continue;
       serving_denied_ += static_cast<std::uint64_t>(serving_requested_[d] - k);
       warn("serving deployment " + fleet_->deployment(d).name +
-           ": the autoscaler asked for replicas while no GPUs were free; they were not placed "
-           "(training is not preempted for serving: summary serving_replicas_denied)");
+           ": the autoscaler asked for replicas while no GPUs were free and no training job could make room; "
+           "they were not placed (summary serving_replicas_denied)");
       break;
     }
     serving_requested_[d] = 0;
@@ -349,6 +394,7 @@ void RunCore::serving_summary() {
   s["serving_requests_arrived"] = arrivals;
   s["serving_emissions_kg"] = emis / 1000.0;
   s["serving_replicas_denied"] = static_cast<double>(serving_denied_);
+  s["serving_preemptions"] = static_cast<double>(serving_preemptions_);
   s["serving_replicas_at_end"] = static_cast<double>(serving_reps_.size());
 }
 

@@ -174,7 +174,8 @@ std::vector<double> run_autoscaling(int jobs) {
     }
     return {s.values.at("serving_replicas_at_end"), s.values.at("serving_0_loading_energy_kwh"), adds_before,
             adds_after, first_add_after, s.values.at("serving_replicas_denied"), s.values.at("jobs_completed"),
-            s.values.at("serving_0_completed"), s.values.at("serving_0_arrivals")};
+            s.values.at("serving_0_completed"), s.values.at("serving_0_arrivals"), s.values.at("serving_preemptions"),
+            s.values.at("preemptions"), s.values.at("jobs_unfinished")};
   });
 }
 
@@ -183,7 +184,7 @@ std::vector<double> run_autoscaling(int jobs) {
 TEST_CASE("engine serving autoscaling: a step in load adds replicas on free GPUs after the delay, with loading energy",
           "[engine][serving][autoscaling]") {
   const std::vector<double> r = run_autoscaling(0);
-  REQUIRE(r.size() == 9);
+  REQUIRE(r.size() == 12);
   INFO("replicas at end " << r[0] << ", loading " << r[1] << " kWh, adds " << r[2] << " + " << r[3] << " (first at "
                           << r[4] << " s), completed " << r[7] << " of " << r[8]);
   CHECK(r[3] >= 4);                        // the burst needs several more replicas
@@ -194,16 +195,25 @@ TEST_CASE("engine serving autoscaling: a step in load adds replicas on free GPUs
   CHECK(r[7] > 0.95 * r[8]);
 }
 
-TEST_CASE("engine serving autoscaling with the other nodes busy training: replicas past the free GPUs are denied, "
-          "not taken from the jobs",
+TEST_CASE("engine serving autoscaling with the other nodes busy training: serving first preempts a job to make room",
           "[engine][serving][autoscaling]") {
-  // Three eight-hour jobs hold nodes 1 to 3 over the six-hour span; node 0 has room for four TP-2 replicas.
+  // Three eight-hour jobs hold nodes 1 to 3 over the six-hour span; node 0 has room for four
+  // TP-2 replicas, the burst wants more: one job is preempted (back to the queue, its node to
+  // serving), the other two keep running.
   const std::vector<double> r = run_autoscaling(3);
-  REQUIRE(r.size() == 9);
-  INFO("replicas at end " << r[0] << ", denied " << r[5] << ", jobs " << r[6]);
-  CHECK(r[0] == 4);
-  CHECK(r[5] > 0);
-  CHECK(r[6] == 0);  // the jobs keep their GPUs to the end of the span (eight hours of work)
+  const std::vector<double> alone = run_autoscaling(0);
+  REQUIRE(r.size() == 12);
+  INFO("replicas at end " << r[0] << " (alone " << alone[0] << "), serving preemptions " << r[9] << ", denied " << r[5]
+                          << ", jobs unfinished " << r[11]);
+  CHECK(alone[0] > 4);   // the burst wants more than node 0 holds
+  CHECK(r[9] >= 1);
+  CHECK(r[9] <= 2);
+  CHECK(r[10] == r[9]);  // every preemption of the run was serving's
+  CHECK(r[0] == alone[0]);
+  CHECK(r[5] == 0);
+  CHECK(r[6] == 0);      // no job finishes in the span (eight hours of work)
+  CHECK(r[11] == 3);     // all three are accounted for: the preempted ones queued, the others running
+  CHECK(r[7] > 0.95 * r[8]);
 }
 
 TEST_CASE("engine serving under a lower device power limit: replicas draw at most the limit and decode slower",
