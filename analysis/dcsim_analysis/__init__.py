@@ -18,6 +18,7 @@ from .io import (
     load_run,
     load_sweep,
     provenance,
+    serving,
     summary,
 )
 from .metrics import compare, energy_kwh
@@ -56,5 +57,6 @@ __all__ = [
     "plot_sweep_line",
     "provenance",
     "save_png",
+    "serving",
     "summary",
 ]

@@ -29,7 +29,7 @@ SITE_DIM = "time"
 JOB_DIM = "job"
 EVENT_DIM = "event"
 RUN_DIM = "run"
-ENTITY_DIMS = ("rack", "node")
+ENTITY_DIMS = ("rack", "node", "deployment")
 
 # Major versions of the schema this package understands.
 SUPPORTED_SCHEMA_MAJOR = 1
@@ -223,6 +223,43 @@ def load_entities(
     sub = ds[names]
     sub.set_close(ds.close)  # closing the result closes the file
     return sub
+
+
+def serving(
+    path: "str | os.PathLike[str]",
+    *,
+    allow_incomplete: bool = False,
+    engine: str | None = None,
+) -> tuple[xr.Dataset, pd.DataFrame]:
+    """A serving run's per-deployment series and totals (analysis/SCHEMA.md § Serving).
+
+    Returns ``(series, totals)``: ``series`` is an ``xarray.Dataset`` of the ``serving_*``
+    variables on ``(time, deployment)``, loaded into memory, with the ``deployment`` coordinate
+    replaced by the deployments' names and ``time`` decoded; ``totals`` is a ``pandas.DataFrame``
+    indexed by deployment name with one column per ``summary_serving_<i>_<quantity>`` attribute
+    (``tokens_out``, ``energy_kwh``, ``j_per_output_token``, ``ttft_p99_s``, ...). Raises
+    ``KeyError`` when the run has no serving.
+    """
+    path = Path(path)
+    attrs = _check(path, allow_incomplete, "run")
+    with _open_xr(path, engine) as ds:
+        names = [str(v) for v in ds.data_vars if "deployment" in ds[v].dims]
+        if not names:
+            raise KeyError(f"{path}: no serving deployments in this run (the scenario has no serving section)")
+        series = ds[names].load()
+    count = series.sizes["deployment"]
+    labels = [str(_to_python(attrs.get(f"serving_deployment_{i}", str(i)))) for i in range(count)]
+    series = series.assign_coords(deployment=labels)
+    rows: dict[str, dict[str, float]] = {label: {} for label in labels}
+    for key, value in attrs.items():
+        if not key.startswith("summary_serving_"):
+            continue
+        head, _, quantity = key[len("summary_serving_"):].partition("_")
+        if head.isdigit() and int(head) < count and quantity:
+            rows[labels[int(head)]][quantity] = float(_to_python(value))
+    totals = pd.DataFrame.from_dict(rows, orient="index")
+    totals.index.name = "deployment"
+    return series, totals
 
 
 def _decode_cf_time(values: np.ndarray, units: str) -> np.ndarray:

@@ -135,6 +135,8 @@ ScenarioRun run_scenario_file(const std::string& path, const std::vector<std::st
   ScenarioRun r;
   r.scenario = load_checked_scenario(path, sets);
   Scenario& sc = r.scenario;
+  // Before any output file exists (the engine checks again for its other callers).
+  if (auto unsupported = engine_unsupported(sc); !unsupported.empty()) throw InputError(std::move(unsupported));
   if (!output.empty()) sc.output.file = output;
   r.output = sc.output.file;
   Prepared prep = prepare_run(sc, sets);

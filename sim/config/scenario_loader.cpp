@@ -612,6 +612,10 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   r.output(root.map("output"), s.output);
   read_serving(root.map("serving"), s.time, s.site.platform,
                options.load_platform && !s.site.platform.accelerators.empty(), s.serving);
+  if (root.has("serving")) {  // errors about the section as a whole point at its key
+    const YamlPos sp = root.key_pos("serving");
+    s.serving.positions["serving"] = {sp.file, sp.line, sp.column};
+  }
   root.finish();
 
   SizeEstimate est = estimate_size(s);
@@ -675,6 +679,27 @@ FileKind detect_file_kind(const std::string& path) {
   }
 }
 
+std::vector<Diagnostic> engine_unsupported(const Scenario& s) {
+  std::vector<Diagnostic> out;
+  if (!s.serving.enabled()) return out;
+  const auto at = [&](const std::string& key, const std::string& fallback, std::string message) {
+    auto it = s.serving.positions.find(key);
+    if (it == s.serving.positions.end()) it = s.serving.positions.find(fallback);
+    Diagnostic d;
+    d.file = it == s.serving.positions.end() ? s.file : it->second.file;
+    d.line = it == s.serving.positions.end() ? 0 : it->second.line;
+    d.column = it == s.serving.positions.end() ? 0 : it->second.column;
+    d.key_path = key;
+    d.message = std::move(message);
+    out.push_back(std::move(d));
+  };
+  if (s.serving.requests_table && (s.serving.fidelity == "request" || s.serving.positions.count("serving.requests_table")))
+    at("serving.requests_table", "serving",
+       "expected requests_table: false: the engine does not write the request table yet (issue 15 phase 2; "
+       "the per-deployment series and totals are written)");
+  return out;
+}
+
 std::vector<Diagnostic> validate_file(const std::string& path, const ValidateOptions& options) {
   try {
     FileKind kind;
@@ -697,6 +722,7 @@ std::vector<Diagnostic> validate_file(const std::string& path, const ValidateOpt
         lo.validate_policy = options.validate_policy;
         lo.load_platform = options.load_platform;
         const Scenario sc = load_scenario(path, lo);
+        for (auto& d : engine_unsupported(sc)) sink.add(std::move(d));
         if (options.validate_scenario && options.load_platform) options.validate_scenario(sc, sink);
         break;
       }

@@ -75,6 +75,11 @@ struct ValidateOptions {
   std::function<void(const std::string& path, DiagnosticSink&)> validate_workload_catalogue;
 };
 
+// What a scenario asks for that the engine cannot run yet (each a Diagnostic naming the file,
+// line and key); empty when the engine runs all of it. `dcsim validate` reports these and the
+// engine refuses the run with them (nothing a user writes is accepted and then ignored).
+std::vector<Diagnostic> engine_unsupported(const Scenario& s);
+
 // Every problem of one file (empty: the file is valid). Never throws for bad input.
 std::vector<Diagnostic> validate_file(const std::string& path, const ValidateOptions& options = {});
 // The kind validate_file decided (for its report); unknown if the file cannot be parsed.

@@ -280,6 +280,12 @@ void read_serving(YamlMap m, const TimeSpec& time, const PlatformSpec& platform,
   if (out.fidelity == "request" && m.has("sample_requests"))
     m.error("expected sample_requests only with fidelity: aggregated", "sample_requests");
   std::set<std::string> names;
+  out.positions["serving"] = {m.pos().file, m.pos().line, m.pos().column};
+  for (const char* k : {"deployments", "step", "requests_table"})
+    if (m.has(k)) {
+      const YamlPos kp = m.key_pos(k);
+      out.positions[std::string("serving.") + k] = {kp.file, kp.line, kp.column};
+    }
   YamlList deps = m.list("deployments");
   if (deps.size() == 0) m.error("missing required key 'deployments' (expected at least one deployment)", "deployments");
   for (const auto& item : deps) {

@@ -66,6 +66,7 @@ RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Rec
                                             node_avg_->emit(t, end, entity_row_);
                                             rec_.append_entity_sample("node", t, entity_row_);
                                           }
+                                          serving_emit(t);
                                         });
   const Calendar* cal = &cal_;
   hour_fn_ = [cal](Seconds t) { return cal->hour_of_day(t); };
@@ -145,6 +146,7 @@ void RunCore::begin_entities() {
     for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
     rec_.begin_entities("node", ids, {{"node_power_w", "W", "power of the node (accelerators + host)"}});
   }
+  serving_entities();
 }
 
 // Every change of a node's view goes between these two (node_changing before, node_changed
@@ -246,6 +248,7 @@ void RunCore::setup() {
   periodic_rounds_ = policy_.needs_periodic_rounds();  // sim/policy/README.md, contract
   if (periodic_rounds_ && sc_.policies.tick_s > 0) push_timer(sc_.policies.tick_s, SimTimer::tick, 0, 0);
   if (!periodic_rounds_) push_timer(0, SimTimer::policy_wake, 0, 0);
+  serving_setup();  // serving first: its replicas take their GPUs before any job starts
   for (std::size_t i = 0; i < nodes_.size(); ++i) refresh_node(i, 0);
   recompute_site(0);
 }
@@ -306,6 +309,7 @@ void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
       if (periodic_rounds_) events_.push_back(TraceStep{});
       break;
     }
+    case SimTimer::serving_step: serving_step(now); break;
   }
 }
 

@@ -7,6 +7,7 @@
 //   decisions.cpp   applying the policies' decisions, and the rule for invalid ones
 //   node_power.cpp  p-states under power limits and caps, transitions, node power (physics)
 //   run_report.cpp  job records, run-end invariants, the summary
+//   serving.cpp     LLM serving replicas on the nodes' GPUs (sim/serving's Fleet, stepped)
 // Site power, supply and carbon are SiteAccount's (engine/site_account.hpp).
 //
 // The rule for invalid decisions (docs/ARCHITECTURE.md): a decision that names something that
@@ -36,6 +37,7 @@
 #include "model/cluster_view.hpp"
 #include "output/recorder.hpp"
 #include "policy/policy.hpp"
+#include "serving/fleet.hpp"
 #include "topology/site_graph.hpp"
 
 namespace dcsim::engine {
@@ -113,6 +115,18 @@ class RunCore final : public ExecutorClient {
   Watts group_level_for(std::size_t n) const;
   void update_site_budget(Seconds now);
 
+  // ---- serving.cpp (LLM serving: sim/serving, driven as its README's "Integration" says)
+  void serving_setup();
+  void serving_step(Seconds now);
+  bool place_replica(std::size_t d, Seconds t, bool loaded);
+  bool preempt_for_replica(std::size_t d, Seconds now);
+  void release_replica_gpus(serving::ReplicaId id, Seconds now);
+  void serving_node_power(std::size_t n, Seconds now);
+  void serving_settle_emissions();
+  void serving_emit(Seconds t);
+  void serving_entities();
+  void serving_summary();
+
   // ---- run_report.cpp
   void write_job(JobRt& r);
   void finalize(Seconds t);
@@ -136,6 +150,31 @@ class RunCore final : public ExecutorClient {
   std::unique_ptr<SiteAccount> site_;
   std::unique_ptr<EntityAverager> rack_avg_, node_avg_;
   std::vector<double> rack_power_, entity_row_;
+
+  // ---- serving state (engine/serving.cpp)
+  struct ServingRep {
+    std::uint32_t node = 0;
+    int gpus = 0;
+    std::uint32_t deployment = 0;
+    Watts per_gpu_w = 0;
+    double host_load = 0;
+    bool released = false;  // its GPUs are freed at the next serving step (the end of this one)
+  };
+  struct ServingSample {  // one deployment over one output sample
+    double dt = 0, requests = 0, tokens = 0, batch_dt = 0, queue_dt = 0, energy_j = 0;
+    double ttft50_w = 0, ttft99_w = 0, tpot50_w = 0, tpot99_w = 0, lat_w = 0;
+    double slo_w = 0, slo_n = 0, ready_dt = 0, loading_dt = 0;
+  };
+  std::unique_ptr<serving::Fleet> fleet_;
+  std::map<serving::ReplicaId, ServingRep> serving_reps_;
+  std::vector<int> serving_requested_;            // per deployment: replicas asked for at the last step
+  std::vector<Watts> serving_dep_w_;              // per deployment: its power over the current step
+  std::vector<double> serving_emis_g_;            // per deployment: emissions (facility overhead included)
+  double serving_emis_mark_ = 0;
+  std::uint64_t serving_step_index_ = 0;
+  std::uint64_t serving_denied_ = 0;              // replica requests that found no free GPUs
+  std::uint64_t serving_preemptions_ = 0;         // training jobs preempted to make room for serving
+  std::map<std::int64_t, std::vector<ServingSample>> serving_samples_;  // by sample index
 
   // ---- state
   std::vector<const NodeSpec*> node_types_;

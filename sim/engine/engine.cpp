@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "config/scenario_loader.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "engine/core.hpp"
@@ -59,6 +60,8 @@ Forecasts make_forecasts(const Scenario& scenario, SiteInputs& inputs, const Sec
 RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Policy& policy, Recorder& recorder,
                           const RunOptions& options) {
   try {
+    if (auto unsupported = engine_unsupported(scenario); !unsupported.empty())
+      throw InputError(std::move(unsupported));
     const SiteTopology topo = SiteTopology::build(scenario.site.platform);
     // SimGrid's engine is a process-wide singleton: one simulation per process.
     std::unique_ptr<SimGridExecutor> sg;
@@ -84,6 +87,8 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     meta.sample_s = scenario.time.sample_s;
     meta.simgrid_version = simgrid_version();
     meta.input_checksums = options.input_checksums;
+    for (std::size_t d = 0; d < scenario.serving.deployments.size(); ++d)
+      meta.attributes["serving_deployment_" + std::to_string(d)] = scenario.serving.deployments[d].name;
     for (std::size_t i = 0; i < inputs.reports.size(); ++i)
       meta.attributes["trace_report_" + std::to_string(i)] = inputs.reports[i];
     for (std::size_t i = 0; i < options.notes.size(); ++i)

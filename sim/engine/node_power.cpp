@@ -54,7 +54,7 @@ void RunCore::refresh_node(std::size_t n, Seconds now) {
   double load = 0;
   for (std::uint32_t j : nd.jobs)
     load += jobs_[j].job.profile.host_load * gpus_of_job_on(jobs_[j], n) / static_cast<double>(nd.spec->accelerators_per_node);
-  nd.host_load = std::min(1.0, load);
+  nd.host_load = std::min(1.0, load + nd.serving_host_load);
   Watts per_device = nd.device_limit_w;
   if (nd.node_cap_w > 0)
     per_device = std::min(per_device, device_cap_from_group_cap_w(nd.node_cap_w, host_power_w(*nd.spec, nd.host_load, 1.0),
@@ -153,7 +153,11 @@ BudgetShare RunCore::budget_share(std::size_t n) const {
   }
   const Watts idle = nd.power->power_w(nd.eff_pstate, 0.0, 0.0);
   const double idle_heat = nd.acc->tdp_w > 0 ? idle / nd.acc->tdp_w : 0.0;
-  s.reserve_w = host_power_w(*nd.spec, nd.host_load, busy > 0 ? 1.0 : std::min(1.0, idle_heat)) + (g - busy) * idle;
+  // Serving replicas' GPUs draw what the fleet reported for the step: a fixed part of the budget
+  // (a replica picks its own clock under the level it is given: engine/serving.cpp).
+  const bool hot = busy > 0 || nd.serving_gpus > 0;
+  s.reserve_w = host_power_w(*nd.spec, nd.host_load, hot ? 1.0 : std::min(1.0, idle_heat)) +
+                (g - busy - nd.serving_gpus) * idle + nd.serving_accel_w;
   return s;
 }
 
@@ -254,7 +258,8 @@ void RunCore::update_node_power(std::size_t n, Seconds now) {
         busy += g;
         accel += g * nd.power->power_w(nd.eff_pstate, r.job.profile.utilisation, r.job.profile.intensity);
       }
-      accel += (v.gpus_total - busy) * nd.power->power_w(nd.eff_pstate, 0.0, 0.0);
+      accel += (v.gpus_total - busy - nd.serving_gpus) * nd.power->power_w(nd.eff_pstate, 0.0, 0.0) +
+               nd.serving_accel_w;
       busy_now = busy;
       // Fans follow the larger of the host load and the accelerators' heat (physics/node_power.hpp).
       const double heat = nd.acc->tdp_w > 0 ? accel / (v.gpus_total * nd.acc->tdp_w) : 0.0;

@@ -69,6 +69,7 @@ void RunCore::write_job(JobRt& r) {
 void RunCore::finalize(Seconds t) {
   finished_ = true;
   site_->finish(t);
+  serving_settle_emissions();
   for (std::size_t n = 0; n < nodes_.size(); ++n) nodes_[n].energy.advance(t);
   // Jobs still running or queued at the end.
   for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
@@ -198,6 +199,7 @@ void RunCore::build_summary() {
   s["total_emissions_tco2"] = s["emissions_tco2"] + s["embodied_tco2"];
   // Marginal (consequential) emissions of the grid import: ∫ import · MEF dt.
   if (inputs_.marginal_gco2_per_kwh) s["emissions_marginal_tco2"] = site.total(ch_marginal_emissions) / 3600.0 / 1000.0;
+  serving_summary();
   summary_.text["interrupted"] = interrupted_ ? "yes" : "no";
   std::string w;
   for (const std::string& m : warnings_) w += (w.empty() ? "" : "\n") + m;

@@ -27,7 +27,7 @@ inline constexpr double kInf = std::numeric_limits<double>::infinity();
 enum class JobState : std::uint8_t { future, waiting_deps, queued, running, done };
 
 struct SimTimer {
-  enum Kind : std::uint8_t { policy_wake, tick, boot_done, shutdown_done, battery_bound, trace, transition_end };
+  enum Kind : std::uint8_t { policy_wake, tick, boot_done, shutdown_done, battery_bound, trace, transition_end, serving_step };
   Seconds t;
   std::uint64_t seq;  // insertion order breaks ties (determinism)
   Kind kind;
@@ -67,6 +67,11 @@ struct NodeRt {
   Seconds transition_until = 0;
   std::uint64_t transition_gen = 0;
   BudgetShare share;            // contribution to the capped groups it belongs to
+  // Serving replicas here (engine/serving.cpp): their GPUs, the power those GPUs draw over the
+  // current serving step (the fleet's mean per GPU), and their share of the host load.
+  int serving_gpus = 0;
+  Watts serving_accel_w = 0;
+  double serving_host_load = 0;
 };
 
 struct JobRt {

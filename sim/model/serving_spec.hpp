@@ -6,6 +6,7 @@
 // Key names are the field names without the unit suffix where the YAML takes a duration
 // (`iteration_overhead: 1.8ms` → iteration_overhead_s); scenarios/README.md § serving lists
 // every key with its unit, range and default, and where each default comes from.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,13 @@ struct ServingSpec {
   int sample_requests = 3000;
   std::vector<DeploymentSpec> deployments;
   std::vector<RequestStreamSpec> streams;
+  // Where keys were written, for errors raised after loading ("serving", "serving.deployments",
+  // "serving.step", "serving.requests_table"; a key absent from the file is absent here).
+  struct SourcePos {
+    std::string file;
+    int line = 0, column = 0;
+  };
+  std::map<std::string, SourcePos> positions;
 
   bool enabled() const { return !deployments.empty(); }
 };

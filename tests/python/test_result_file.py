@@ -349,3 +349,39 @@ def test_the_summary_headlines_agree_with_each_other_and_with_the_job_table(quic
     # The quickstart has no deadlines and no deferrable jobs.
     assert df["deadline_time"].isna().all()
     assert set(df["deferrable"]) <= {0, 1}
+
+
+def test_serving_series_and_totals_are_read_by_deployment_name(require_binary, tmp_path):
+    """A serving run (issue 15, analysis/SCHEMA.md § Serving): da.serving gives the deployment
+    series under the deployments' names and the totals; the power series integrates to the
+    energy total and the output-token series to the token total."""
+    out = tmp_path / "serving.h5"
+    run_dcsim(["run", SOURCE_DIR / "tests/integration/scenarios/serving.yaml", "-q", "-o", out,
+               "--set", "time.duration=2h"])
+    series, totals = da.serving(out)
+    assert list(series["deployment"].values) == ["chat"]
+    assert list(totals.index) == ["chat"]
+    for name, var in series.data_vars.items():
+        assert name.startswith("serving_") and var.dims == ("time", "deployment"), name
+        assert var.attrs.get("units"), f"{name} has no units"
+    site = da.load_run(out)
+    assert series.sizes["time"] == site.sizes["time"] == 8
+    dt = 900.0
+    energy_kwh = float(series["serving_power_w"].sum()) * dt / 3.6e6
+    assert energy_kwh == pytest.approx(totals.loc["chat", "energy_kwh"], rel=1e-5)
+    tokens = float(series["serving_tokens_out_per_s"].sum()) * dt
+    assert tokens == pytest.approx(totals.loc["chat", "tokens_out"], rel=1e-5)
+    assert totals.loc["chat", "tokens_out"] > 0
+    assert (site["accelerator_power_w"].values >= series["serving_power_w"].values[:, 0]).all()
+    with pytest.raises(KeyError, match="no serving"):
+        da.serving(run_dcsim_quick(tmp_path))
+
+
+def run_dcsim_quick(tmp_path):
+    """A run without serving (the serving scenario with its section removed)."""
+    src = (SOURCE_DIR / "tests/integration/scenarios/serving.yaml").read_text()
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(src.split("\nserving:")[0].replace("../../fixtures/", str(SOURCE_DIR / "tests/fixtures") + "/") + "\n")
+    out = tmp_path / "plain.h5"
+    run_dcsim(["run", plain, "-q", "-o", out, "--set", "time.duration=1h"])
+    return out
