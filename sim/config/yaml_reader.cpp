@@ -1341,7 +1341,23 @@ void YamlDoc::apply_override(const std::string& assignment) {
     }
   }
   NodePtr value;
-  try {
+  // A plain word or number (1.1, 42, fcfs, 15min, ../x.yaml) is the scalar itself: no parser run
+  // (a sweep applies several overrides per run; yaml-cpp's set-up dominated its expansion).
+  const auto plain_scalar = [](const std::string& v) {
+    if (v.empty() || v == "null" || v == "Null" || v == "NULL" || v.rfind("...", 0) == 0) return false;
+    for (char c : v)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '+' || c == '-' || c == '/'))
+        return false;
+    const auto c0 = static_cast<unsigned char>(v[0]);
+    return std::isalnum(c0) || c0 == '.' || c0 == '_' || c0 == '/' ||
+           ((c0 == '-' || c0 == '+') && v.size() > 1 && (std::isdigit(static_cast<unsigned char>(v[1])) || v[1] == '.'));
+  };
+  if (plain_scalar(val)) {
+    value = std::make_shared<YNode>();
+    value->kind = YNode::Kind::Scalar;
+    value->text = val;
+  }
+  if (!value) try {  // anything else through the parser
     check_text(val, kOverrideFile);
     DiagnosticSink sink;
     Parsed parsed = parse_document(val, kOverrideFile, sink, 0, 0, kp);
