@@ -396,7 +396,7 @@ class TreeBuilder final : public YAML::EventHandler {
   NodePtr make(const Slot& s) {
     if (++count_ > kMaxNodes)
       throw InputError(Diagnostic{file_, s.line, s.col, s.path,
-                                  "expected at most 1,000,000 nodes, got more (alias expansion?)"});
+                                  "expected at most 1,000,000 nodes (keys, values and list items), got more (aliases expanding, or a file that big)"});
     auto n = std::make_shared<YNode>();
     n->file = file_;
     return n;
