@@ -290,11 +290,16 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
       if (c.run == r) return true;
     return false;
   };
+  std::vector<char> known_settled(sw.runs.size(), 0);  // settled stays settled: not stat'ed again
   auto rescue = [&]() {
     bool all_settled = true;
     for (std::size_t r : plan.scope) {
       const SweepRun& run = sw.runs[r];
-      if (settled(run)) continue;
+      if (known_settled[r]) continue;
+      if (settled(run)) {
+        known_settled[r] = 1;
+        continue;
+      }
       all_settled = false;
       if (held_here(r) || static_cast<int>(running.size()) >= jobs || stop.load()) continue;
       const int k = current_attempt(cdir, run.id, plan.max_attempts);
@@ -321,6 +326,10 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
 
   const auto beat_every = std::chrono::milliseconds(
       static_cast<long>(std::clamp(plan.claim_timeout_s / 4.0, 0.2, 30.0) * 1000.0));
+  // How often the runs of the scope are looked at once this worker's first pass is over (each
+  // look stats every unsettled run's files: keep it rare on a shared file system).
+  const auto rescue_every = std::chrono::milliseconds(
+      static_cast<long>(std::clamp(plan.claim_timeout_s / 10.0, 0.25, 5.0) * 1000.0));
   auto last_beat = Clock::now();
   auto last_rescue = Clock::time_point{};
 
@@ -340,7 +349,7 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
     }
     if (next >= plan.scope.size()) {
       if (!plan.mpi && running.empty()) break;
-      if (plan.mpi && Clock::now() - last_rescue > std::chrono::milliseconds(250)) {
+      if (plan.mpi && Clock::now() - last_rescue > rescue_every) {
         last_rescue = Clock::now();
         if (rescue()) break;
       }

@@ -28,7 +28,8 @@
 // without a failure marker is dead when its heartbeat is older than claim_timeout, when its
 // holder ran on this host and that pid is gone, or when every worker is known to have ended
 // (workers_ended: the Slurm aggregation job, which starts after every array task has ended).
-// Every worker, once it has nothing of its own left, keeps watching the runs of its scope until
+// Every worker, once it has nothing of its own left, keeps watching the runs of its scope (every
+// claim_timeout/10, 0.25-5 s) until
 // each is complete or failed: a dead claim is taken over by creating the next attempt's claim
 // (O_EXCL: exactly one worker wins) and the run is started again from scratch (the dead
 // attempt's partial file is never reused: it is removed when the new attempt ends). After
