@@ -19,6 +19,7 @@
 #include "app/run_scenario.hpp"
 #include "app/sweep_cli.hpp"
 #include "config/scenario_loader.hpp"
+#include "core/diagnostics.hpp"
 #include "core/error.hpp"
 #include "engine/engine.hpp"
 #include "output/h5.hpp"
@@ -41,7 +42,7 @@ void install_signal_handlers() {
 }
 
 void print_errors(const InputError& e) {
-  for (const auto& d : e.diagnostics()) std::cerr << "error: " << d.to_string() << "\n";
+  print_diagnostics(std::cerr, e.diagnostics());  // at most 50 per file, then "and N more"
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "config/scenario_loader.hpp"
 #include "config/sweep.hpp"
 #include "config/workload_loader.hpp"
+#include "core/diagnostics.hpp"
 #include "core/error.hpp"
 #include "output/hdf5_writer.hpp"
 #include "output/provenance.hpp"
@@ -279,7 +280,7 @@ int validate_command(const std::vector<std::string>& files, const std::vector<st
       std::cout << f << ": ok (" << to_string(detect_file_kind(f)) << ")\n";
     } else {
       ++bad;
-      for (const auto& d : diags) std::cerr << "error: " << d.to_string() << "\n";
+      print_diagnostics(std::cerr, diags);  // at most 50 per file, then "and N more"
     }
   }
   return bad ? 2 : 0;

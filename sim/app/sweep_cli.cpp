@@ -122,6 +122,15 @@ void add_sweep_options(CLI::App& app, SweepCommand& cmd) {
   app.add_flag("--index-only", cmd.index_only, "only (re)build DIR/index.h5 from the results present");
   app.add_flag("--list", cmd.list, "print the runs (index, id, status, parameters) and exit");
   app.add_flag("-q,--quiet", cmd.quiet, "no progress line and no summary");
+  app.add_option("--claim-timeout", cmd.claim_timeout_s,
+                 "MPI ranks / array tasks: seconds without a heartbeat after which a worker counts as dead (default 120)")
+      ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--max-attempts", cmd.max_attempts,
+                 "MPI ranks / array tasks: attempts of a run whose workers died before it counts as failed (default 3)")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--finish-session", cmd.finish_session,
+                 "every worker of this claims session has ended (the Slurm aggregation job): retry or fail the runs "
+                 "they left, then build the index");
 }
 
 int sweep_command(const SweepCommand& cmd, const std::atomic<bool>& stop) {
@@ -167,7 +176,10 @@ int sweep_command(const SweepCommand& cmd, const std::atomic<bool>& stop) {
   // Shard: the option, else a Slurm array task.
   bool sharded = false;
   std::size_t shard_i = 0, shard_n = 1;
-  if (!cmd.shard.empty()) {
+  const bool finishing = !cmd.finish_session.empty();
+  if (finishing) {
+    // every run of the sweep; the Slurm array variables of the submitting task are ignored
+  } else if (!cmd.shard.empty()) {
     std::tie(shard_i, shard_n) = parse_shard(cmd.shard);
     sharded = true;
   } else if (const char* id = env("SLURM_ARRAY_TASK_ID"); id && env("SLURM_ARRAY_TASK_COUNT")) {
@@ -180,8 +192,25 @@ int sweep_command(const SweepCommand& cmd, const std::atomic<bool>& stop) {
   }
   for (const auto& r : sw.runs)
     if (r.index % shard_n == shard_i) plan.scope.push_back(r.index);
-  plan.mpi = cmd.mpi || env("OMPI_COMM_WORLD_SIZE");
-  if (plan.mpi) {
+  plan.claim_timeout_s = cmd.claim_timeout_s;
+  plan.max_attempts = cmd.max_attempts;
+  // A Slurm array task claims its runs too, so that the aggregation job can tell the runs of a
+  // killed task (a claim and no result) and take them over.
+  const char* array_job = finishing ? nullptr : env("SLURM_ARRAY_JOB_ID");
+  const bool slurm_task = array_job && sharded && cmd.shard.empty() && !cmd.mpi && !env("OMPI_COMM_WORLD_SIZE");
+  plan.mpi = cmd.mpi || env("OMPI_COMM_WORLD_SIZE") || slurm_task || finishing;
+  if (finishing) {
+    plan.session = cmd.finish_session;
+    for (char& c : plan.session)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) c = '_';
+    plan.workers_ended = true;
+  } else if (slurm_task) {
+    plan.session = std::string("slurm-array-") + array_job;
+    for (char& c : plan.session)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) c = '_';
+    plan.rank = static_cast<int>(shard_i);
+    plan.ranks = static_cast<int>(shard_n);
+  } else if (plan.mpi) {
     plan.rank = env_int("OMPI_COMM_WORLD_RANK", env_int("PMI_RANK", 0));
     plan.ranks = env_int("OMPI_COMM_WORLD_SIZE", env_int("PMI_SIZE", 1));
     plan.session = mpi_session();
@@ -191,6 +220,7 @@ int sweep_command(const SweepCommand& cmd, const std::atomic<bool>& stop) {
                                   "DCSIM_SWEEP_SESSION set to an id shared by the ranks, got none"});
   }
   plan.label = "dcsim sweep " + sw.name;
+  if (finishing) plan.label += " finishing session " + plan.session;
   if (sharded) plan.label += " shard " + std::to_string(shard_i) + "/" + std::to_string(shard_n);
   if (plan.mpi) plan.label += " rank " + std::to_string(plan.rank) + "/" + std::to_string(plan.ranks);
   if (!cmd.quiet)
@@ -203,15 +233,17 @@ int sweep_command(const SweepCommand& cmd, const std::atomic<bool>& stop) {
     return 130;
   }
   std::size_t failed = out.failed;
-  const bool leader = !plan.mpi || plan.rank == 0;
-  if (plan.mpi && plan.rank == 0 && !wait_for_ranks(sw, plan, stop, failed)) {
+  // An array task leads nothing: the aggregation job builds the index.
+  const bool leader = finishing || (!slurm_task && (!plan.mpi || plan.rank == 0));
+  if (plan.mpi && leader && !wait_for_ranks(sw, plan, stop, failed)) {
     std::cerr << "dcsim sweep: interrupted while waiting for the other ranks\n";
     return 130;
   }
   if (!cmd.quiet)
     std::cerr << "[" << plan.label << "] " << out.ran << " ran, " << out.skipped << " skipped (complete), "
               << out.failed << " failed" << (plan.mpi ? ", " + std::to_string(out.others) + " taken by other ranks" : "")
-              << "\n";
+              << (out.retried ? ", " + std::to_string(out.retried) + " taken over from dead workers" : "") << "\n";
+  if (slurm_task) return out.failed > 0 ? 1 : 0;
   if (!leader) return 0;
   int rc = failed > 0 ? 1 : 0;
   if (failed > 0)

@@ -10,7 +10,15 @@
 //   mpi     `--mpi`, or OMPI_COMM_WORLD_SIZE in the environment (under `mpirun -n K`): ranks
 //           share the runs dynamically through O_EXCL claim files (no MPI library linked);
 //           rank 0 waits for every run and writes the index. Other ranks exit 0 unless
-//           interrupted; rank 0's exit code tells whether any run failed.
+//           interrupted; rank 0's exit code tells whether any run failed. A rank that dies is
+//           noticed by the others (its claims' heartbeat stops, or its pid is gone on this host)
+//           and its runs are started again (sweep_runner.hpp, "Dead workers"); this needs
+//           `mpirun --enable-recovery`, without which mpirun kills every rank when one dies (then
+//           re-running the sweep resumes it).
+//   slurm   an array task (SLURM_ARRAY_JOB_ID set) claims its shard's runs in the session
+//           slurm-array-<SLURM_ARRAY_JOB_ID>; the aggregation job of --emit-slurm runs
+//           `--finish-session slurm-array-<id>` after every task has ended: it retries the runs a
+//           killed task left (or records them failed after --max-attempts) and builds the index.
 // Exit codes: 0 every run of the scope complete; 1 some run failed (or the index could not be
 // written); 2 bad input; 130 interrupted (children are stopped, no partial file is left).
 #include <atomic>
@@ -33,6 +41,10 @@ struct SweepCommand {
   bool quiet = false;
   std::size_t slurm_shards = 0;            // --emit-slurm: array tasks (0: one per run, at most 1000)
   std::vector<std::string> sbatch_options; // --emit-slurm: extra #SBATCH lines
+  double claim_timeout_s = 120;            // claims mode: heartbeat timeout of a worker
+  int max_attempts = 3;                    // claims mode: attempts of a run whose workers died
+  std::string finish_session;              // every worker of this claims session has ended:
+                                           // retry (or fail) what they left, build the index
 };
 
 void add_sweep_options(CLI::App& app, SweepCommand& cmd);

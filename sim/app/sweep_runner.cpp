@@ -6,10 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -47,6 +50,7 @@ using Clock = std::chrono::steady_clock;
 struct Child {
   std::size_t run = 0;  // index into sweep.runs
   Clock::time_point started;
+  std::string claim;    // claims mode: the claim this process holds (its heartbeat)
 };
 
 bool exists(const std::string& p) {
@@ -91,18 +95,68 @@ void remove_partials(const std::string& outdir, const std::string& id) {
   for (const auto& p : doomed) remove_quietly(p.string());
 }
 
-// Creates the claim file; false if it exists already (another rank has the run) or cannot be made.
-bool claim(const std::string& dir, const std::string& id, int rank) {
-  const std::string p = (fs::path(dir) / (id + ".claim")).string();
-  const int fd = ::open(p.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
+// The claim of attempt k of a run: <id>.claim (k = 1), <id>.claim.<k> (k >= 2).
+std::string claim_path(const std::string& dir, const std::string& id, int k) {
+  return (fs::path(dir) / (id + ".claim" + (k > 1 ? "." + std::to_string(k) : std::string()))).string();
+}
+
+std::string this_host() {
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
-  const std::string who = "rank " + std::to_string(rank) + " pid " + std::to_string(::getpid()) + " host " + host + "\n";
+  return host;
+}
+
+// Creates the claim of attempt k; false if it exists already (another worker has it) or cannot
+// be made.
+bool claim(const std::string& dir, const std::string& id, int rank, int k = 1) {
+  const std::string p = claim_path(dir, id, k);
+  const int fd = ::open(p.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const std::string who = "rank " + std::to_string(rank) + " pid " + std::to_string(::getpid()) + " host " + this_host() + "\n";
   const ssize_t w = ::write(fd, who.data(), who.size());
   (void)w;
   ::close(fd);
   return true;
+}
+
+// The heartbeat: the claim's mtime is now.
+void touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
+
+// The highest attempt claimed for a run (0: none).
+int current_attempt(const std::string& dir, const std::string& id, int max_k) {
+  int k = 0;
+  for (int i = 1; i <= max_k + 1; ++i) {
+    if (exists(claim_path(dir, id, i))) k = i;
+    else if (i > 1) break;
+  }
+  return k;
+}
+
+// Why the holder of a claim is dead ("" = alive, as far as can be told).
+std::string dead_holder(const std::string& path, double timeout_s, bool workers_ended) {
+  std::string who;
+  {
+    std::ifstream in(path);
+    std::getline(in, who);
+  }
+  const std::string holder = who.empty() ? std::string("its worker") : "its worker (" + who + ")";
+  if (workers_ended) return holder + " ended without finishing it";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";  // taken over meanwhile
+  const double age = std::difftime(std::time(nullptr), st.st_mtim.tv_sec);
+  if (age > timeout_s) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.0f", age);
+    return holder + " sent no heartbeat for " + buf + " s (timeout " + std::to_string(static_cast<long>(timeout_s)) + " s)";
+  }
+  // "rank R pid P host H": a holder on this host whose process is gone died.
+  std::istringstream ws(who);
+  std::string w_rank, r, w_pid, w_host, host;
+  long pid = 0;
+  if (ws >> w_rank >> r >> w_pid >> pid >> w_host >> host && w_pid == "pid" && w_host == "host" && host == this_host() &&
+      pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+    return holder + " is gone (no process " + std::to_string(pid) + " on this host)";
+  return "";
 }
 
 pid_t spawn(const Sweep& sw, const SweepRun& run, const std::string& outdir) {
@@ -214,6 +268,72 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
     record_failure(run, why, last_line(log));
   };
 
+  auto start = [&](std::size_t r, const std::string& claim_file) {
+    const SweepRun& run = sw.runs[r];
+    const pid_t pid = spawn(sw, run, plan.outdir);
+    if (pid < 0) {
+      record_failure(run, std::string("cannot start a process: ") + std::strerror(errno), "");
+      return;
+    }
+    running[pid] = Child{r, Clock::now(), claim_file};
+  };
+
+  // Claims mode, once this worker's first pass is over: the runs of the scope that are neither
+  // complete nor failed in this session. A dead claim is taken over (the next attempt's claim)
+  // and the run started again, or recorded as failed after max_attempts. True when every run of
+  // the scope is settled (complete or failed) and none is running here.
+  const std::string failed_dir = cdir;
+  auto settled = [&](const SweepRun& run) {
+    return exists(run_result_file(plan.outdir, run.id)) || exists((fs::path(failed_dir) / (run.id + ".failed")).string());
+  };
+  auto held_here = [&](std::size_t r) {
+    for (const auto& [pid, c] : running)
+      if (c.run == r) return true;
+    return false;
+  };
+  std::vector<char> known_settled(sw.runs.size(), 0);  // settled stays settled: not stat'ed again
+  auto rescue = [&]() {
+    bool all_settled = true;
+    for (std::size_t r : plan.scope) {
+      const SweepRun& run = sw.runs[r];
+      if (known_settled[r]) continue;
+      if (settled(run)) {
+        known_settled[r] = 1;
+        continue;
+      }
+      all_settled = false;
+      if (held_here(r) || static_cast<int>(running.size()) >= jobs || stop.load()) continue;
+      const int k = current_attempt(cdir, run.id, plan.max_attempts);
+      if (k == 0) {  // never claimed (its worker died before it got there)
+        if (claim(cdir, run.id, plan.rank, 1)) start(r, claim_path(cdir, run.id, 1));
+        continue;
+      }
+      const std::string why = dead_holder(claim_path(cdir, run.id, k), plan.claim_timeout_s, plan.workers_ended);
+      if (why.empty() || settled(run)) continue;  // alive, or it finished meanwhile
+      if (!claim(cdir, run.id, plan.rank, k + 1)) continue;  // another worker took it over
+      if (k >= plan.max_attempts) {
+        remove_partials(plan.outdir, run.id);  // the dead attempt's: never taken for a result
+        record_failure(run, "attempt " + std::to_string(k) + " of " + std::to_string(plan.max_attempts) + ": " + why,
+                       "no attempts left");
+        continue;
+      }
+      ++out.retried;
+      progress.message("[" + plan.label + "] run " + std::to_string(run.index) + " " + run.id + ": attempt " +
+                       std::to_string(k) + " lost, " + why + "; starting attempt " + std::to_string(k + 1));
+      start(r, claim_path(cdir, run.id, k + 1));
+    }
+    return all_settled && running.empty();
+  };
+
+  const auto beat_every = std::chrono::milliseconds(
+      static_cast<long>(std::clamp(plan.claim_timeout_s / 4.0, 0.2, 30.0) * 1000.0));
+  // How often the runs of the scope are looked at once this worker's first pass is over (each
+  // look stats every unsettled run's files: keep it rare on a shared file system).
+  const auto rescue_every = std::chrono::milliseconds(
+      static_cast<long>(std::clamp(plan.claim_timeout_s / 10.0, 0.25, 5.0) * 1000.0));
+  auto last_beat = Clock::now();
+  auto last_rescue = Clock::time_point{};
+
   while (!stop.load()) {
     while (static_cast<int>(running.size()) < jobs && next < plan.scope.size() && !stop.load()) {
       const std::size_t r = plan.scope[next++];
@@ -226,14 +346,20 @@ SweepOutcome run_sweep_runs(const Sweep& sw, const SweepPlan& plan, const std::a
         ++out.others;
         continue;
       }
-      const pid_t pid = spawn(sw, run, plan.outdir);
-      if (pid < 0) {
-        record_failure(run, std::string("cannot start a process: ") + std::strerror(errno), "");
-        continue;
-      }
-      running[pid] = Child{r, Clock::now()};
+      start(r, plan.mpi ? claim_path(cdir, run.id, 1) : std::string());
     }
-    if (running.empty() && next >= plan.scope.size()) break;
+    if (next >= plan.scope.size()) {
+      if (!plan.mpi && running.empty()) break;
+      if (plan.mpi && Clock::now() - last_rescue > rescue_every) {
+        last_rescue = Clock::now();
+        if (rescue()) break;
+      }
+    }
+    if (plan.mpi && Clock::now() - last_beat >= beat_every) {
+      last_beat = Clock::now();
+      for (const auto& [pid, c] : running)
+        if (!c.claim.empty()) touch(c.claim);
+    }
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid > 0) {

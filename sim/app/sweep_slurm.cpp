@@ -22,8 +22,9 @@ std::string slurm_script(const SlurmScriptOptions& o) {
     << "# Submit with:  sbatch " << o.outdir << "/" << o.name << ".sbatch\n"
     << "# Task i runs the runs whose index % " << o.shards << " == i (dcsim reads SLURM_ARRAY_TASK_ID and\n"
     << "# SLURM_ARRAY_TASK_COUNT); runs whose complete result exists are skipped, so submitting again\n"
-    << "# resumes the sweep. The first task submits the aggregation job, which builds\n"
-    << "# " << o.outdir << "/index.h5 after every task has ended (afterany).\n"
+    << "# resumes the sweep. The first task submits the aggregation job, which starts after every\n"
+    << "# task has ended (afterany), runs again the runs a killed task left without a result (or\n"
+    << "# records them failed after 3 attempts) and builds " << o.outdir << "/index.h5.\n"
     << "#SBATCH --job-name=dcsim-" << o.name << "\n"
     << "#SBATCH --array=0-" << (o.shards > 0 ? o.shards - 1 : 0) << "\n"
     << "#SBATCH --ntasks=1\n"
@@ -36,7 +37,8 @@ std::string slurm_script(const SlurmScriptOptions& o) {
     << "  sbatch --parsable --job-name=dcsim-" << o.name << "-index --dependency=afterany:${SLURM_ARRAY_JOB_ID} \\\n"
     << "    --ntasks=1 --chdir=" << shell_quote(o.workdir) << " --output=" << shell_quote(o.outdir + "/slurm-%j-index.out")
     << " \\\n"
-    << "    --wrap=" << shell_quote(dcsim + " sweep " + sweep + " -o " + dir + " --index-only") << "\n"
+    << "    --wrap=" << shell_quote(dcsim + " sweep " + sweep + " -o " + dir + " --finish-session slurm-array-")
+    << "\"${SLURM_ARRAY_JOB_ID}\"\n"
     << "fi\n"
     << "exec " << dcsim << " sweep " << sweep << " -o " << dir << "\n";
   return s.str();

@@ -5,8 +5,11 @@
 // `dcsim sweep SWEEP -o DIR`, which reads SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT and runs
 // the runs whose index % shards == i (already complete ones are skipped, so resubmitting the
 // script resumes the sweep). The array's first task submits the aggregation job
-// (`--dependency=afterany:<array job>`, `dcsim sweep SWEEP -o DIR --index-only`) which builds
-// DIR/index.h5 once every task has ended, failed or not. Submit with `sbatch DIR/<name>.sbatch`.
+// (`--dependency=afterany:<array job>`,
+// `dcsim sweep SWEEP -o DIR --finish-session slurm-array-<array job>`) which, once every task
+// has ended (failed, killed or not), runs again the runs a dead task left without a result (up
+// to --max-attempts, then records them failed) and builds DIR/index.h5. Submit with
+// `sbatch DIR/<name>.sbatch`.
 #include <string>
 #include <vector>
 

@@ -17,8 +17,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
+#include <utility>
 #include <sstream>
 
 #include "core/calendar.hpp"
@@ -47,16 +49,38 @@ struct YNode {
   int line = 0;
   int col = 0;
 
+  // Lookup by key. Small mappings are searched in order; larger ones through an index built
+  // lazily over `entries` (keys are unique: the builder drops duplicates). Entries appended
+  // since the last lookup are indexed on the next one; whoever erases or reorders entries calls
+  // reindex(). Without the index, reading every key of a mapping of n keys costs n^2 (10^5
+  // top-level keys took minutes).
   const YEntry* find(const std::string& k) const {
-    for (const auto& e : entries)
-      if (e.key == k) return &e;
-    return nullptr;
+    if (entries.size() < kIndexFrom) {
+      for (const auto& e : entries)
+        if (e.key == k) return &e;
+      return nullptr;
+    }
+    if (indexed_ > entries.size()) reindex();
+    for (; indexed_ < entries.size(); ++indexed_) index_.try_emplace(entries[indexed_].key, indexed_);
+    const auto it = index_.find(k);
+    if (it == index_.end()) return nullptr;
+    const YEntry& e = entries[it->second];
+    if (e.key != k) {  // entries were changed in place without reindex(): rebuild once
+      reindex();
+      return find(k);
+    }
+    return &e;
   }
-  YEntry* find(const std::string& k) {
-    for (auto& e : entries)
-      if (e.key == k) return &e;
-    return nullptr;
+  YEntry* find(const std::string& k) { return const_cast<YEntry*>(std::as_const(*this).find(k)); }
+  void reindex() const {
+    index_.clear();
+    indexed_ = 0;
   }
+
+ private:
+  static constexpr std::size_t kIndexFrom = 16;
+  mutable std::unordered_map<std::string, std::size_t> index_;
+  mutable std::size_t indexed_ = 0;
 };
 
 }  // namespace yaml_detail
@@ -70,6 +94,7 @@ namespace {
 constexpr std::size_t kMaxFileBytes = 16u << 20;
 constexpr std::size_t kMaxNodes = 1'000'000;
 constexpr const char* kOverrideFile = "--set";
+constexpr std::size_t kMaxSuggestions = 200;  // "did you mean" for this many unknown keys per document
 
 std::string join_path(const std::string& a, const std::string& b) {
   if (a.empty()) return b;
@@ -210,8 +235,11 @@ void check_tabs(const std::string& text, const std::string& file) {
     while (j < eol && (text[j] == ' ' || text[j] == '\t')) ++j;
     bool blank = j == eol || text[j] == '\r' || text[j] == '#';
     if (!blank) {
-      std::size_t tab = text.find('\t', i);
-      if (tab != std::string::npos && tab < j) {
+      // only the indentation [i, j) is searched (a find to the end of the text per line made
+      // this quadratic: 6 s for 10^5 lines)
+      std::size_t tab = i;
+      while (tab < j && text[tab] != '\t') ++tab;
+      if (tab < j) {
         d.push_back(at(file, line, static_cast<int>(tab - i) + 1,
                        "expected spaces for indentation, got a tab character"));
         if (d.size() >= 10) break;
@@ -346,7 +374,7 @@ class TreeBuilder final : public YAML::EventHandler {
   NodePtr make(const Slot& s) {
     if (++count_ > kMaxNodes)
       throw InputError(Diagnostic{file_, s.line, s.col, s.path,
-                                  "expected at most 1,000,000 nodes, got more (alias expansion?)"});
+                                  "expected at most 1,000,000 nodes (keys, values and list items), got more (aliases expanding, or a file that big)"});
     auto n = std::make_shared<YNode>();
     n->file = file_;
     return n;
@@ -505,6 +533,7 @@ NodePtr merge(const NodePtr& base, const NodePtr& over, const std::string& kp,
   if (!kp.empty() && is_whole(kp, whole)) return over;
   auto out = std::make_shared<YNode>(*over);
   out->entries.clear();
+  out->reindex();
   for (const auto& be : base->entries) out->entries.push_back(be);
   for (const auto& oe : over->entries) {
     if (YEntry* e = out->find(oe.key)) {
@@ -984,8 +1013,8 @@ std::string YamlMap::path(const std::string& key, const std::string& def) {
              ")");
     return p.string();
   }
-  auto& refs = impl_->doc->referenced_;
-  if (std::find(refs.begin(), refs.end(), p.string()) == refs.end()) refs.push_back(p.string());
+  YamlDoc& d = *impl_->doc;
+  if (d.referenced_set_.insert(p.string()).second) d.referenced_.push_back(p.string());
   return p.string();
 }
 
@@ -1092,13 +1121,17 @@ void YamlMap::finish() {
   auto finish_one = [&](Impl& im, const YamlPos& p) {
     if (im.finished || !im.node) return;
     im.finished = true;
+    std::string accepted;
+    for (const auto& a : im.asked) accepted += (accepted.empty() ? "" : ", ") + a;
     for (const auto& e : im.node->entries) {
       if (im.read.count(e.key)) continue;
-      std::string accepted;
-      for (const auto& a : im.asked) accepted += (accepted.empty() ? "" : ", ") + a;
       std::string msg = "unknown key '" + shorten(e.key) + "'";
+      // "did you mean" costs an edit distance per accepted key: only for the first unknown keys
+      // of a document (more are never printed: print_diagnostics shows 50 per file).
+      const bool suggest = doc->suggestions_ < kMaxSuggestions;
+      if (suggest && !accepted.empty()) ++doc->suggestions_;
       msg += accepted.empty() ? " (expected no keys here)"
-                              : "; expected one of: " + accepted + suggestion(e.key, im.asked);
+                              : "; expected one of: " + accepted + (suggest ? suggestion(e.key, im.asked) : "");
       doc->errors_.add(Diagnostic{e.file, e.line, e.col, join_path(p.key_path, e.key), msg});
     }
   };
@@ -1148,9 +1181,77 @@ std::unique_ptr<YamlDoc> YamlDoc::load_file(const std::string& path) {
   return load_string(ss.str(), path);
 }
 
+namespace {
+
+// The trees of the last documents parsed, by name and exact text: a sweep loads its base scenario
+// (and the base's `extends` chain) once per run, and `dcsim validate` reads a file to tell its
+// kind before loading it. yaml-cpp's parse is the costly part (~8 µs per key); a deep copy of
+// the tree is a fraction of that. A hit needs the same name and byte-identical text, so the
+// tree, positions and diagnostics are exactly what a fresh parse gives.
+struct ParseCache {
+  struct Entry {
+    std::string name, text;
+    NodePtr root;
+    std::vector<Diagnostic> errors;
+    std::uint64_t used = 0;
+  };
+  static constexpr std::size_t kEntries = 8;
+  static constexpr std::size_t kMaxText = 4u << 20;  // larger documents are not kept
+  std::mutex mu;
+  std::vector<Entry> entries;
+  std::uint64_t clock = 0;
+
+  bool get(const std::string& name, const std::string& text, NodePtr& root, std::vector<Diagnostic>& errors) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& e : entries)
+      if (e.name == name && e.text == text) {
+        e.used = ++clock;
+        root = deep_copy(e.root);
+        errors = e.errors;
+        return true;
+      }
+    return false;
+  }
+  void put(const std::string& name, const std::string& text, const NodePtr& root, const std::vector<Diagnostic>& errors) {
+    if (text.size() > kMaxText) return;
+    std::lock_guard<std::mutex> lock(mu);
+    Entry e{name, text, deep_copy(root), errors, ++clock};
+    for (auto& old : entries)
+      if (old.name == name) {
+        old = std::move(e);
+        return;
+      }
+    if (entries.size() < kEntries) {
+      entries.push_back(std::move(e));
+      return;
+    }
+    auto lru = std::min_element(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+    *lru = std::move(e);
+  }
+};
+
+ParseCache& parse_cache() {
+  static ParseCache c;
+  return c;
+}
+
+}  // namespace
+
 std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const std::string& name) {
   std::unique_ptr<YamlDoc> doc(new YamlDoc);
   doc->file_ = name;
+  {
+    const bool bom = text_in.rfind("\xEF\xBB\xBF", 0) == 0;
+    const std::string& key = text_in;
+    NodePtr root;
+    std::vector<Diagnostic> errors;
+    if (parse_cache().get(name, key, root, errors)) {
+      doc->text_ = bom ? text_in.substr(3) : text_in;
+      doc->root_ = std::move(root);
+      for (auto& d : errors) doc->errors_.add(std::move(d));
+      return doc;
+    }
+  }
   std::string text = text_in;
   if (text.size() > kMaxFileBytes)
     throw InputError(at(name, 0, 0, "expected a YAML file of at most 16 MiB, got " +
@@ -1180,6 +1281,7 @@ std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const 
     throw InputError(at(name, 1, 1, "expected a mapping of keys, got an empty document"));
   doc->root_ = parsed.root;
   check_unterminated_quote(text, *doc->root_, name);
+  parse_cache().put(name, text_in, doc->root_, doc->errors_.all());
   return doc;
 }
 
@@ -1201,7 +1303,8 @@ std::string YamlDoc::dir() const { return dir_of_file(file_); }
 
 void YamlDoc::merge_base(const YamlDoc& base) {
   for (const auto& d : base.errors_.all()) errors_.add(d);
-  for (const auto& r : base.referenced_) referenced_.push_back(r);
+  for (const auto& r : base.referenced_)
+    if (referenced_set_.insert(r).second) referenced_.push_back(r);
   if (!root_ || !base.root_) return;
   root_ = merge(deep_copy(base.root_), root_, "", whole_);
   impls_.clear();
@@ -1239,6 +1342,7 @@ bool YamlDoc::erase_root_key(const std::string& key) {
   auto it = std::find_if(es.begin(), es.end(), [&](const YEntry& e) { return e.key == key; });
   if (it == es.end()) return false;
   es.erase(it);
+  root_->reindex();
   return true;
 }
 
@@ -1273,7 +1377,23 @@ void YamlDoc::apply_override(const std::string& assignment) {
     }
   }
   NodePtr value;
-  try {
+  // A plain word or number (1.1, 42, fcfs, 15min, ../x.yaml) is the scalar itself: no parser run
+  // (a sweep applies several overrides per run; yaml-cpp's set-up dominated its expansion).
+  const auto plain_scalar = [](const std::string& v) {
+    if (v.empty() || v == "null" || v == "Null" || v == "NULL" || v.rfind("...", 0) == 0) return false;
+    for (char c : v)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '+' || c == '-' || c == '/'))
+        return false;
+    const auto c0 = static_cast<unsigned char>(v[0]);
+    return std::isalnum(c0) || c0 == '.' || c0 == '_' || c0 == '/' ||
+           ((c0 == '-' || c0 == '+') && v.size() > 1 && (std::isdigit(static_cast<unsigned char>(v[1])) || v[1] == '.'));
+  };
+  if (plain_scalar(val)) {
+    value = std::make_shared<YNode>();
+    value->kind = YNode::Kind::Scalar;
+    value->text = val;
+  }
+  if (!value) try {  // anything else through the parser
     check_text(val, kOverrideFile);
     DiagnosticSink sink;
     Parsed parsed = parse_document(val, kOverrideFile, sink, 0, 0, kp);

@@ -25,6 +25,13 @@
 // more than one document, and documents that expand past 1,000,000 nodes (alias bombs).
 // Duplicate keys and non-scalar keys are collected into errors() (the first occurrence wins).
 //
+// Big files (issue 18): loading is linear in the file (10^5 top-level keys: ~0.8 s CPU, almost
+// all of it yaml-cpp's scanner; tests/bench/bm_parsers.cpp). Lookups in mappings of 16 keys or
+// more go through a hash index; "did you mean" is computed for the first 200 unknown keys of a
+// document only. The trees of the last 8 documents parsed (up to 4 MiB of text each) are kept by
+// name and exact text, so loading the same file again (a sweep's base scenario once per run,
+// `dcsim validate` telling a file's kind before loading it) costs a copy, not a parse.
+//
 // Positions are kept per node, with the file the node came from: after `extends` merging
 // (merge_base) and `--set` overrides (apply_override) an error still points into the file —
 // or at the `--set` argument — that wrote the offending value.
@@ -33,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -232,6 +240,8 @@ class YamlDoc {
   std::map<const yaml_detail::YNode*, std::shared_ptr<YamlMap::Impl>> impls_;
   std::vector<std::string> referenced_;
   std::vector<std::string> whole_;
+  std::set<std::string> referenced_set_;  // the same, for a lookup per path
+  std::size_t suggestions_ = 0;           // "did you mean" suggestions computed so far
 };
 
 }  // namespace dcsim

@@ -86,8 +86,8 @@ check "emit-slurm: prints the script path" test "$script" = "$tmp/s/eight-runs.s
 check "emit-slurm: an 8-task array" grep_q '^#SBATCH --array=0-7$' "$script"
 check "emit-slurm: extra sbatch option" grep_q '^#SBATCH --partition=cpu$' "$script"
 check "emit-slurm: tasks run the sweep by the absolute dcsim" grep_q "^exec '$(readlink -f "$dcsim")' sweep '$sweep' -o '$tmp/s'$" "$script"
-check "emit-slurm: aggregation job after the array builds the index" bash -c \
-  "grep -q -- '--dependency=afterany:\${SLURM_ARRAY_JOB_ID}' '$script' && grep -q -- '--index-only' '$script'"
+check "emit-slurm: aggregation job after the array finishes the array's claims session and builds the index" bash -c \
+  "grep -q -- '--dependency=afterany:\${SLURM_ARRAY_JOB_ID}' '$script' && grep -qF -- '--finish-session slurm-array-' '$script'"
 check "emit-slurm: the script is valid bash" bash -n "$script"
 
 # ---- validate

@@ -21,6 +21,11 @@
 //                               align_to_run of every column and a walk over its change points).
 //   swf, alibaba, helios, azure, jobcsv   the job log text, imported with the by-gpus rule
 //                               against workloads/profiles.yaml.
+//   serving                     the text of a scenario's `serving` section as a document of its
+//                               own (written to <tmp>/a/b/serving.yaml, so trace paths
+//                               "../../scenarios/data/…" resolve), read by read_serving against
+//                               platforms/sites/quickstart-h200.yaml over one year from 2024.
+//   serving_trace               an azure-llm request trace, read by serving::load_azure_trace.
 #include <unistd.h>
 
 #include <cstdint>
@@ -34,11 +39,14 @@
 #include <string_view>
 
 #include "config/platform_loader.hpp"
+#include "config/scenario.hpp"
 #include "config/scenario_loader.hpp"
+#include "config/serving_loader.hpp"
 #include "config/workload_loader.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "policy/registry.hpp"
+#include "serving/traffic.hpp"
 #include "traces/align.hpp"
 #include "traces/loaders.hpp"
 #include "workload/importers.hpp"
@@ -234,6 +242,40 @@ inline Outcome run_jobcsv(std::string_view text) {
   return detail::import_with(text, [](std::istream& in) {
     return import_dcsim_csv(in, "fuzz.csv", detail::import_spec("dcsim-csv"), detail::profiles());
   });
+}
+
+namespace detail {
+inline const PlatformSpec& serving_platform() {
+  static const PlatformSpec p = [] {
+    DiagnosticSink errs;
+    PlatformSpec spec = load_platform(std::string(DCSIM_SOURCE_DIR) + "/platforms/sites/quickstart-h200.yaml", errs);
+    errs.throw_if_any();
+    return spec;
+  }();
+  return p;
+}
+}  // namespace detail
+
+inline Outcome run_serving(std::string_view text) {
+  const std::string path = detail::sandbox().write(text, "serving.yaml");
+  return detail::guarded([&] {
+    auto doc = YamlDoc::load_file(path);
+    TimeSpec time;
+    time.start = CivilTime{2024, 1, 1};
+    time.years = 1;
+    time.duration_s = Calendar(time.start).span_of_years(1);
+    time.sample_s = 900;
+    ServingSpec out;
+    YamlMap root = doc->root_map();
+    read_serving(root, time, detail::serving_platform(), true, out);
+    root.finish();
+    doc->errors().throw_if_any();
+  });
+}
+
+inline Outcome run_serving_trace(std::string_view text) {
+  const std::string path = detail::sandbox().write(text, "requests.csv");
+  return detail::guarded([&] { (void)serving::load_azure_trace(path); });
 }
 
 }  // namespace dcsim::fuzz

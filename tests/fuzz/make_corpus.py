@@ -69,6 +69,26 @@ YAML_WORDS = [b"extends", b"true", b"false", b"null", b"~", b"&a", b"*a", b"<<",
               b"1e308", b"-1", b"0.0", b".nan", b".inf", b"15min", b"1h", b"2d", b"1e-9"]
 
 
+def serving_section(text: str):
+    """The lines under a top-level `serving:` key, dedented; None if there is none. A flow
+    mapping on the key's own line (`serving: {...}`) is returned as that mapping."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("serving:"):
+            rest = line[len("serving:"):].strip()
+            if rest and not rest.startswith("#"):
+                return rest + "\n"
+            body = []
+            for l in lines[i + 1:]:
+                if l.strip() and not l.startswith((" ", "#")):
+                    break
+                body.append(l)
+            indent = min((len(l) - len(l.lstrip(" ")) for l in body if l.strip() and not l.lstrip().startswith("#")),
+                         default=0)
+            return "".join(l[indent:] if l[:indent].strip() == "" else l for l in body)
+    return None
+
+
 def write_dictionaries():
     """tests/fuzz/dict/<parser>.dict: the keys of YAML seeds, the header names of CSV seeds."""
     ddir = SRC / "tests" / "fuzz" / "dict"
@@ -77,7 +97,7 @@ def write_dictionaries():
         words = set()
         for f in (OUT / parser).iterdir():
             data = f.read_bytes()
-            if parser in ("scenario", "platform", "catalogue", "sweep"):
+            if parser in ("scenario", "platform", "catalogue", "sweep", "serving"):
                 words.update(m.group(1) + b":" for m in YAML_KEY.finditer(data))
                 words.update(YAML_WORDS)
             else:
@@ -98,7 +118,7 @@ def write_dictionaries():
 
 def main():
     for parser in ["scenario", "platform", "catalogue", "sweep", "trace", "swf", "alibaba", "helios",
-                   "azure", "jobcsv"]:
+                   "azure", "jobcsv", "serving", "serving_trace"]:
         shutil.rmtree(OUT / parser, ignore_errors=True)
 
     for p in files("scenarios/examples/*.yaml", "scenarios/validation/*.yaml",
@@ -146,6 +166,15 @@ def main():
     jobs = (SRC / "tests/fixtures/workload/jobs.csv").read_bytes()
     emit("jobcsv", "jobs-profiles.csv",
          jobs.replace(b",compute,", b",image_classification,").replace(b",memory,", b",nlp,"))
+
+    # The serving section of every scenario that has one, as a document of its own (dedented).
+    for p in files("scenarios/examples/*.yaml", "tests/fixtures/scenarios/*.yaml", "tests/fixtures/bad/*.yaml",
+                   "tests/integration/scenarios/*.yaml"):
+        section = serving_section(rewrite_paths(p).decode("utf-8", errors="surrogateescape"))
+        if section is not None:
+            emit("serving", f"{p.parent.name}-{p.name}", section.encode("utf-8", errors="surrogateescape"))
+    for p in files("tests/fixtures/workload/azure*.csv", "scenarios/data/gpu_traces/azure_*.csv"):
+        emit("serving_trace", p.name, head(p))
 
     write_dictionaries()
 

@@ -40,6 +40,8 @@ const std::map<std::string, Runner>& runners() {
       {"helios", &dcsim::fuzz::run_helios},
       {"azure", &dcsim::fuzz::run_azure},
       {"jobcsv", &dcsim::fuzz::run_jobcsv},
+      {"serving", &dcsim::fuzz::run_serving},
+      {"serving_trace", &dcsim::fuzz::run_serving_trace},
   };
   return r;
 }
@@ -101,6 +103,8 @@ TEST_CASE("every seed of the fuzz corpora loads or gives an InputError, and vali
       {"swf", "small"},             {"alibaba", ""},             {"helios", ""},
       {"azure", ""},                {"jobcsv", "jobs-profiles"}, {"trace", "eia_"},
       {"trace", "electricitymaps_"}, {"trace", "three_days_2022-0"},
+      {"serving", "examples-serving-always-on"}, {"serving", "examples-serving-autoscaling"},
+      {"serving_trace", "azure_llm_inference_2023_"},
   };
   std::size_t seeds = 0, loaded_as_required = 0;
   for (const auto& [parser, run] : runners()) {

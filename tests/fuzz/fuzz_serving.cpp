@@ -1,0 +1,13 @@
+// libFuzzer target: the serving section of a scenario (sim/config/serving_loader.cpp)
+// (see fuzz_inputs.hpp for the input layout). Any crash, sanitizer report, escaping
+// non-InputError exception, leak or hang is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "fuzz_inputs.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  (void)dcsim::fuzz::run_serving(std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
