@@ -122,7 +122,7 @@ def full_run(require_binary, tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("schema")
     scenario = d / "schema-check.yaml"
     scenario.write_text(f"""\
-extends: {EX / 'quickstart.yaml'}
+extends: {EX / 'serving-quickstart.yaml'}
 name: schema-check
 time: {{start: 2024-06-01, duration: 3d, sample: 1h}}
 site:
@@ -221,10 +221,33 @@ def test_site_series_are_interval_averages_on_time(full_run):
     assert float(root["sample_s"]) == 3600.0
 
 
+def documented_serving_summary() -> tuple[set[str], list[str]]:
+    """The serving section's summary attributes: plain names and per-deployment patterns
+    (`serving_<i>_arrivals`, then `_completed`, … for the same deployment)."""
+    section = run_file_section()
+    start = section.index("### Serving: dimension `deployment`")
+    end = section.index("\n#", start + 1)
+    par = section[start:end]
+    par = par[par.index("Summary attributes (`summary_` +)"):par.index("Events `serving_replica_add`")]
+    names, patterns = set(), []
+    for token in re.findall(r"`([^`]+)`", par):
+        if token == "summary_":
+            continue
+        if token.startswith("serving_<i>_"):
+            patterns.append(r"summary_serving_\d+_" + re.escape(token[len("serving_<i>_"):]))
+        elif token.startswith("_"):
+            patterns.append(r"summary_serving_\d+" + re.escape(token))
+        elif re.fullmatch(r"serving_[a-z0-9_]+", token):
+            names.add("summary_" + token)
+    return names, patterns
+
+
 def test_root_attributes_are_exactly_the_documented_ones(full_run):
     _, root = file_contents(full_run)
     table = documented_root_attributes()
-    summary = documented_summary()
+    serving_names, serving_patterns = documented_serving_summary()
+    assert len(serving_patterns) >= 10 and "summary_serving_energy_kwh" in serving_names
+    summary = documented_summary() | serving_names
     problems = []
     for name, value in sorted(root.items()):
         if name in table:
@@ -235,10 +258,10 @@ def test_root_attributes_are_exactly_the_documented_ones(full_run):
             elif kind in ("int32", "int64", "float64") and (dt is None or not TYPES[kind](dt)):
                 problems.append(f"{name}: {dt or type(value).__name__}, SCHEMA.md says {kind}")
         elif name.startswith("summary_"):
-            if name not in summary:
+            if name not in summary and not any(re.fullmatch(p, name) for p in serving_patterns):
                 problems.append(f"{name} is written but not in SCHEMA.md's summary list")
-        elif re.fullmatch(r"trace_report_\d+", name):
-            pass
+        elif re.fullmatch(r"trace_report_\d+", name) or re.fullmatch(r"serving_deployment_\d+", name):
+            pass  # one per time-series input / per deployment (SCHEMA.md names them with <i>)
         else:
             problems.append(f"root attribute {name} is written but not in SCHEMA.md")
     for name in sorted(set(table) - set(root)):
