@@ -10,8 +10,11 @@ export ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=0:abort_on_erro
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export DCSIM_SIMGRID_ARGS="--cfg=contexts/factory:ucontext"
 export DCSIM_SOURCE_DIR=$PWD DCSIM_BINARY=$PWD/build/asan/dcsim
-# The four longest serving cases (request-level serving of 10^5-10^6 requests, 2-5 min each
-# under ASan) run in the main stage only; the serving code runs under ASan in "engine serving
-# only", the serving unit tests and cli serving_engine. Keeps .ci/run under its 45 minutes.
+# Run in the main stage only (they are the longest under ASan and keep .ci/run under its 45
+# minutes): the four longest serving cases (request-level serving of 10^5-10^6 requests, 2-5 min
+# each; the serving code still runs under ASan in "engine serving only", "with a drain", the
+# serving unit tests and cli serving_engine) and the golden examples (10 min under ASan since the
+# week of autoscaled serving joined them; whole runs still run under ASan in calibration_seed,
+# the sweep, determinism and fault tests).
 ctest --test-dir build/asan --output-on-failure -j "$(nproc)" --timeout 900 \
-  -E 'engine serving (autoscaling|under a lower device power limit|with training)'
+  -E 'engine serving (autoscaling|under a lower device power limit|with training)|cli: golden_examples'
