@@ -1357,16 +1357,7 @@ void YamlDoc::apply_override(const std::string& assignment) {
   }
   std::string kp = assignment.substr(0, eq);
   std::string val = assignment.substr(eq + 1);
-  std::vector<std::string> segs;
-  {
-    std::size_t s = 0;
-    while (true) {
-      auto d = kp.find('.', s);
-      segs.push_back(kp.substr(s, d == std::string::npos ? std::string::npos : d - s));
-      if (d == std::string::npos) break;
-      s = d + 1;
-    }
-  }
+  const std::vector<std::string> segs = split_path(kp);
   for (const auto& s : segs) {
     bool bad = s.empty();
     for (char c : s)
