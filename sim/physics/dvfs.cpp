@@ -45,7 +45,8 @@ Seconds runtime_at_fmax_s(const JobProfile& p, const AcceleratorSpec& a, int gpu
 }
 
 RooflineTransfer roofline_transfer(const JobProfile& p, const AcceleratorSpec& reference,
-                                   const AcceleratorSpec& target, double throughput_ratio) {
+                                   const AcceleratorSpec& target, double throughput_ratio,
+                                   double measured_mfu) {
   const double sum = p.compute_share + p.memory_share + p.io_share;
   const double c = sum > 0 ? p.compute_share / sum : 1.0;
   const double m = sum > 0 ? p.memory_share / sum : 0.0;
@@ -59,7 +60,9 @@ RooflineTransfer roofline_transfer(const JobProfile& p, const AcceleratorSpec& r
   t.compute_share = c * peak / s;
   t.memory_share = m * bw / s;
   t.io_share = io / s;
-  t.time_factor = throughput_ratio > 0 ? 1.0 / throughput_ratio : s;
+  t.time_factor = measured_mfu > 0       ? std::max(p.mfu, 1e-9) * peak / measured_mfu
+                  : throughput_ratio > 0 ? 1.0 / throughput_ratio
+                                         : s;
   t.mfu = p.mfu * peak / t.time_factor;
   return t;
 }

@@ -54,7 +54,8 @@ Seconds runtime_at_fmax_s(const JobProfile& p, const AcceleratorSpec& a, int gpu
 // side the memory part scales with the peak (B_r/B_t := P_r/P_t; before issue 14 the whole step,
 // I/O included, scaled with the peak).
 // A measured throughput on the target (throughput_ratio = reference step time / target step
-// time, > 0) replaces S by 1/throughput_ratio and keeps the roofline's split of the step.
+// time, > 0) replaces S by 1/throughput_ratio and keeps the roofline's split of the step; so
+// does a measured MFU on the target (measured_mfu: S = mfu·(P_r/P_t)/measured_mfu, mfu' = it).
 // Source: Williams, Waterman & Patterson, "Roofline: an insightful visual performance model
 // for multicore architectures", CACM 52(4), 2009 (time = max/sum of compute and memory terms;
 // dcsim sums the parts as the shares measure them serially within a step).
@@ -64,7 +65,8 @@ struct RooflineTransfer {
   double mfu = 0;
 };
 RooflineTransfer roofline_transfer(const JobProfile& p, const AcceleratorSpec& reference,
-                                   const AcceleratorSpec& target, double throughput_ratio = 0);
+                                   const AcceleratorSpec& target, double throughput_ratio = 0,
+                                   double measured_mfu = 0);
 
 // Where a job runs under a per-device power cap.
 struct OperatingPoint {

@@ -199,14 +199,10 @@ void adapt_to_accelerator(JobProfile& job, const ProfileSpec& p, const Reference
   auto ov = p.accelerators.find(target.name);
   if (target.name != ref.accelerator.name && job.work_flops > 0) {
     try {
-      double measured = 0;  // reference step time / step time on the target
-      if (ov != p.accelerators.end()) {
-        measured = ov->second.throughput_ratio;
-        if (ov->second.mfu > 0)  // achieved FLOP/s on the target over those on the reference
-          measured = effective_peak_flops(target, job.precision) * ov->second.mfu /
-                     (effective_peak_flops(ref.accelerator, job.precision) * std::max(job.mfu, 1e-9));
-      }
-      const RooflineTransfer t = roofline_transfer(job, ref.accelerator, target, measured);
+      const bool measured = ov != p.accelerators.end();
+      const RooflineTransfer t = roofline_transfer(job, ref.accelerator, target,
+                                                   measured ? ov->second.throughput_ratio : 0.0,
+                                                   measured ? ov->second.mfu : 0.0);
       job.compute_share = t.compute_share;
       job.memory_share = t.memory_share;
       job.io_share = t.io_share;

@@ -144,6 +144,12 @@ TEST_CASE("roofline transfer: the compute part follows the peak, the memory part
   SECTION("without a bandwidth the memory part scales with the peak: S = (0.3 + 0.6)/2 + 0.1 = 0.55") {
     CHECK(roofline_transfer(p, ref, no_bw).time_factor == Approx(0.55));
   }
+  SECTION("a measured MFU on the target sets the time: 0.4 / 0.1 = 4 times the reference on a chip of the same peak") {
+    const RooflineTransfer t = roofline_transfer(p, ref, fast_mem, 0, 0.1);
+    CHECK(t.time_factor == Approx(4.0));
+    CHECK(t.mfu == Approx(0.1));
+    CHECK(t.compute_share == Approx(0.3 / 0.7));
+  }
   SECTION("a measured throughput replaces the roofline's time and keeps its split") {
     const RooflineTransfer t = roofline_transfer(p, ref, fast_mem, 1.25);
     CHECK(t.time_factor == Approx(0.8));
