@@ -55,6 +55,24 @@ Scenario linear_scenario() {
   return sc;
 }
 
+
+// One 8-GPU job on `sc` with `cap` (if any) appended to its energy policies, in a child process
+// (one simulation per process): {1 if it completed, its run time, its mean clock}; {} if the run
+// recorded no single job.
+std::vector<double> one_capped_job(const Scenario& sc, const PolicyConfig* cap) {
+  return testing::in_child([&]() -> std::vector<double> {
+    PoliciesSpec ps = sc.policies;
+    if (cap) ps.energy.push_back(*cap);
+    DiagnosticSink sink;
+    auto policy = make_policy_stack(ps, sink);
+    if (!policy) throw std::runtime_error(sink.all().front().to_string());
+    MemoryRecorder rec;
+    run_simulation(sc, linear_jobs(1, 8, 0), *policy, rec, {});
+    if (rec.jobs.size() != 1) return {};
+    return {rec.jobs[0].outcome == "completed" ? 1.0 : 0.0, rec.jobs[0].end_s - rec.jobs[0].start_s,
+            rec.jobs[0].mean_freq_mhz};
+  });
+}
 }  // namespace
 
 TEST_CASE("with intensity 1 and a linear power model, dcsim's IT energy equals SimGrid's host energy plugin",
@@ -138,26 +156,12 @@ TEST_CASE("a device power cap lowers the p-state and slows a compute-bound job b
   const double ratio = power.freq_mhz(p0) / power.freq_mhz(p);
   Seconds t[2];
   for (int capped = 0; capped < 2; ++capped) {
-    // One simulation per process.
-    const auto r = testing::in_child([&]() -> std::vector<double> {
-      PoliciesSpec ps = sc.policies;
-      if (capped) {
-        PolicyConfig c;
-        c.name = "power-cap";
-        c.strings["scope"] = "device";
-        c.numbers["cap_w"] = cap;
-        c.key_path = "policies.energy[0]";
-        ps.energy.push_back(c);
-      }
-      DiagnosticSink sink;
-      auto policy = make_policy_stack(ps, sink);
-      if (!policy) throw std::runtime_error(sink.all().front().to_string());
-      MemoryRecorder rec;
-      run_simulation(sc, linear_jobs(1, 8, 0), *policy, rec, {});
-      if (rec.jobs.size() != 1) return {};
-      return {rec.jobs[0].outcome == "completed" ? 1.0 : 0.0, rec.jobs[0].end_s - rec.jobs[0].start_s,
-              rec.jobs[0].mean_freq_mhz};
-    });
+    PolicyConfig c;
+    c.name = "power-cap";
+    c.strings["scope"] = "device";
+    c.numbers["cap_w"] = cap;
+    c.key_path = "policies.energy[0]";
+    const auto r = one_capped_job(sc, capped ? &c : nullptr);
     REQUIRE(r.size() == 3);
     REQUIRE(r[0] == 1.0);
     t[capped] = r[1];
@@ -174,23 +178,13 @@ TEST_CASE("a device cap given as a share of TDP caps each accelerator at that sh
   const double frac = 0.7;
   const int p = power.highest_pstate_under(frac * acc.tdp_w, 1.0, 1.0);
   REQUIRE(p > power.highest_pstate_under(power.default_limit_w(), 1.0, 1.0));  // the share binds
-  const auto r = testing::in_child([&]() -> std::vector<double> {
-    PoliciesSpec ps = sc.policies;
-    PolicyConfig c;
-    c.name = "power-cap";
-    c.strings["scope"] = "device";
-    c.numbers["cap_tdp_fraction"] = frac;
-    c.key_path = "policies.energy[0]";
-    ps.energy.push_back(c);
-    DiagnosticSink sink;
-    auto policy = make_policy_stack(ps, sink);
-    if (!policy) throw std::runtime_error(sink.all().front().to_string());
-    MemoryRecorder rec;
-    run_simulation(sc, linear_jobs(1, 8, 0), *policy, rec, {});
-    if (rec.jobs.size() != 1) return {};
-    return {rec.jobs[0].outcome == "completed" ? 1.0 : 0.0, rec.jobs[0].mean_freq_mhz};
-  });
-  REQUIRE(r.size() == 2);
+  PolicyConfig c;
+  c.name = "power-cap";
+  c.strings["scope"] = "device";
+  c.numbers["cap_tdp_fraction"] = frac;
+  c.key_path = "policies.energy[0]";
+  const auto r = one_capped_job(sc, &c);
+  REQUIRE(r.size() == 3);
   REQUIRE(r[0] == 1.0);
-  REQUIRE(r[1] == Approx(power.freq_mhz(p)));
+  REQUIRE(r[2] == Approx(power.freq_mhz(p)));
 }
