@@ -61,6 +61,19 @@ running_claim() {
 }
 pid_in() { sed -n 's/^rank [0-9]* pid \([0-9]*\) .*/\1/p' "$1"; }
 have_running_claim() { running_claim "$1" "$2" >/dev/null; }
+# take_victim OUT: the claim worker 1 holds in OUT (victim) and its run id (victim_id).
+take_victim() { victim=$(running_claim "$1" 1); victim_id=$(basename "$victim"); victim_id=${victim_id%%.claim*}; }
+# start_pair SESSION TAG ARGS...: local workers of ranks 0 and 1 of one sweep (pids w0, w1;
+# logs $tmp/TAG0.out|err and $tmp/TAG1.out|err).
+start_pair() {
+  local session=$1 tag=$2 r
+  shift 2
+  for r in 0 1; do
+    DCSIM_SWEEP_SESSION=$session PMI_RANK=$r PMI_SIZE=2 "$dcsim" "$@" >"$tmp/$tag$r.out" 2>"$tmp/$tag$r.err" &
+    pids+=($!)
+    if [ $r -eq 0 ]; then w0=$!; else w1=$!; fi
+  done
+}
 status_list() {
   $py -c "
 import h5py
@@ -84,12 +97,9 @@ stamp() { stat -c '%n %i %Y' "$1"/*.h5 | grep -v index.h5 | sort; }
 # ---- local workers: a worker SIGKILLed mid-run (its pid is gone on this host)
 out=$tmp/kill
 common=(sweep "$sweep4" -o "$out" --mpi --claim-timeout 30)
-DCSIM_SWEEP_SESSION=k PMI_RANK=0 PMI_SIZE=2 "$dcsim" "${common[@]}" >"$tmp/kill0.out" 2>"$tmp/kill0.err" &
-w0=$!; pids+=($w0)
-DCSIM_SWEEP_SESSION=k PMI_RANK=1 PMI_SIZE=2 "$dcsim" "${common[@]}" >"$tmp/kill1.out" 2>"$tmp/kill1.err" &
-w1=$!; pids+=($w1)
+start_pair k kill "${common[@]}"
 check "local kill: worker 1 holds a running run" wait_for have_running_claim "$out" 1
-victim=$(running_claim "$out" 1); victim_id=$(basename "$victim"); victim_id=${victim_id%%.claim*}
+take_victim "$out"
 kill -KILL "$w1"
 wait "$w1" 2>/dev/null
 timeout 300 tail --pid="$w0" -f /dev/null
@@ -109,12 +119,9 @@ check "local kill: the complete results were not rewritten" same_stamps "$before
 # ---- local workers: a worker that stops answering (SIGSTOP): heartbeat timeout
 out=$tmp/stop
 common=(sweep "$sweep4" -o "$out" --mpi --claim-timeout 3)
-DCSIM_SWEEP_SESSION=s PMI_RANK=0 PMI_SIZE=2 "$dcsim" "${common[@]}" >"$tmp/stop0.out" 2>"$tmp/stop0.err" &
-w0=$!; pids+=($w0)
-DCSIM_SWEEP_SESSION=s PMI_RANK=1 PMI_SIZE=2 "$dcsim" "${common[@]}" >"$tmp/stop1.out" 2>"$tmp/stop1.err" &
-w1=$!; pids+=($w1)
+start_pair s stop "${common[@]}"
 check "local stop: worker 1 holds a running run" wait_for have_running_claim "$out" 1
-victim=$(running_claim "$out" 1); victim_id=$(basename "$victim"); victim_id=${victim_id%%.claim*}
+take_victim "$out"
 kids=$(ps -o pid= --ppid "$w1" | tr -d ' ')
 kill -STOP "$w1" $kids
 for k in $kids; do pids+=($k); done
@@ -131,12 +138,9 @@ check "local stop: the index says 4 completed" index_is 'completed completed com
 # ---- local workers: attempts used up → the run is recorded failed, the sweep still ends
 out=$tmp/fail
 common=(sweep "$sweep4" -o "$out" --mpi --claim-timeout 30 --max-attempts 1)
-DCSIM_SWEEP_SESSION=f PMI_RANK=0 PMI_SIZE=2 "$dcsim" "${common[@]}" >"$tmp/fail0.out" 2>"$tmp/fail0.err" &
-w0=$!; pids+=($w0)
-DCSIM_SWEEP_SESSION=f PMI_RANK=1 PMI_SIZE=2 "$dcsim" "${common[@]}" >"$tmp/fail1.out" 2>"$tmp/fail1.err" &
-w1=$!; pids+=($w1)
+start_pair f fail "${common[@]}"
 check "attempts: worker 1 holds a running run" wait_for have_running_claim "$out" 1
-victim=$(running_claim "$out" 1); victim_id=$(basename "$victim"); victim_id=${victim_id%%.claim*}
+take_victim "$out"
 kill -KILL "$w1"
 wait "$w1" 2>/dev/null
 timeout 300 tail --pid="$w0" -f /dev/null
@@ -173,7 +177,7 @@ mpirun --allow-run-as-root --oversubscribe --enable-recovery -n 2 "$dcsim" sweep
   >"$tmp/mpi.out" 2>"$tmp/mpi.err" &
 m=$!; pids+=($m)
 check "mpi: rank 1 holds a running run" wait_for have_running_claim "$out" 1
-victim=$(running_claim "$out" 1); victim_id=$(basename "$victim"); victim_id=${victim_id%%.claim*}
+take_victim "$out"
 r1=$(pid_in "$victim")
 kill -KILL "$r1"
 timeout 300 tail --pid="$m" -f /dev/null
@@ -217,7 +221,7 @@ elif start_out=$(SLURM_LOCAL_DIR=$slurm_dir SLURM_LOCAL_PORT=${SLURM_DEAD_PORT:-
   check "slurm: sbatch accepted the 2-task array" test -n "$jid"
   # task 1 (shard 1/2) holds one of its runs while it runs
   check "slurm: array task 1 holds a running run" wait_for have_running_claim "$out" 1
-  victim=$(running_claim "$out" 1); victim_id=$(basename "$victim"); victim_id=${victim_id%%.claim*}
+  take_victim "$out"
   kill -KILL "$(pid_in "$victim")"
   deadline=$(( $(date +%s) + 300 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
