@@ -124,6 +124,7 @@ class RunCore final : public ExecutorClient {
   void serving_node_power(std::size_t n, Seconds now);
   void serving_settle_emissions();
   void serving_emit(Seconds t);
+  void serving_requests_out(const serving::StepResult& res);
   void serving_entities();
   void serving_summary();
 

@@ -35,7 +35,10 @@
 //               checkpoint cost, as PreemptJob does); only if no job can make room is it not
 //               placed (serving_replicas_denied, a run warning).
 //
-// Not done here (refused by engine_unsupported, config/scenario_loader.cpp): the request table.
+//   requests    request fidelity with serving.requests_table (its default): every completed or
+//               rejected request as a row of the request table (analysis/SCHEMA.md), handed to the
+//               recorder each step (streamed in chunks). Requests still queued or running at the
+//               span's end are not rows (summary: serving_<d>_arrivals − completed − rejected).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -71,6 +74,7 @@ void RunCore::serving_entities() {
                        {"serving_replicas_ready", "1", "mean replicas ready (serving)"},
                        {"serving_replicas_loading", "1", "mean replicas loading their model"},
                        {"serving_j_per_output_token", "J", "accelerator energy per output token"}});
+  if (sc_.serving.fidelity == "request" && sc_.serving.requests_table) rec_.begin_requests();
 }
 
 void RunCore::serving_setup() {
@@ -249,6 +253,7 @@ void RunCore::serving_step(Seconds now) {
     env.per_replica[id] = serving::ReplicaEnv{limit, nd.gov_pstate};
   }
   const serving::StepResult res = fleet_->advance(now, t1, env);
+  serving_requests_out(res);
   std::fill(serving_dep_w_.begin(), serving_dep_w_.end(), 0.0);
   for (const serving::ReplicaStep& rs : res.replicas) {
     auto it = serving_reps_.find(rs.id);
@@ -323,6 +328,43 @@ void RunCore::serving_step(Seconds now) {
   ++serving_step_index_;
   // The next step; with a drain, one more call at the span's end releases the replicas.
   if (t1 < end_s_ - kEps || drain_s_ > 0) push_timer(t1, SimTimer::serving_step, 0, 0);
+}
+
+// The request table (request fidelity): the step's completed and rejected requests, written as
+// they come (the recorder streams them in chunks, so memory stays bounded by one step's).
+void RunCore::serving_requests_out(const serving::StepResult& res) {
+  if (res.requests.empty()) return;
+  ServingRequestRecord o;
+  for (const serving::RequestRecord& r : res.requests) {
+    const DeploymentSpec& dep = sc_.serving.deployments[r.deployment];
+    o.id = r.id;
+    o.deployment = static_cast<std::int32_t>(r.deployment);
+    o.stream = static_cast<std::int32_t>(r.stream);
+    o.replica = static_cast<std::int64_t>(r.replica);
+    const auto it = serving_reps_.find(r.replica);
+    o.node = it == serving_reps_.end() ? -1 : static_cast<std::int64_t>(it->second.node);
+    o.arrival_s = r.arrival_s;
+    o.end_s = r.finish_s;
+    o.prompt_tokens = r.prompt_tokens;
+    o.output_tokens = r.output_tokens;
+    o.preemptions = r.preemptions;
+    if (r.rejected) {
+      o.first_token_s = o.ttft_s = o.tpot_s = -1;
+      o.slo_met = dep.slo.ttft_s > 0 || dep.slo.tpot_s > 0 ? 0 : -1;
+      o.outcome = "rejected";
+    } else {
+      o.first_token_s = r.first_token_s;
+      o.ttft_s = r.ttft_s();
+      o.tpot_s = r.output_tokens > 1 ? r.tpot_s() : -1;
+      // the same test as the fleet's SLO attainment (serving/cluster.cpp on_finish)
+      const bool has = dep.slo.ttft_s > 0 || dep.slo.tpot_s > 0;
+      const bool ok = (dep.slo.ttft_s <= 0 || o.ttft_s <= dep.slo.ttft_s) &&
+                      (dep.slo.tpot_s <= 0 || r.output_tokens <= 1 || o.tpot_s <= dep.slo.tpot_s);
+      o.slo_met = has ? (ok ? 1 : 0) : -1;
+      o.outcome = "completed";
+    }
+    rec_.add_request(o);
+  }
 }
 
 void RunCore::serving_emit(Seconds t) {
