@@ -27,7 +27,7 @@ def rows(require_binary, tmp_path_factory):
     d = tmp_path_factory.mktemp("serving-examples")
     js = d / "rows.json"
     proc = subprocess.run(["/usr/bin/python3", str(SCRIPT), "--dcsim", str(dcsim_binary()), "--out", str(d),
-                           "--set", "time.years=~", "--set", "time.duration=7d", "--json", str(js)],
+                           "--horizon", "7d", "--json", str(js)],
                           cwd=SOURCE_DIR, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr
     return {r["scenario"]: r for r in json.loads(js.read_text())}
