@@ -67,6 +67,14 @@ void RunCore::refresh_node(std::size_t n, Seconds now) {
       r.limit_cache_p = nd.power->highest_pstate_under(per_device, pr.utilisation, pr.intensity, pr.memory_power_w);
       r.limit_cache_w = per_device;
       r.limit_cache_power = nd.power;
+      const bool slowest = r.limit_cache_p == nd.power->pstate_count() - 1;
+      // Every run holds each accelerator under its limit unless even the slowest clock exceeds it
+      // (then it warns below): the mean power never exceeds the controlled one (w ≥ 0).
+      if (!slowest && nd.power->power_w(r.limit_cache_p, pr.utilisation, pr.intensity, pr.memory_power_w) >
+                          per_device * (1 + 1e-12))
+        throw InvariantError("profile " + pr.name + " would draw more than the " + watts_text(per_device) +
+                             " power limit of " + nd.acc->name + " at " +
+                             std::to_string(static_cast<long long>(nd.power->freq_mhz(r.limit_cache_p))) + " MHz");
       if (nd.power->controlled_power_w(r.limit_cache_p, pr.utilisation, pr.intensity, pr.memory_power_w) > per_device)
         warn("the power limit of " + watts_text(per_device) + " per " + nd.acc->name + " is below what profile " +
              pr.name + " draws at its lowest clock: it runs there and exceeds the limit");
