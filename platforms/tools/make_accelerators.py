@@ -138,7 +138,10 @@ ACCELERATORS = [
                 "SXM); our measurement (platforms/calibration/data: idle 130 W with a CUDA "
                 "context, 200-700 W limit range and 345-1980 MHz in 15 MHz steps from "
                 "device.json, bf16 GEMM at 1466 MHz / 677 W under the 700 W cap); p-state law "
-                "fitted so P_full(1470 MHz) = 705 W (P_s 300 W; v_min 0.55 estimated)"),
+                "solved so the GEMM (u 0.979) meets the 700 W limit at 1470 MHz under the limiter law (P_s 300 W; "
+                "v_min 0.55 estimated); limiter_burst_weight fitted on duty.csv's GEMM points; memory law "
+                "(memory_active_w_per_tbps, memory_power_w_per_tbps) from the two measured copies (phases.csv "
+                "memcopy_2GB, duty.csv copy_duty_1.0); make_accelerators.py prints both derivations"),
     dict(name="TPU-v2", kind="tpu",
          peak={"bf16": 46},
          memory_gb=16, bw=0.6, tdp=280, idle=60, lim=(280, 280),
@@ -221,6 +224,9 @@ def main():
         for f, v, p in table:
             lines.append(f"      - {{freq_mhz: {fmt(f)}, rel_voltage: {v:.3f}, full_power_w: {p:.1f}}}")
         src = a["source"]
+        if a["name"] != "H200-SXM":
+            src += ("; limiter weight (GPUs) and memory law per TB/s estimated: taken from our H200 measurement "
+                    "(same NVIDIA power management; HBM energy per bit taken equal across generations)")
         if a["kind"] == "gpu":
             src += "; transition latency/energy " + NVIDIA_TRANSITION
         else:

@@ -3,12 +3,11 @@
 // reference energy law. Hand-calculated values use the round catalogue of
 // tests/fixtures/workload/catalogue.hpp.
 #include <catch2/catch.hpp>
-
-#include "physics/accelerator_power.hpp"
 #include <cmath>
 
 #include "core/error.hpp"
 #include "fixtures/workload/catalogue.hpp"
+#include "physics/accelerator_power.hpp"
 #include "workload/estimate.hpp"
 
 using namespace dcsim;
