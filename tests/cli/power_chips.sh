@@ -7,6 +7,8 @@
 #   - the energy per unit of work of a memory-heavy job (compute 0.2, memory 0.8, u 1, intensity
 #     0.6) is as hand-calculated below from the catalogue's numbers (platforms/accelerators.yaml)
 #     and the equations of physics/accelerator_power.hpp (split_burst_power, transfer_power);
+#   - a measured power on a named accelerator (`accelerators: {H100-SXM: {power_w: 450}}`) is what
+#     the H100 draws, and a profile giving both power_w and intensity there is refused naming the key;
 #   - the GEMM on either chip runs into the 700 W limit and lowers its clock (H200: 1470 MHz,
 #     measured 1466 MHz, within 5 %).
 # Usage: power_chips.sh <dcsim binary> <source dir>
@@ -26,6 +28,7 @@ PROFILES = {  # name: (shares, utilisation, intensity)
     "compute_bound": ((1.0, 0.0, 0.0), 1.0, 0.5),
     "mem_heavy": ((0.2, 0.8, 0.0), 1.0, 0.6),
     "gemm": ((1.0, 0.0, 0.0), 0.979, 1.0),
+    "measured_h100": ((0.2, 0.8, 0.0), 1.0, 0.6),
 }
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -37,7 +40,21 @@ with tempfile.TemporaryDirectory() as tmp:
                               "power": {"utilisation": u, "intensity": i}, "host_load": 0.0,
                               "gpus": {8: 1.0}, "duration": {"median_h": 2.0, "sigma": 0.0},
                               "sources": {"power": "test"}}
+    doc["profiles"]["measured_h100"]["accelerators"] = {"H100-SXM": {"power_w": 450}}
     yaml.safe_dump(doc, open(cat, "w"))
+    bad_doc = {"version": 1, "profiles": {"both": dict(doc["profiles"]["mem_heavy"])}}
+    bad_doc["profiles"]["both"]["accelerators"] = {"H100-SXM": {"power_w": 450, "utilisation": 1.0, "intensity": 0.5}}
+    bad_cat = os.path.join(tmp, "bad.yaml")
+    yaml.safe_dump(bad_doc, open(bad_cat, "w"))
+    r = subprocess.run([DCSIM, "run", os.path.join(SRC, "scenarios", "calibration", "h200-phase.yaml"), "-q",
+                        "-o", os.path.join(tmp, "bad.h5"), "--set",
+                        f"workload.catalogue=[{os.path.join(SRC, 'workloads', 'profiles.yaml')}, {bad_cat}]",
+                        "--set", "workload.fixed_profile=both"], capture_output=True, text=True)
+    msg = r.stderr + r.stdout
+    if r.returncode == 0 or "power_w" not in msg or "bad.yaml" not in msg:
+        bad.append(f"power_w with intensity was not refused naming the file and key: rc {r.returncode}: {msg.strip()[:300]}")
+    else:
+        print("power_w together with utilisation/intensity: refused:", msg.strip().splitlines()[0][:160])
     res = {}
     for chip in ("h200", "h100"):
         site = os.path.join(tmp, f"site-{chip}.yaml")
@@ -106,6 +123,10 @@ for chip, limit in (("h200", 700), ("h100", 700)):
         bad.append(f"gemm on {chip} does not run into its limit: {w:.1f} W at {mhz:.0f} MHz")
 if abs(res["h200", "gemm"][2] / 1466.2 - 1) > 0.05:
     bad.append(f"H200 GEMM clock {res['h200', 'gemm'][2]:.0f} MHz not within 5 % of the measured 1466 MHz")
+w_meas = res["h100", "measured_h100"][0]
+print(f"measured_h100 on the H100: {w_meas:.2f} W (measured power_w 450), on the H200 {res['h200', 'measured_h100'][0]:.2f} W (model)")
+if abs(w_meas / 450 - 1) > 1e-3 or abs(res["h200", "measured_h100"][0] / P_h - 1) > 1e-3:
+    bad.append("the measured power_w on the H100 is not what it draws, or it leaked onto the H200")
 for (chip, n), (w, _, _) in res.items():
     if w > 700 * (1 + 1e-9):
         bad.append(f"{chip} {n}: {w:.1f} W above the 700 W limit")
