@@ -157,7 +157,9 @@ BudgetShare RunCore::budget_share(std::size_t n) const {
     const JobRt& r = jobs_[j];
     const int k = gpus_of_job_on(r, n);
     busy += k;
-    s.demands.emplace_back(nd.power->power_w(nd.limit_pstate, r.job.profile.utilisation, r.job.profile.intensity, r.job.profile.memory_power_w), k);
+    // A busy device's demand is the power its limiter holds (≥ its mean): the level it gets back
+    // is compared with the same quantity (highest_pstate_under).
+    s.demands.emplace_back(nd.power->controlled_power_w(nd.limit_pstate, r.job.profile.utilisation, r.job.profile.intensity, r.job.profile.memory_power_w), k);
   }
   const Watts idle = nd.power->power_w(nd.eff_pstate, 0.0, 0.0);
   const double idle_heat = nd.acc->tdp_w > 0 ? idle / nd.acc->tdp_w : 0.0;

@@ -65,6 +65,20 @@ int AcceleratorPower::highest_pstate_under(Watts cap_w, double utilisation, doub
   return lo;
 }
 
+int AcceleratorPower::highest_pstate_under_mean(Watts cap_w, double utilisation, double intensity) const {
+  int lo = 0, hi = pstate_count() - 1;
+  if (power_w(hi, utilisation, intensity) > cap_w) return hi;
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    if (power_w(mid, utilisation, intensity) <= cap_w) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
 int AcceleratorPower::pstate_at_or_above(Megahertz f) const {
   // freq_mhz_ is strictly descending: the last index with freq >= f.
   int best = 0;

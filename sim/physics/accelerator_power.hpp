@@ -79,6 +79,9 @@ class AcceleratorPower {  // built once per accelerator type
 
   // Fastest p-state whose controlled power is <= cap_w; the slowest if none fits.
   int highest_pstate_under(Watts cap_w, double utilisation, double intensity, Watts memory_w = 0) const;
+  // The same on the mean power alone (w = 0): for activity that alternates far faster than the
+  // limiter's averaging window, e.g. LLM serving iterations of milliseconds (physics/llm_inference).
+  int highest_pstate_under_mean(Watts cap_w, double utilisation, double intensity) const;
 
   // The slowest p-state whose frequency is >= f (the p-state a frequency request maps to;
   // p-state 0 above the table, the slowest below it).
