@@ -253,7 +253,8 @@ TEST_CASE("a rack cap shares its budget among busy accelerators by water-filling
   // The rack stays under its cap while both run (first hour): rack power = IT − the idle rack 1.
   const double rack0 = r.rec.rows[0][it] - 2 * f.idle_node_w();
   CHECK(rack0 <= cap);
-  CHECK(rack0 > 0.85 * cap);
+  // The light job draws its mean, below the controlled power it was budgeted: that gap is unused.
+  CHECK(rack0 > 0.85 * (cap - 8 * (light_w - f.power.power_w(0, 0.5, 0.5))));
 }
 
 TEST_CASE("a site cap limits facility power at every sample; idle nodes keep their idle power",
