@@ -4,6 +4,7 @@
 Run from the repository root:  /usr/bin/python3 platforms/tools/make_accelerators.py
 Edit the numbers HERE, not in the YAML (the YAML says it is generated). Users who add their own
 accelerators write a YAML catalogue by hand (platforms/README.md) and never need this script.
+It prints the H200 derivations (memory law, limiter weight, p-state law) from our measurement.
 
 P-state tables follow one documented law per device (platforms/README.md, "P-state law"):
 
@@ -11,14 +12,29 @@ P-state tables follow one documented law per device (platforms/README.md, "P-sta
     P_full(f) = P_s + D·(f/f_max)·v(f)²                                 W, intensity-1 kernel,
                                                                          full utilisation, no cap
 P_s is the frequency-independent part at load (memory, leakage, board), D the dynamic part at
-f_max (CMOS switching power ∝ f·V²). For the H200, D is solved so that P_full(1470 MHz) = 705 W,
-which puts a GEMM (utilisation 0.979, intensity 1) under the 700 W cap at 1470 MHz, as measured
-(≈1466 MHz, platforms/calibration/data/phases.csv). The other devices are estimated: see `source`.
+f_max (CMOS switching power ∝ f·V²).
+
+H200 (our measurement, platforms/calibration/data), physics/accelerator_power.hpp:
+- memory law M = m·a·B + k·T from the two measured copies: memcopy_2GB (phases.csv, 4.25 TB/s)
+  and the duty run's full-duty copy (duty.csv: kernels/s × 2 GiB moved per kernel, 1 GiB read
+  and 1 GiB written, counted as phases.csv counts bytes moved): burst power above each run's
+  own idle = a·B + k·T (m = 1) → k, a.
+- limiter weight w: the duty curve's GEMM points (duty.csv) under the 700 W limit, with D
+  re-solved for each w so that the GEMM phase (u 0.979) lands at 1470 MHz (measured 1466 MHz);
+  w minimises the largest relative error of the mean power over the six duties.
+The other devices are estimated: see `source`; they take the H200's limiter weight (same NVIDIA
+power-management firmware, estimated) and memory law per TB/s (HBM energy per bit taken equal
+across HBM2/2e/3/3e, estimated: published figures lie within ±30 %, O'Connor et al., MICRO 2017).
 """
+import csv
+import math
 import os
 
 H200_CAP_FREQ_MHZ = 1470
-H200_CAP_FULL_W = 705.0
+H200_LIMIT_W = 700.0
+H200_GEMM_UTIL = 0.979
+H200_IDLE_W = 130.0
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "calibration", "data")
 
 
 def vrel(f, fmin, fmax, vmin):
@@ -29,9 +45,51 @@ def full_power(f, fmin, fmax, vmin, ps, d):
     return ps + d * (f / fmax) * vrel(f, fmin, fmax, vmin) ** 2
 
 
-def h200_dynamic(fmin, fmax, vmin, ps):
+def memory_law():
+    """(a W per TB/s of peak bandwidth, k W per TB/s of traffic) from the two H200 copies."""
+    ph = {r["phase"]: r for r in csv.DictReader(open(os.path.join(DATA, "phases.csv")))}
+    du = {r["phase"]: r for r in csv.DictReader(open(os.path.join(DATA, "duty.csv")))}
+    c1 = ph["memcopy_2GB"]
+    t1 = float(c1["items_per_s"]) / 1e12
+    p1 = (float(c1["mean_W"]) - float(ph["idle"]["mean_W"])) / (float(c1["mean_util_gpu"]) / 100)
+    c2 = du["copy_duty_1.0"]
+    t2 = float(c2["kernels_per_s"]) * 2 * 2 ** 30 / 1e12
+    p2 = (float(c2["mean_W"]) - float(du["idle"]["mean_W"])) / (float(c2["mean_util_gpu"]) / 100)
+    k = (p1 - p2) / (t1 - t2)
+    active = p1 - k * t1
+    return active / 4.8, k, (t1, p1, t2, p2)
+
+
+def h200_dynamic(fmin, fmax, vmin, ps, w):
+    # The GEMM phase (u 0.979, I 1) sits exactly at the limit at 1470 MHz (1 mW below).
+    g = w + (1 - w) * H200_GEMM_UTIL
+    target = H200_IDLE_W + (H200_LIMIT_W - H200_IDLE_W) / g - 1e-3
     x = (H200_CAP_FREQ_MHZ / fmax) * vrel(H200_CAP_FREQ_MHZ, fmin, fmax, vmin) ** 2
-    return (H200_CAP_FULL_W - ps) / x
+    return (target - ps) / x
+
+
+def duty_errors(w, law=dict(fmax=1980, fmin=345, step=15, vmin=0.55, ps=300)):
+    d = h200_dynamic(law["fmin"], law["fmax"], law["vmin"], law["ps"], w)
+    freqs = [law["fmax"] - i * law["step"] for i in range(int((law["fmax"] - law["fmin"]) / law["step"]) + 1)]
+    out = []
+    for r in csv.DictReader(open(os.path.join(DATA, "duty.csv"))):
+        if not r["phase"].startswith("gemm"):
+            continue
+        u = float(r["duty"]) * H200_GEMM_UTIL
+        g = w + (1 - w) * u
+        f = next((f for f in freqs if H200_IDLE_W + g * (full_power(f, law["fmin"], law["fmax"], law["vmin"], law["ps"], d) - H200_IDLE_W) <= H200_LIMIT_W), freqs[-1])
+        p = H200_IDLE_W + u * (full_power(f, law["fmin"], law["fmax"], law["vmin"], law["ps"], d) - H200_IDLE_W)
+        out.append((float(r["duty"]), p / float(r["mean_W"]) - 1, f))
+    return out
+
+
+def fit_limiter_weight():
+    best = min((max(abs(e) for _, e, _ in duty_errors(w / 100)), w / 100) for w in range(0, 101))
+    return best[1]
+
+
+MEM_ACTIVE, MEM_K, _COPIES = memory_law()
+LIMITER_W = fit_limiter_weight()
 
 
 NVIDIA_TRANSITION = ("estimated: NVIDIA does not publish clock-switch latency; tens of ms are "
@@ -80,7 +138,10 @@ ACCELERATORS = [
                 "SXM); our measurement (platforms/calibration/data: idle 130 W with a CUDA "
                 "context, 200-700 W limit range and 345-1980 MHz in 15 MHz steps from "
                 "device.json, bf16 GEMM at 1466 MHz / 677 W under the 700 W cap); p-state law "
-                "fitted so P_full(1470 MHz) = 705 W (P_s 300 W; v_min 0.55 estimated)"),
+                "solved so the GEMM (u 0.979) meets the 700 W limit at 1470 MHz under the limiter law (P_s 300 W; "
+                "v_min 0.55 estimated); limiter_burst_weight fitted on duty.csv's GEMM points; memory law "
+                "(memory_active_w_per_tbps, memory_power_w_per_tbps) from the two measured copies (phases.csv "
+                "memcopy_2GB, duty.csv copy_duty_1.0); make_accelerators.py prints both derivations"),
     dict(name="TPU-v2", kind="tpu",
          peak={"bf16": 46},
          memory_gb=16, bw=0.6, tdp=280, idle=60, lim=(280, 280),
@@ -109,7 +170,7 @@ ACCELERATORS = [
 def pstates(a):
     law = a["law"]
     fmax, fmin, step, vmin, ps = law["fmax"], law["fmin"], law["step"], law["vmin"], law["ps"]
-    d = law["d"] if law["d"] is not None else h200_dynamic(fmin, fmax, vmin, 300.0)
+    d = law["d"] if law["d"] is not None else h200_dynamic(fmin, fmax, vmin, 300.0, LIMITER_W)
     out = []
     f = fmax
     while f >= fmin - 1e-9:
@@ -123,6 +184,12 @@ def fmt(x):
 
 
 def main():
+    t1, p1, t2, p2 = _COPIES
+    print(f"memory law from the H200 copies: {t1:.3f} TB/s -> {p1:.1f} W, {t2:.3f} TB/s -> {p2:.1f} W above idle: "
+          f"a = {MEM_ACTIVE:.2f} W per TB/s of peak (x 4.8 = {MEM_ACTIVE * 4.8:.1f} W), k = {MEM_K:.2f} W per TB/s moved; "
+          f"the whole copy {p1 / t1:.1f} W per TB/s")
+    print(f"limiter burst weight w = {LIMITER_W:.2f}; GEMM duty errors: " +
+          ", ".join(f"{d:.2f}: {100 * e:+.1f} % at {f} MHz" for d, e, f in duty_errors(LIMITER_W)))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     lines = [
         "# dcsim accelerator catalogue. GENERATED by platforms/tools/make_accelerators.py: edit the",
@@ -146,6 +213,10 @@ def main():
         lines.append("    pstate_transition_s: 0.01")
         lines.append("    pstate_transition_j: 1")
         lines.append("    utilisation_exponent: 1")
+        if a["kind"] == "gpu":
+            lines.append(f"    limiter_burst_weight: {LIMITER_W:.2f}   # fitted on the H200 duty curve (estimated for other GPUs)")
+        lines.append(f"    memory_active_w_per_tbps: {MEM_ACTIVE:.2f}   # H200 copies (estimated for other HBM devices)")
+        lines.append(f"    memory_power_w_per_tbps: {MEM_K:.2f}")
         law = a["law"]
         lines.append(f"    # P-state law: v_min {law['vmin']}, P_s {law['ps']} W, D {d:.1f} W, "
                      f"{law['fmin']}-{law['fmax']} MHz in {law['step']} MHz steps")
@@ -153,6 +224,9 @@ def main():
         for f, v, p in table:
             lines.append(f"      - {{freq_mhz: {fmt(f)}, rel_voltage: {v:.3f}, full_power_w: {p:.1f}}}")
         src = a["source"]
+        if a["name"] != "H200-SXM":
+            src += ("; limiter weight (GPUs) and memory law per TB/s estimated: taken from our H200 measurement "
+                    "(same NVIDIA power management; HBM energy per bit taken equal across generations)")
         if a["kind"] == "gpu":
             src += "; transition latency/energy " + NVIDIA_TRANSITION
         else:

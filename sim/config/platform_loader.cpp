@@ -95,6 +95,9 @@ AcceleratorSpec parse_accelerator(const std::string& name, YamlMap m) {
             "pstate_transition_s");
   a.utilisation_exponent =
       m.number("utilisation_exponent", 1.0, {.min = 0, .max = 2, .min_exclusive = true});
+  a.limiter_burst_weight = m.number("limiter_burst_weight", 0.0, {.min = 0, .max = 1});
+  a.memory_active_w_per_tbps = m.number("memory_active_w_per_tbps", 0.0, kNonNeg);
+  a.memory_power_w_per_tbps = m.number("memory_power_w_per_tbps", 0.0, kNonNeg);
   a.source = m.required_string("source");
 
   const bool have_idle = m.has("idle_power_w") && a.idle_power_w >= 0;

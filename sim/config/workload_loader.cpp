@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "config/yaml_reader.hpp"
+#include "physics/accelerator_power.hpp"
 
 namespace dcsim {
 
@@ -47,6 +48,10 @@ ReferencePlatform read_reference(YamlMap r) {
   // HBM bandwidth of the reference (TB/s): the memory part of a step scales with it on other
   // accelerators (roofline_transfer); 0 = scale it with the peak.
   a.memory_bandwidth_tbps = r.number("memory_bandwidth_tbps", 0.0, kNonNegative);
+  // Memory power law of the reference (physics/accelerator_power.hpp): splits a profile's
+  // measured power into a clock-independent memory part and a clock-scaled compute part.
+  a.memory_active_w_per_tbps = r.number("memory_active_w_per_tbps", 0.0, kNonNegative);
+  a.memory_power_w_per_tbps = r.number("memory_power_w_per_tbps", 0.0, kNonNegative);
   const Watts full = r.required_number("full_power_w", kPositive);
   if (full <= a.idle_power_w) {
     r.error("expected full_power_w > idle_power_w (" + fmt(a.idle_power_w) + "), got " + fmt(full), "full_power_w");
@@ -101,6 +106,11 @@ ProfileSpec read_profile(const std::string& name, YamlMap m, const ReferencePlat
     p.utilisation = pw.required_number("utilisation", kUnit);
     const auto watts = pw.optional_number("reference_power_w", kNonNegative);
     const auto inten = pw.optional_number("intensity", kUnit);
+    p.memory_traffic_tbps = pw.number("memory_traffic_tbps", 0.0, kNonNegative);
+    if (pw.has("memory_traffic_tbps") && ref.accelerator.memory_power_w_per_tbps <= 0 &&
+        ref.accelerator.memory_active_w_per_tbps <= 0)
+      pw.error("expected the reference to give memory_power_w_per_tbps for a measured memory traffic, got none",
+               "memory_traffic_tbps");
     if (watts && inten) {
       pw.error("expected either reference_power_w or intensity, got both", "intensity");
     } else if (watts) {
@@ -118,14 +128,21 @@ ProfileSpec read_profile(const std::string& name, YamlMap m, const ReferencePlat
       }
     } else if (inten) {
       p.intensity = *inten;
+    } else if (p.memory_traffic_tbps > 0) {
+      // A pure memory-bound kernel: its power is the memory law at the measured traffic.
+      const AcceleratorSpec& a = ref.accelerator;
+      const Watts range = a.pstates.empty() ? 0.0 : a.pstates.front().full_power_w - a.idle_power_w;
+      const double sum = p.compute_share + p.memory_share + p.io_share;
+      const PowerSplit law = split_burst_power(a, 1e12, sum > 0 ? p.memory_share / sum : 0.0, p.memory_traffic_tbps);
+      p.intensity = range > 0 ? std::min(1.0, law.memory_power_w / range) : 0.0;
     } else {
-      pw.error("expected reference_power_w or intensity, got neither");
+      pw.error("expected reference_power_w, intensity or memory_traffic_tbps, got none");
     }
   }
   YamlMap acc = m.map("accelerators");
   for (auto& [aname, v] : acc.entries()) {
     if (!v.is_map()) {
-      v.error("expected a mapping {utilisation, intensity, throughput_ratio}, got " + v.describe());
+      v.error("expected a mapping {power_w | utilisation, intensity, throughput_ratio | mfu}, got " + v.describe());
       continue;
     }
     YamlMap am = v.as_map();
@@ -137,12 +154,17 @@ ProfileSpec read_profile(const std::string& name, YamlMap m, const ReferencePlat
       po.utilisation = am.required_number("utilisation", kUnit);
       po.intensity = am.required_number("intensity", kUnit);
     }
+    // Measured mean device watts on this accelerator (nvidia-smi, DCGM): the model's
+    // compute/memory split is kept and scaled to them (workload/catalogue.cpp).
+    po.power_w = am.number("power_w", 0.0, {0.0, 1e5, true});
+    if (am.has("power_w") && po.has_power)
+      am.error("expected one measured power (power_w, or utilisation and intensity), got both", "power_w");
     po.throughput_ratio = am.number("throughput_ratio", 0.0, {0.0, 1000.0, true});
     po.mfu = am.number("mfu", 0.0, {0.0, 1.0, true});
     if (am.has("throughput_ratio") && am.has("mfu"))
       am.error("expected one measured speed (throughput_ratio or mfu), got both", "mfu");
-    if (!po.has_power && !am.has("throughput_ratio") && !am.has("mfu"))
-      v.error("expected utilisation and intensity (measured power), throughput_ratio or mfu (measured speed), got none");
+    if (!po.has_power && !am.has("power_w") && !am.has("throughput_ratio") && !am.has("mfu"))
+      v.error("expected power_w or utilisation and intensity (measured power), throughput_ratio or mfu (measured speed), got none");
     p.accelerators[aname] = po;
   }
   p.host_load = m.number("host_load", 0.3, kUnit);

@@ -64,10 +64,18 @@ void RunCore::refresh_node(std::size_t n, Seconds now) {
     JobRt& r = jobs_[j];
     const JobProfile& pr = r.job.profile;
     if (r.limit_cache_w != per_device || r.limit_cache_power != nd.power) {
-      r.limit_cache_p = nd.power->highest_pstate_under(per_device, pr.utilisation, pr.intensity);
+      r.limit_cache_p = nd.power->highest_pstate_under(per_device, pr.utilisation, pr.intensity, pr.memory_power_w);
       r.limit_cache_w = per_device;
       r.limit_cache_power = nd.power;
-      if (nd.power->power_w(r.limit_cache_p, pr.utilisation, pr.intensity) > per_device)
+      const bool slowest = r.limit_cache_p == nd.power->pstate_count() - 1;
+      // Every run holds each accelerator under its limit unless even the slowest clock exceeds it
+      // (then it warns below): the mean power never exceeds the controlled one (w ≥ 0).
+      if (!slowest && nd.power->power_w(r.limit_cache_p, pr.utilisation, pr.intensity, pr.memory_power_w) >
+                          per_device * (1 + 1e-12))
+        throw InvariantError("profile " + pr.name + " would draw more than the " + watts_text(per_device) +
+                             " power limit of " + nd.acc->name + " at " +
+                             std::to_string(static_cast<long long>(nd.power->freq_mhz(r.limit_cache_p))) + " MHz");
+      if (nd.power->controlled_power_w(r.limit_cache_p, pr.utilisation, pr.intensity, pr.memory_power_w) > per_device)
         warn("the power limit of " + watts_text(per_device) + " per " + nd.acc->name + " is below what profile " +
              pr.name + " draws at its lowest clock: it runs there and exceeds the limit");
     }
@@ -93,9 +101,9 @@ void RunCore::apply_pstate(std::size_t n, Seconds now) {
   if (lvl < kInf) {
     for (std::uint32_t j : nd.jobs) {
       const JobProfile& pr = jobs_[j].job.profile;
-      const int q = nd.power->highest_pstate_under(lvl, pr.utilisation, pr.intensity);
+      const int q = nd.power->highest_pstate_under(lvl, pr.utilisation, pr.intensity, pr.memory_power_w);
       p = std::max(p, q);
-      if (nd.power->power_w(q, pr.utilisation, pr.intensity) > lvl)
+      if (nd.power->controlled_power_w(q, pr.utilisation, pr.intensity, pr.memory_power_w) > lvl)
         warn("a rack or site power cap is below what busy accelerators draw at their lowest clock: they run at " +
              std::to_string(static_cast<long long>(nd.power->freq_mhz(q))) + " MHz and the cap is exceeded");
     }
@@ -149,7 +157,9 @@ BudgetShare RunCore::budget_share(std::size_t n) const {
     const JobRt& r = jobs_[j];
     const int k = gpus_of_job_on(r, n);
     busy += k;
-    s.demands.emplace_back(nd.power->power_w(nd.limit_pstate, r.job.profile.utilisation, r.job.profile.intensity), k);
+    // A busy device's demand is the power its limiter holds (≥ its mean): the level it gets back
+    // is compared with the same quantity (highest_pstate_under).
+    s.demands.emplace_back(nd.power->controlled_power_w(nd.limit_pstate, r.job.profile.utilisation, r.job.profile.intensity, r.job.profile.memory_power_w), k);
   }
   const Watts idle = nd.power->power_w(nd.eff_pstate, 0.0, 0.0);
   const double idle_heat = nd.acc->tdp_w > 0 ? idle / nd.acc->tdp_w : 0.0;
@@ -256,7 +266,7 @@ void RunCore::update_node_power(std::size_t n, Seconds now) {
         const JobRt& r = jobs_[j];
         const int g = gpus_of_job_on(r, n);
         busy += g;
-        accel += g * nd.power->power_w(nd.eff_pstate, r.job.profile.utilisation, r.job.profile.intensity);
+        accel += g * nd.power->power_w(nd.eff_pstate, r.job.profile.utilisation, r.job.profile.intensity, r.job.profile.memory_power_w);
       }
       accel += (v.gpus_total - busy - nd.serving_gpus) * nd.power->power_w(nd.eff_pstate, 0.0, 0.0) +
                nd.serving_accel_w;
@@ -296,7 +306,7 @@ void RunCore::update_job_power(std::uint32_t j, Seconds now) {
   Watts p = 0;
   for (const Slice& s : r.alloc) {
     const NodeRt& nd = nodes_[s.node];
-    p += s.gpus * nd.power->power_w(nd.eff_pstate, r.job.profile.utilisation, r.job.profile.intensity) +
+    p += s.gpus * nd.power->power_w(nd.eff_pstate, r.job.profile.utilisation, r.job.profile.intensity, r.job.profile.memory_power_w) +
          nd.host_w * s.gpus / static_cast<double>(nd.spec->accelerators_per_node);
   }
   r.power_w = p;

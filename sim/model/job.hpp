@@ -37,7 +37,8 @@ struct JobProfile {
   double compute_share = 1.0;     // shares of a step at f_max; they sum to 1
   double memory_share = 0.0;
   double io_share = 0.0;          // data loading / preprocessing (CPU and I/O)
-  double intensity = 1.0;         // power intensity: where power sits between idle and full at u=1
+  double intensity = 1.0;         // compute intensity: the clock-scaled share of full power at u=1
+  Watts memory_power_w = 0;       // clock-independent memory power above idle while kernels run (W)
   double utilisation = 1.0;       // mean accelerator utilisation while running
   double scaling_efficiency = 1.0;  // parallel efficiency at the requested GPU count
   double host_load = 0.3;         // host CPU load fraction while running

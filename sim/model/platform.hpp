@@ -35,6 +35,15 @@ struct AcceleratorSpec {
   // P = idle + u^α·intensity·(full − idle): α = 1 is linear in utilisation; α < 1 reproduces
   // the measured concave power-vs-duty curve of the H200 (physics/accelerator_power.hpp).
   double utilisation_exponent = 1.0;
+  // Power limiter (physics/accelerator_power.hpp): the power the device's manager holds under
+  // its limit is idle + (w + (1 − w)·u^α)·(burst − idle), a blend of the power while kernels run
+  // (weight w) and the mean power; 0 = the mean power alone.
+  double limiter_burst_weight = 0.0;
+  // Memory power (physics/accelerator_power.hpp): while a step is memory-bound the memory system
+  // draws memory_active_w_per_tbps · memory_bandwidth_tbps, plus memory_power_w_per_tbps per TB/s
+  // of achieved HBM traffic. 0 = no memory term (all dynamic power scales with the clock).
+  double memory_active_w_per_tbps = 0.0;
+  double memory_power_w_per_tbps = 0.0;
   std::string source;                       // citation of the numbers
 
   Megahertz max_freq_mhz() const { return pstates.empty() ? 0 : pstates.front().freq_mhz; }

@@ -71,14 +71,14 @@ OperatingPoint operating_point_at(const AcceleratorPower& power, const JobProfil
   OperatingPoint op;
   op.pstate = std::clamp(pstate, 0, power.pstate_count() - 1);
   op.freq_mhz = power.freq_mhz(op.pstate);
-  op.device_power_w = power.power_w(op.pstate, p.utilisation, p.intensity);
+  op.device_power_w = power.power_w(op.pstate, p.utilisation, p.intensity, p.memory_power_w);
   op.slowdown = slowdown(p, op.freq_mhz, power.max_freq_mhz());
   return op;
 }
 
 OperatingPoint operating_point_under_cap(const AcceleratorPower& power, const JobProfile& p,
                                          Watts cap_w) {
-  return operating_point_at(power, p, power.highest_pstate_under(cap_w, p.utilisation, p.intensity));
+  return operating_point_at(power, p, power.highest_pstate_under(cap_w, p.utilisation, p.intensity, p.memory_power_w));
 }
 
 }  // namespace dcsim

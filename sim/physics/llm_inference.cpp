@@ -124,7 +124,7 @@ IterationPoint LlmIterationModel::under_cap(const IterationCost& c, Watts cap_w,
   if (fast.power_w <= cap_w) return fast;
   // The activity at the floor's clock gives the first guess (as the engine's cap does for jobs).
   const double intensity = intensity_from_activity(fast.activity, mem_intensity_);
-  int p = std::max(floor, power_.highest_pstate_under(cap_w, fast.activity.busy, intensity));
+  int p = std::max(floor, power_.highest_pstate_under_mean(cap_w, fast.activity.busy, intensity));
   IterationPoint it = at(c, p);
   while (it.power_w > cap_w && p < last) it = at(c, ++p);
   return it;

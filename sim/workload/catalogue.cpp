@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "physics/accelerator_power.hpp"
 #include "physics/dvfs.hpp"
 
 namespace dcsim {
@@ -32,7 +33,7 @@ double ProfileSpec::reference_intensity(const ReferencePlatform& ref) const {
 PowerOnAccelerator ProfileSpec::power_on(const std::string& accelerator_name) const {
   auto it = accelerators.find(accelerator_name);
   if (it != accelerators.end()) return it->second;
-  return {true, utilisation, intensity, 0.0};
+  return {true, utilisation, intensity, 0.0, 0.0, 0.0};
 }
 
 const ProfileSpec* Catalogue::find(const std::string& name) const {
@@ -101,7 +102,10 @@ ReferencePlatform default_reference_platform() {
   r.accelerator.idle_power_w = 130;
   r.accelerator.tdp_w = 700;
   r.accelerator.power_limit_max_w = 700;
-  r.accelerator.pstates = {PState{1980, 1.0, 1038.2}};  // platforms/accelerators.yaml H200-SXM
+  r.accelerator.pstates = {PState{1980, 1.0, 1035.7}};  // platforms/accelerators.yaml H200-SXM
+  r.accelerator.memory_bandwidth_tbps = 4.8;
+  r.accelerator.memory_active_w_per_tbps = 41.25;
+  r.accelerator.memory_power_w_per_tbps = 37.06;
   r.power_limit_w = 700;
   r.gpus_per_node = 8;
   // platforms/nodes.yaml dgx-h200
@@ -178,7 +182,17 @@ JobProfile make_profile(const ProfileSpec& p, const ReferencePlatform& ref, int 
   j.compute_share = p.compute_share;
   j.memory_share = p.memory_share;
   j.io_share = p.io_share;
-  j.intensity = p.reference_intensity(ref);
+  {
+    // The burst power above idle splits into a clock-independent memory part and a compute
+    // intensity (physics/accelerator_power.hpp split_burst_power).
+    const AcceleratorSpec& a = ref.accelerator;
+    const Watts range = a.pstates.empty() ? 0.0 : a.pstates.front().full_power_w - a.idle_power_w;
+    const double sum = p.compute_share + p.memory_share + p.io_share;
+    const PowerSplit split = split_burst_power(a, p.reference_intensity(ref) * range,
+                                               sum > 0 ? p.memory_share / sum : 0.0, p.memory_traffic_tbps);
+    j.intensity = range > 0 ? split.intensity : p.reference_intensity(ref);
+    j.memory_power_w = range > 0 ? split.memory_power_w : 0.0;
+  }
   j.utilisation = p.utilisation;
   j.scaling_efficiency = p.scaling.efficiency(gpus);
   j.host_load = p.host_load;
@@ -197,12 +211,21 @@ JobProfile make_profile(const ProfileSpec& p, const ReferencePlatform& ref, int 
 void adapt_to_accelerator(JobProfile& job, const ProfileSpec& p, const ReferencePlatform& ref,
                           const AcceleratorSpec& target) {
   auto ov = p.accelerators.find(target.name);
+  const bool measured = ov != p.accelerators.end();
   if (target.name != ref.accelerator.name && job.work_flops > 0) {
     try {
-      const bool measured = ov != p.accelerators.end();
+      const double sum = job.compute_share + job.memory_share + job.io_share;
+      const double m_ref = sum > 0 ? job.memory_share / sum : 0.0;
       const RooflineTransfer t = roofline_transfer(job, ref.accelerator, target,
                                                    measured ? ov->second.throughput_ratio : 0.0,
                                                    measured ? ov->second.mfu : 0.0);
+      const double peak_ratio = effective_peak_flops(ref.accelerator, job.precision) /
+                                effective_peak_flops(target, job.precision);
+      // Dynamic power follows the work done per second (physics/accelerator_power.hpp).
+      const PowerSplit pw = transfer_power(ref.accelerator, target, {job.intensity, job.memory_power_w}, peak_ratio,
+                                           t.time_factor, m_ref, t.memory_share, p.memory_traffic_tbps);
+      job.intensity = std::clamp(pw.intensity, 0.0, 1.0);
+      job.memory_power_w = pw.memory_power_w;
       job.compute_share = t.compute_share;
       job.memory_share = t.memory_share;
       job.io_share = t.io_share;
@@ -211,14 +234,31 @@ void adapt_to_accelerator(JobProfile& job, const ProfileSpec& p, const Reference
       // No peak for the precision on one side: the engine reports it when the job starts.
     }
   }
-  if (ov != p.accelerators.end() && ov->second.has_power) {
+  if (measured && ov->second.has_power) {
     job.utilisation = ov->second.utilisation;
     job.intensity = ov->second.intensity;
+    job.memory_power_w = 0;
+    return;
+  }
+  if (measured && ov->second.power_w > 0 && !target.pstates.empty()) {
+    // Measured watts on this accelerator: keep the model's compute/memory split, scaled so that
+    // the device draws them at its top clock.
+    const Watts range = target.pstates.front().full_power_w - target.idle_power_w;
+    const double u = std::pow(std::clamp(job.utilisation, 0.0, 1.0), target.utilisation_exponent);
+    const Watts burst = job.intensity * range + job.memory_power_w;
+    const Watts want = u > 0 ? (ov->second.power_w - target.idle_power_w) / u : 0.0;
+    if (burst > 0 && want > 0) {
+      job.intensity *= want / burst;
+      job.memory_power_w *= want / burst;
+    } else if (range > 0) {
+      job.intensity = std::max(want, 0.0) / range;
+      job.memory_power_w = 0;
+    }
     return;
   }
   if (target.name == ref.accelerator.name && !target.pstates.empty() &&
       !ref.accelerator.pstates.empty()) {
-    // Same device, other full-power figure: keep the measured watts.
+    // Same device, other full-power figure: keep the measured watts of the compute part.
     const double ref_range = ref.accelerator.pstates.front().full_power_w - ref.accelerator.idle_power_w;
     const double tgt_range = target.pstates.front().full_power_w - target.idle_power_w;
     const double u_ref = std::pow(job.utilisation, ref.accelerator.utilisation_exponent);

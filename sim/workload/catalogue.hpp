@@ -15,11 +15,18 @@
 //     lognormal (median_h, sigma); the job's work is what the reference does in that time:
 //       work_flops = duration_s · g · peak_flops(precision) · mfu · eff(g);
 //   - host load, checkpoints, gradient traffic, model size, optimisation potential.
-// Rule for other accelerators: a profile may give (u, i) per accelerator name; otherwise the
-// reference's u and i are kept on the other device's own idle/full power (same fraction of its
-// dynamic range), and the MFU is kept, so its run time follows from its peak FLOP/s. On the
-// reference accelerator itself, i is rescaled if its p-state-0 full power differs from the
-// catalogue's reference value so that the measured watts are preserved.
+// Power split (physics/accelerator_power.hpp split_burst_power): on the reference the burst
+// power above idle, i·(full_power_w − idle), is split into a memory part M (the memory law at the
+// profile's memory share, or at its measured `memory_traffic_tbps`) and a compute intensity that
+// follows the clock; at the top clock the device draws the measured watts either way.
+// Rule for other accelerators (issue 14): the step time follows the roofline
+// (physics/dvfs.hpp roofline_transfer, or a measured throughput_ratio / mfu), and the power
+// follows the work done per second (physics/accelerator_power.hpp transfer_power): the compute
+// intensity falls with the achieved FLOP/s relative to the target's peak, the memory power with
+// the achieved traffic. A profile may instead give its measured power on a named accelerator:
+// (u, i), or `power_w` (the device's mean watts there; the model's compute/memory split is kept
+// and scaled to it). On the reference accelerator itself, i is rescaled if its p-state-0 full
+// power differs from the catalogue's reference value so that the measured watts are preserved.
 //
 // Model growth by year: anchors (year, parameters, work of one training, GPUs) interpolated
 // log-linearly between anchors, extrapolated before the first with the first segment's slopes
@@ -73,6 +80,8 @@ struct PowerOnAccelerator {
   bool has_power = true;       // utilisation and intensity given (else the adaptation rule)
   double utilisation = 1.0;
   double intensity = 1.0;
+  Watts power_w = 0;            // measured mean device power here (0 = not given); exclusive
+                                // with (utilisation, intensity)
   double throughput_ratio = 0;  // measured: reference step time / step time here (0 = roofline)
   double mfu = 0;               // measured model-FLOPs utilisation here (0 = roofline); at most
                                 // one of throughput_ratio and mfu
@@ -91,6 +100,7 @@ struct ProfileSpec {
   double utilisation = 1.0;        // on the reference accelerator
   double intensity = 1.0;          // on the reference accelerator (derived if reference_power_w)
   std::optional<Watts> reference_power_w;  // measured device power on the reference accelerator
+  double memory_traffic_tbps = 0;  // measured HBM traffic on the reference while kernels run (0 = from the memory share)
   std::map<std::string, PowerOnAccelerator> accelerators;  // overrides by accelerator name
   double host_load = 0.3;
   ScalingSpec scaling;

@@ -16,7 +16,7 @@ Seconds reference_runtime_s(const JobProfile& p, int gpus, const ReferencePlatfo
 
 Watts reference_device_power_w(const JobProfile& p, const ReferencePlatform& ref) {
   // p-state 0: the loader keeps every catalogue profile at or under the reference's power limit.
-  return AcceleratorPower(ref.accelerator).power_w(0, p.utilisation, p.intensity);
+  return AcceleratorPower(ref.accelerator).power_w(0, p.utilisation, p.intensity, p.memory_power_w);
 }
 
 Watts reference_host_power_per_gpu_w(const JobProfile& p, const ReferencePlatform& ref) {

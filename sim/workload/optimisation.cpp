@@ -50,6 +50,7 @@ OptimisationEffect apply_optimisation(Job& job, const OptimisationSpec& opt, dou
       p.cpu_runtime_s *= r;
       p.utilisation = std::min(1.0, p.utilisation * opt.utilisation_factor);
       p.intensity = std::min(1.0, p.intensity * opt.intensity_factor);
+      p.memory_power_w *= opt.intensity_factor;  // the factor scales all dynamic power
       eff.runtime_ratio = r;
     }
   }

@@ -17,7 +17,7 @@ struct TestProfile {
 };
 
 // The whole step is one SimGrid execution at f_max (no memory or I/O share). Intensity 0.6 keeps
-// it under the H200's 700 W power limit at the fastest p-state (130 + 0.6·(1038.2 − 130) = 675 W),
+// it under the H200's 700 W power limit at the fastest p-state (130 + 0.6·(1035.7 − 130) = 673 W),
 // so hand calculations at f_max hold.
 inline constexpr TestProfile kComputeBound{1.0, 0.0, 0.0, 0.6, 1.0, 0.3, 0.4};
 

@@ -87,3 +87,66 @@ TEST_CASE("an accelerator without p-states is rejected", "[physics][accelerator]
   spec.pstates.clear();
   CHECK_THROWS_AS(AcceleratorPower(spec), std::invalid_argument);
 }
+
+TEST_CASE("the limiter holds a blend of burst and mean power so light duty runs at a lower clock than the mean alone allows",
+          "[physics][accelerator][capping]") {
+  auto spec = fixtures::three_state_gpu();  // idle 100 W, full 500 / 400 / 300 W
+  spec.limiter_burst_weight = 0.5;
+  const AcceleratorPower p(spec);
+  // Half duty, intensity 1: controlled = 100 + (0.5 + 0.5·0.5)·(full − 100) = 400 W at p-state 0.
+  CHECK(p.controlled_power_w(0, 0.5, 1.0) == Approx(400));
+  CHECK(p.highest_pstate_under(350, 0.5, 1.0) == 1);  // 325 W fits at p-state 1
+  CHECK(p.power_w(1, 0.5, 1.0) == Approx(250));       // the mean stays below the limit
+  SECTION("weight 0 limits the mean power (the law before issue 14)") {
+    const AcceleratorPower q(fixtures::three_state_gpu());
+    CHECK(q.highest_pstate_under(350, 0.5, 1.0) == 0);  // mean 300 W fits at full clock
+  }
+  SECTION("at full duty the weight does not matter") {
+    CHECK(p.controlled_power_w(0, 1.0, 1.0) == Approx(p.power_w(0, 1.0, 1.0)));
+  }
+}
+
+TEST_CASE("the memory term of the power does not follow the clock", "[physics][accelerator]") {
+  const AcceleratorPower p(fixtures::three_state_gpu());
+  for (int s = 0; s < 3; ++s) CHECK(p.power_w(s, 1.0, 0.0, 200) == Approx(300));
+  CHECK(p.power_w(2, 0.5, 0.5, 100) == Approx(100 + 0.5 * (0.5 * 200 + 100)));
+}
+
+TEST_CASE("a job's burst power splits into the memory law and a compute intensity", "[physics][accelerator]") {
+  auto a = fixtures::three_state_gpu();  // range 400 W at p-state 0
+  a.memory_bandwidth_tbps = 2.0;
+  a.memory_active_w_per_tbps = 20;  // 40 W while memory-bound
+  a.memory_power_w_per_tbps = 30;
+  // m 0.5: law = 0.5·20·2 + 30·(0.5·η·2) = 20 + 30η W
+  const double law = 20 + 30 * kHbmStreamingEfficiency;
+  const PowerSplit s = split_burst_power(a, 200, 0.5);
+  CHECK(s.memory_power_w == Approx(law));
+  CHECK(s.intensity == Approx((200 - law) / 400));
+  SECTION("a measured traffic replaces the share's") {
+    CHECK(split_burst_power(a, 200, 0.5, 1.0).memory_power_w == Approx(20 + 30));
+  }
+  SECTION("the memory part never exceeds the burst") {
+    const PowerSplit t = split_burst_power(a, 10, 0.5);
+    CHECK(t.memory_power_w == Approx(10));
+    CHECK(t.intensity == Approx(0));
+  }
+}
+
+TEST_CASE("on another chip the compute intensity follows the achieved FLOP/s and the memory power the traffic",
+          "[physics][accelerator]") {
+  auto r = fixtures::three_state_gpu();
+  r.memory_bandwidth_tbps = 2.0;
+  r.memory_active_w_per_tbps = 20;
+  r.memory_power_w_per_tbps = 30;
+  auto t = r;
+  t.memory_bandwidth_tbps = 1.0;
+  // Equal peaks, half the bandwidth, shares c 0.5 m 0.5: S = 0.5 + 0.5·2 = 1.5, m_t = 1/1.5.
+  const PowerSplit ref = split_burst_power(r, 200, 0.5);
+  const PowerSplit got = transfer_power(r, t, ref, 1.0, 1.5, 0.5, 1.0 / 1.5);
+  CHECK(got.intensity == Approx(ref.intensity / 1.5));
+  const double traffic = 0.5 * kHbmStreamingEfficiency * 2.0;
+  CHECK(got.memory_power_w == Approx((1.0 / 1.5) * 20 * 1.0 + 30 * traffic / 1.5));
+  SECTION("a GEMM keeps intensity 1 on a chip of another peak") {
+    CHECK(transfer_power(r, t, {1.0, 0.0}, 3.0, 3.0, 0.0, 0.0).intensity == Approx(1.0));
+  }
+}

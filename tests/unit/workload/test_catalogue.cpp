@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "fixtures/workload/catalogue.hpp"
+#include "physics/accelerator_power.hpp"
 #include "workload/estimate.hpp"
 
 using namespace dcsim;
@@ -98,23 +99,32 @@ TEST_CASE("training energy by year follows the anchors on the reference") {
   CHECK(training_energy_kwh(c, 2022, 3.0) == Approx(9 * t * 8 * 800 / 3.6e6));
 }
 
-TEST_CASE("on another accelerator a profile keeps its utilisation and intensity unless overridden") {
-  const Catalogue c = test::round_catalogue();
-  ProfileSpec p = c.by_name("compute");
+TEST_CASE("on another accelerator the compute intensity follows the achieved FLOP/s unless a measured power is given") {
+  const Catalogue c = test::round_catalogue();  // reference: bf16 peak 1000 TFLOP/s, no memory law
+  ProfileSpec p = c.by_name("compute");         // shares 0.8 / 0.1 / 0.1, intensity 0.5
   AcceleratorSpec other;
   other.name = "OTHER";
+  other.peak_tflops = {{"bf16", 500.0}};  // half the peak; bandwidth unknown: memory scales with the peak
   other.idle_power_w = 50;
   other.pstates = {PState{1000, 1.0, 450}};
   JobProfile jp = make_profile(p, c.reference, 1, 3600);
   adapt_to_accelerator(jp, p, c.reference, other);
-  CHECK(jp.intensity == Approx(0.5));
+  // S = 0.8·2 + 0.1·2 + 0.1 = 1.9; I = 0.5 · 2 / 1.9 (the I/O part leaves the compute units idle)
+  CHECK(jp.intensity == Approx(0.5 * 2 / 1.9));
   CHECK(jp.utilisation == Approx(1.0));
   SECTION("an override by accelerator name wins") {
-    p.accelerators["OTHER"] = PowerOnAccelerator{true, 0.7, 0.9, 0.0};
+    p.accelerators["OTHER"] = PowerOnAccelerator{true, 0.7, 0.9, 0.0, 0.0, 0.0};
     JobProfile j2 = make_profile(p, c.reference, 1, 3600);
     adapt_to_accelerator(j2, p, c.reference, other);
     CHECK(j2.utilisation == Approx(0.7));
     CHECK(j2.intensity == Approx(0.9));
+  }
+  SECTION("a measured power in watts sets the device's draw at its top clock") {
+    PowerOnAccelerator po{false, 1.0, 1.0, 250.0, 0.0, 0.0};
+    p.accelerators["OTHER"] = po;
+    JobProfile j4 = make_profile(p, c.reference, 1, 3600);
+    adapt_to_accelerator(j4, p, c.reference, other);
+    CHECK(AcceleratorPower(other).power_w(0, j4.utilisation, j4.intensity, j4.memory_power_w) == Approx(250));
   }
   SECTION("the same accelerator with another full power keeps the measured watts") {
     AcceleratorSpec same = c.reference.accelerator;
