@@ -21,6 +21,10 @@ EX="$SRC/scenarios/examples/hot-week.yaml"
 "$DCSIM" run "$EX" -q -o "$OUT/fail.h5" --summary-json "$OUT/fail.json" >"$OUT/fail.log" 2>&1 || { cat "$OUT/fail.log"; exit 1; }
 "$DCSIM" run "$EX" -q -o "$OUT/ok.h5" --summary-json "$OUT/ok.json" --set 'site.thermal.chiller_failures=[]' \
   >"$OUT/ok.log" 2>&1 || { cat "$OUT/ok.log"; exit 1; }
+"$DCSIM" run "$EX" -q -o "$OUT/cold.h5" --summary-json "$OUT/cold.json" --set site.cooling.supply_temp_c=18 \
+  >"$OUT/cold.log" 2>&1 || { cat "$OUT/cold.log"; exit 1; }
+"$DCSIM" run "$EX" -q -o "$OUT/cap50.h5" --summary-json "$OUT/cap50.json" --set site.thermal.failure_max_supply_c=50 \
+  >"$OUT/cap50.log" 2>&1 || { cat "$OUT/cap50.log"; exit 1; }
 /usr/bin/python3 - "$OUT" <<'PY'
 import json, sys
 import h5py
@@ -56,6 +60,20 @@ check("failure: completed GPU-hours grow", fail["completed_gpu_hours"] > ok["com
 d = (ok["facility_energy_kwh"] - fail["facility_energy_kwh"]) / 1000
 check("failure: 0.1-1 MWh less facility energy", 0.1 < d < 1, d)
 check("failure: most of it cooling", ok["cooling_energy_kwh"] - fail["cooling_energy_kwh"] > 0.5 * d * 1000, ok["cooling_energy_kwh"] - fail["cooling_energy_kwh"])
+# "Then try": the default 18 °C set point, and a room that levels off at 50 °C.
+cold, cap50 = (json.load(open(f"{out}/{n}.json")) for n in ("cold", "cap50"))
+def first_throttle_min(path):
+    with h5py.File(path) as f:
+        kinds = [k.decode() if isinstance(k, bytes) else k for k in f["event_kind"][:]]
+        t = f["event_time"][:]
+        t0 = min(t[i] for i, k in enumerate(kinds) if k == "chiller_failure_start")
+        return (min(t[i] for i, k in enumerate(kinds) if k == "thermal_throttle_start") - t0) / 60
+check("throttling starts 14 min into the failure", abs(first_throttle_min(f"{out}/fail.h5") - 14) < 1e-6, first_throttle_min(f"{out}/fail.h5"))
+check("18 C set point: throttling starts after 19 min", abs(first_throttle_min(f"{out}/cold.h5") - 19) < 1e-6, first_throttle_min(f"{out}/cold.h5"))
+check("18 C set point: fewer throttled GPU-hours (~498)", 400 < cold["thermal_throttled_gpu_hours"] < fail["thermal_throttled_gpu_hours"], cold["thermal_throttled_gpu_hours"])
+check("18 C set point: ~33 MWh more facility energy", 25 < (cold["facility_energy_kwh"] - fail["facility_energy_kwh"]) / 1000 < 40, (cold["facility_energy_kwh"] - fail["facility_energy_kwh"]) / 1000)
+check("50 C ceiling: no throttling", cap50["thermal_throttled_gpu_hours"] == 0, cap50["thermal_throttled_gpu_hours"])
+check("50 C ceiling: hottest GPU ~84.5 C", abs(cap50["thermal_max_device_temp_c"] - 84.5) < 0.3, cap50["thermal_max_device_temp_c"])
 bad = [c for c in checks if not c[1]]
 for n, good, got in checks:
     print(("ok   " if good else "FAIL ") + n + ("" if got is None else f"  ({got})"))
