@@ -9,6 +9,11 @@
 // GPUs, then idle ones): device i keeps its temperature when the node's jobs change, so a
 // device taken by a new job starts from the temperature it had (with τ of a fraction of a second
 // this matters only when a scenario sets a long time_constant).
+//
+// Serving replicas' GPUs (engine/serving.cpp) have a temperature here (their mean power per GPU)
+// but their clock is the serving model's own: the thermal limit is not applied to them (open).
+// The facility-cap budget (physics/power_budget.hpp) is computed with the normal cooling spec
+// even during a chiller failure.
 #include <algorithm>
 #include <cmath>
 #include <limits>
