@@ -203,6 +203,13 @@ std::string format_summary_table(const RunSummary& s, const std::string& output)
   row("turnaround mean / p95 (h)", fmt(val(s, "mean_turnaround_h"), 2) + " / " + fmt(val(s, "p95_turnaround_h"), 2));
   row("slowdown mean / p95", fmt(val(s, "mean_slowdown"), 2) + " / " + fmt(val(s, "p95_slowdown"), 2));
   row("mean utilisation", fmt(val(s, "mean_utilisation"), 3));
+  if (s.values.count("thermal_max_device_temp_c")) {  // site.thermal (physics/thermal.hpp)
+    row("device temperature mean / max (°C)",
+        fmt(val(s, "thermal_mean_device_temp_c"), 1) + " / " + fmt(val(s, "thermal_max_device_temp_c"), 1));
+    row("thermally throttled (GPU-h)", fmt(val(s, "thermal_throttled_gpu_hours"), 1) + " (" +
+                                           fmt(val(s, "thermal_throttle_events"), 0) + " throttle starts)");
+    if (val(s, "chiller_failure_hours") > 0) row("chiller failure (h)", fmt(val(s, "chiller_failure_hours"), 2));
+  }
   if (!output.empty()) o << "  result: " << output << "\n";
   return o.str();
 }

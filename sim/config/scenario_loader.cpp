@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "config/platform_loader.hpp"
@@ -296,7 +297,61 @@ struct Reader {
         m.number("battery_lifetime_years", e.battery_lifetime_years, {.min = 0, .max = 50, .min_exclusive = true});
   }
 
-  void site(YamlMap m, SiteSpec& s) {
+  // site.thermal (physics/thermal.hpp). Keys other than `enabled` need enabled: true (nothing a
+  // user writes is accepted and then ignored).
+  void thermal(YamlMap m, ThermalSpec& th, const TimeSpec& time) {
+    if (!m.present()) return;
+    th.enabled = m.boolean("enabled", th.enabled);
+    th.resistance_k_per_w = m.optional_number("resistance_k_per_w", {.min = 0, .max = 10, .min_exclusive = true});
+    if (m.has("time_constant")) th.time_constant_s = m.duration("time_constant", 0, {.min = 0, .max = kDay});
+    th.offset_c = m.optional_number("offset_c", {.min = -20, .max = 60});
+    th.slowdown_c = m.optional_number("slowdown_c", {.min = 30, .max = 150});
+    th.failure_rise_c_per_min = m.number("failure_rise_c_per_min", th.failure_rise_c_per_min, {.min = 0, .max = 100});
+    th.failure_max_supply_c = m.number("failure_max_supply_c", th.failure_max_supply_c, {.min = 5, .max = 120});
+    th.failure_step_s = m.duration("failure_step", th.failure_step_s, {.min = 1, .max = kDay});
+    Calendar cal(time.start);
+    const auto when = [&](YamlMap& f, const char* key, Seconds& out) {
+      auto v = f.value(key);
+      if (!v) {
+        f.error(std::string("missing required key '") + key + "' (expected a UTC date-time, e.g. 2024-07-03T14:00:00Z)", key);
+        return false;
+      }
+      auto c = v->is_scalar() ? parse_datetime(v->scalar()) : std::nullopt;
+      if (!c) {
+        v->error("expected a UTC date-time (2024-07-03T14:00:00Z), got " + v->describe());
+        return false;
+      }
+      out = cal.at(*c);
+      return true;
+    };
+    Seconds prev_end = -std::numeric_limits<double>::infinity();
+    for (const auto& item : m.list("chiller_failures")) {
+      YamlMap f = item.as_map();
+      ChillerFailureSpec cf;
+      const bool ok = when(f, "start", cf.start_s) & when(f, "end", cf.end_s);
+      if (!ok) continue;
+      if (cf.end_s <= cf.start_s) {
+        f.error("expected end after start, got an interval of " + num(cf.end_s - cf.start_s) + " s", "end");
+        continue;
+      }
+      if (cf.start_s < prev_end) {
+        f.error("expected chiller failures in time order and disjoint, got one starting before the previous one ends",
+                "start");
+        continue;
+      }
+      prev_end = cf.end_s;
+      th.chiller_failures.push_back(cf);
+    }
+    if (!th.enabled) {
+      for (const std::string& k : m.keys())
+        if (k != "enabled")
+          m.error("expected enabled: true for the thermal model's settings to apply, got " + k +
+                      " with the thermal model off",
+                  k);
+    }
+  }
+
+  void site(YamlMap m, SiteSpec& s, const TimeSpec& time) {
     // After a failed `extends`, a missing site is most likely in the base we could not read.
     if (!m.present() && !base_failed) {
       m.error("missing required key 'site' (expected a mapping with at least a platform)");
@@ -307,6 +362,7 @@ struct Reader {
       s.platform.file = platform;
     }
     cooling(m.map("cooling"), s.cooling);
+    thermal(m.map("thermal"), s.thermal, time);
     s.ups = loss(m.map("ups"), s.ups);
     s.pdu = loss(m.map("pdu"), s.pdu);
     YamlMap sup = m.map("supply");
@@ -606,7 +662,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   s.seed = static_cast<std::uint64_t>(root.integer("seed", static_cast<std::int64_t>(s.seed),
                                                    {.min = 0, .max = 9007199254740992.0}));
   r.time(root.map("time"), s.time);
-  r.site(root.map("site"), s.site);
+  r.site(root.map("site"), s.site, s.time);
   r.workload(root.map("workload"), s.workload, s.time.years);
   r.policies(root.map("policies"), s.policies);
   r.output(root.map("output"), s.output);

@@ -54,8 +54,14 @@ RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Rec
   const bool marginal = inputs_.marginal_gco2_per_kwh != nullptr;
   site_ = std::make_unique<SiteAccount>(sc.site, design_it_w_, sc.time.sample_s, marginal,
                                         [this](Seconds t, const std::vector<double>& row) {
-                                          rec_.append_sample(t, row);
-                                          const Seconds end = std::min(t + sc_.time.sample_s, run_end());
+                                          const Seconds end = std::min(t + sc_.time.sample_s, finished_ ? final_t_ : run_end());
+                                          if (thermal_on()) {
+                                            thermal_row_buf_.assign(row.begin(), row.end());
+                                            thermal_row(t, end, thermal_row_buf_);
+                                            rec_.append_sample(t, thermal_row_buf_);
+                                          } else {
+                                            rec_.append_sample(t, row);
+                                          }
                                           if (rack_avg_) {
                                             entity_row_.resize(rack_avg_->size());
                                             rack_avg_->emit(t, end, entity_row_);
@@ -242,6 +248,7 @@ void RunCore::setup() {
   read_inputs(0);
   site_->start_battery_clean_fraction();
   schedule_trace_step(0);
+  thermal_setup();
   // Rounds that only time triggers (ticks, trace steps) are skipped when no policy needs them.
   // Without ticks the policies still get one round at t = 0, to see the initial state (idle
   // nodes whose power-down timers start then).
@@ -306,10 +313,12 @@ void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
       // A facility cap allows another IT power when the weather changes.
       if (site_->outdoor_temp_c() != before && site_group_.active() && site_group_.basis == CapBasis::facility)
         update_site_budget(now);
+      if (site_->outdoor_temp_c() != before) thermal_inputs_changed(now);
       if (periodic_rounds_) events_.push_back(TraceStep{});
       break;
     }
     case SimTimer::serving_step: serving_step(now); break;
+    case SimTimer::thermal: thermal_timer(tm, now); break;
   }
 }
 

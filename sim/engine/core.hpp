@@ -21,6 +21,8 @@
 // into the range and reported once in the run's warnings; a governor's p-state outside the table
 // is clamped to it.
 #include <functional>
+#include <limits>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,11 +38,15 @@
 #include "inputs/site_inputs.hpp"
 #include "model/cluster_view.hpp"
 #include "output/recorder.hpp"
+#include "physics/thermal.hpp"
 #include "policy/policy.hpp"
 #include "serving/fleet.hpp"
 #include "topology/site_graph.hpp"
 
 namespace dcsim::engine {
+
+// The site series the thermal model adds (site.thermal.enabled), after the site's own.
+std::vector<SeriesSpec> thermal_series_specs();
 
 class RunCore final : public ExecutorClient {
  public:
@@ -132,6 +138,20 @@ class RunCore final : public ExecutorClient {
   void serving_entities();
   void serving_summary();
 
+  // ---- thermal.cpp (device temperature and thermal slowdown: physics/thermal.hpp)
+  bool thermal_on() const;
+  void thermal_setup();
+  void thermal_advance(std::size_t n, Seconds t);
+  void thermal_coolant_advance(Seconds t);
+  void thermal_node_power(std::size_t n, Seconds now);
+  int thermal_limit_pstate(std::size_t n, int p);
+  void thermal_set_coolant(Celsius c, Seconds now);
+  Celsius thermal_coolant_now(Seconds now) const;
+  void thermal_inputs_changed(Seconds now);
+  void thermal_timer(const SimTimer& tm, Seconds now);
+  void thermal_row(Seconds t, Seconds end, std::vector<double>& row);
+  void thermal_summary();
+
   // ---- run_report.cpp
   void write_job(JobRt& r);
   void finalize(Seconds t);
@@ -183,6 +203,33 @@ class RunCore final : public ExecutorClient {
   std::uint64_t serving_denied_ = 0;              // replica requests that found no free GPUs
   std::uint64_t serving_preemptions_ = 0;         // training jobs preempted to make room for serving
   std::map<std::int64_t, std::vector<ServingSample>> serving_samples_;  // by sample index
+
+  // ---- thermal state (engine/thermal.cpp)
+  struct NodeThermal {
+    std::vector<Celsius> temp_c;  // per device, at `last`
+    std::vector<Watts> power_w;   // per device, since `last`
+    Seconds last = 0;
+    bool started = false;
+    int pstate = 0;               // the p-state the thermal limit allows its jobs
+    bool limiting = false;        // that p-state is slower than the other per-device limits'
+    bool throttled = false;
+    int throttled_gpus = 0;
+  };
+  struct ThermalBin {
+    double sum_ks = 0, throttled_s = 0, coolant_ks = 0;
+    Celsius max_c = -std::numeric_limits<double>::infinity();
+  };
+  std::vector<DeviceThermal> thermal_types_;  // per node type
+  std::vector<NodeThermal> thermal_;          // per node (empty: thermal model off)
+  std::map<std::int64_t, ThermalBin> thermal_bins_;  // by sample index
+  std::vector<double> thermal_row_buf_;
+  Celsius coolant_c_ = 0, failure_start_c_ = 0;
+  Seconds coolant_last_t_ = 0, chiller_failed_s_ = 0, thermal_throttled_gpu_s_ = 0;
+  int failure_index_ = -1;
+  std::int64_t thermal_devices_ = 0;
+  std::uint64_t thermal_throttle_events_ = 0;
+  double thermal_sum_ks_ = 0;
+  Celsius thermal_max_c_ = -std::numeric_limits<double>::infinity();
 
   // ---- state
   std::vector<const NodeSpec*> node_types_;

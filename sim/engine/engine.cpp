@@ -93,7 +93,10 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
       meta.attributes["trace_report_" + std::to_string(i)] = inputs.reports[i];
     for (std::size_t i = 0; i < options.notes.size(); ++i)
       meta.attributes["workload_note_" + std::to_string(i)] = options.notes[i];
-    recorder.begin(meta, engine::site_series_specs(inputs.marginal_gco2_per_kwh != nullptr));
+    std::vector<SeriesSpec> series = engine::site_series_specs(inputs.marginal_gco2_per_kwh != nullptr);
+    if (scenario.site.thermal.enabled)
+      for (SeriesSpec& s : engine::thermal_series_specs()) series.push_back(std::move(s));
+    recorder.begin(meta, series);
     core.begin_entities();
     exec->run(core);
     if (core.interrupted()) throw RunInterrupted("run interrupted");

@@ -81,6 +81,7 @@ void RunCore::refresh_node(std::size_t n, Seconds now) {
     }
     p = std::max(p, r.limit_cache_p);
   }
+  if (!thermal_.empty() && !nd.jobs.empty()) p = thermal_limit_pstate(n, p);  // engine/thermal.cpp
   nd.limit_pstate = p;
   if (site_group_.active() || rack_groups_[views_[n].rack].active()) update_group_shares(n, now);
   apply_pstate(n, now);
@@ -296,6 +297,7 @@ void RunCore::update_node_power(std::size_t n, Seconds now) {
     rack_power_[r] += (accel + host) - before;
     rack_avg_->set(r, now, rack_power_[r]);
   }
+  thermal_node_power(n, now);
   // Jobs on the node: their power share changed.
   for (std::uint32_t j : nd.jobs) update_job_power(j, now);
 }

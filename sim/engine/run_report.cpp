@@ -68,6 +68,7 @@ void RunCore::write_job(JobRt& r) {
 
 void RunCore::finalize(Seconds t) {
   finished_ = true;
+  final_t_ = t;  // the last partial sample ends here (engine/thermal.cpp reads it in the row sink)
   site_->finish(t);
   serving_settle_emissions();
   for (std::size_t n = 0; n < nodes_.size(); ++n) nodes_[n].energy.advance(t);
@@ -138,6 +139,7 @@ void RunCore::build_summary() {
   s["loss_energy_kwh"] = site.total(ch_loss) * kwh;
   s["misc_energy_kwh"] = site.total(ch_misc) * kwh;
   s["facility_energy_kwh"] = site.total(ch_facility) * kwh;
+  thermal_summary();
   s["pue"] = site.total(ch_it) > 0 ? site.total(ch_facility) / site.total(ch_it) : 0;
   s["peak_facility_power_kw"] = site.peak_facility_w() / 1000.0;
   s["peak_hourly_facility_power_kw"] = site.peak_hourly_facility_w() / 1000.0;

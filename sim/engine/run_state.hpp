@@ -27,7 +27,7 @@ inline constexpr double kInf = std::numeric_limits<double>::infinity();
 enum class JobState : std::uint8_t { future, waiting_deps, queued, running, done };
 
 struct SimTimer {
-  enum Kind : std::uint8_t { policy_wake, tick, boot_done, shutdown_done, battery_bound, trace, transition_end, serving_step };
+  enum Kind : std::uint8_t { policy_wake, tick, boot_done, shutdown_done, battery_bound, trace, transition_end, serving_step, thermal };
   Seconds t;
   std::uint64_t seq;  // insertion order breaks ties (determinism)
   Kind kind;

@@ -69,6 +69,9 @@ class SiteAccount {
     now_.generation_w = pv_w + wind_w;
   }
   Celsius& outdoor_temp_c() { return temp_c_; }
+  // A chiller failure (site.thermal.chiller_failures): the chillers draw and remove nothing
+  // (physics/facility.hpp) until it ends; takes effect at the next recompute.
+  void set_chiller_failed(bool failed) { site_.cooling.chiller_failed = failed; }
   const SupplyConditions& conditions() const { return now_; }
   Celsius outdoor_temp_c() const { return temp_c_; }
 
@@ -91,7 +94,7 @@ class SiteAccount {
 
  private:
   BatteryState battery_state() const;
-  const SiteSpec& site_;
+  SiteSpec site_;  // a copy: a chiller failure changes its cooling
   Watts design_it_w_;
   bool marginal_;
   std::optional<Battery> battery_;

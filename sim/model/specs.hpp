@@ -68,6 +68,26 @@ struct CoolingSpec {
   Celsius evaporator_approach_c = 13;  // refrigerant evaporates this far below the supply air
   Celsius air_delta_t_c = 12;          // return − supply air temperature at design flow
   Celsius liquid_supply_temp_c = 40;   // direct-to-chip coolant supply (ASHRAE W40)
+  // Not a scenario key: set on the engine's copy while a chiller failure (ThermalSpec) is on;
+  // the chillers then remove nothing (physics/facility.hpp, physics/thermal.hpp).
+  bool chiller_failed = false;
+};
+
+// Device temperature and thermal slowdown (physics/thermal.hpp; scenario key site.thermal).
+struct ChillerFailureSpec {
+  Seconds start_s = 0, end_s = 0;  // simulated time (from time.start)
+};
+struct ThermalSpec {
+  bool enabled = false;
+  // Overrides of the per-chip constants of physics/thermal.hpp (unset: the catalogue's).
+  std::optional<double> resistance_k_per_w;
+  std::optional<Seconds> time_constant_s;
+  std::optional<Celsius> offset_c;
+  std::optional<Celsius> slowdown_c;
+  std::vector<ChillerFailureSpec> chiller_failures;  // sorted, disjoint
+  double failure_rise_c_per_min = 2.0;  // estimated (physics/thermal.hpp)
+  Celsius failure_max_supply_c = 60;    // estimated (physics/thermal.hpp)
+  Seconds failure_step_s = 60;          // the rise is applied in steps of this length
 };
 
 struct GridSpec {
@@ -146,6 +166,7 @@ struct SiteSpec {
   LossSpec pdu;
   SupplySpec supply;
   EmbodiedSpec embodied;
+  ThermalSpec thermal;
 };
 
 // ---- workload ---------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ struct ServingRequestRecord {
 
 struct EventRecord {
   Seconds time_s = 0;
-  std::string kind;   // pstate | power_on | power_off | booted | shut_down | cap | preempt | battery_mode (SCHEMA.md)
+  std::string kind;   // pstate | power_on | power_off | booted | shut_down | cap | preempt | battery_mode | thermal_throttle_start | … (SCHEMA.md)
   std::int64_t target = -1;  // node or rack id, -1 = site
   double value = 0;
 };

@@ -36,7 +36,7 @@ AirPath air_path(const CoolingSpec& s, Watts q, Watts q_d, Celsius outdoor_c, bo
     a.fan_w = s.fan_power_fraction * q_d * cube(phi);
     return a;
   }
-  a.chiller_w = q / chiller_cop(s, s.supply_temp_c, outdoor_c);
+  a.chiller_w = s.chiller_failed ? 0.0 : q / chiller_cop(s, s.supply_temp_c, outdoor_c);
   a.fan_w = s.fan_power_fraction * q_d * cube(load);
   return a;
 }
@@ -96,7 +96,7 @@ CoolingResult cooling_power(const CoolingSpec& s, Watts it_heat_w, Celsius outdo
           rejected = q_liq_d * kMaxDryCoolerFlow * dt / dt_rated;
         }
         const Watts trim = std::max(q_liq - rejected, 0.0);
-        r.chiller_w += trim / chiller_cop(s, s.liquid_supply_temp_c, outdoor_c);
+        if (!s.chiller_failed) r.chiller_w += trim / chiller_cop(s, s.liquid_supply_temp_c, outdoor_c);
       }
     }
   }

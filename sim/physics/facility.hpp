@@ -33,6 +33,10 @@
 //          required flow φ = (Q_liq/Q_liq_d)·ΔT_r/ΔT(T_o); fans = f_dry·Q_liq_d·φ³ while
 //          φ ≤ 1.5; beyond, the dry cooler runs at 1.5× flow rejecting Q_liq_d·1.5·ΔT/ΔT_r and
 //          a trim chiller (CoP(T_liquid, T_o)) removes the rest.
+//   A chiller failure (CoolingSpec::chiller_failed, set by the engine over a failure interval of
+//   ThermalSpec; the supply temperature it causes is physics/thermal.hpp's): the chiller and the
+//   liquid loop's trim chiller draw nothing and remove nothing; fans, pumps and the dry cooler
+//   run as above.
 //   misc = misc_fraction·Q_d (lighting, offices; constant), outside cooling_w.
 //
 // 3. Facility: PDU carries IT, UPS carries IT + PDU loss; the heat to remove is IT plus both

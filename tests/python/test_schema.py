@@ -132,6 +132,7 @@ site:
     solar: {{peak_mw: 0.05, weather: {WEATHER}}}
     wind: {{rated_mw: 0.02, weather: {WEATHER}}}
     battery: {{capacity_mwh: 0.1, power_mw: 0.03}}
+  thermal: {{enabled: true}}
 workload: {{jobs: 30}}
 policies:
   scheduler: {{name: fcfs}}
