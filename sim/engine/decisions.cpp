@@ -196,6 +196,7 @@ void RunCore::apply(const PowerOn& d, Seconds now) {
   if (d.node >= nodes_.size()) throw InvariantError(std::string(policy_.name()) + " powered on unknown node " + std::to_string(d.node));
   NodeView& v = views_[d.node];
   if (v.state != NodeState::off && v.state != NodeState::shutting_down) return;
+  if (!nodes_[d.node].present) return;  // not installed (yet) or retired: moot (site.fleet)
   const NodeSpec& s = *nodes_[d.node].spec;
   set_node_state(d.node, NodeState::booting, now);
   record_event(now, "power_on", d.node, 0);

@@ -268,6 +268,7 @@ void RunCore::update_node_power(std::size_t n, Seconds now) {
     }
   }
   accel += nd.transition_w;
+  if (!nd.present) accel = host = 0;  // not installed yet, or retired: nothing on the site's feeds
   if (accel < 0 || host < 0) throw InvariantError("negative power on node " + std::to_string(n));
   const Watts before = nd.accel_w + nd.host_w;
   accel_total_ += accel - nd.accel_w;

@@ -28,7 +28,7 @@ enum Ch : std::size_t {
   ch_nodes_on, ch_cap,
   // extra series
   ch_accel, ch_host, ch_misc, ch_bat_charge, ch_bat_discharge, ch_grid_import, ch_grid_export,
-  ch_curtailed, ch_cost,
+  ch_curtailed, ch_cost, ch_installed_gpus, ch_embodied,
   ch_written,
   // hidden
   ch_busy_freq = ch_written, ch_busy_gpus, ch_clean_supply,
@@ -46,6 +46,8 @@ struct SiteLoad {
   double running_jobs = 0, queued_jobs = 0, nodes_on = 0;
   double busy_freq_sum = 0, busy_gpus = 0;
   Watts site_cap_w = 0;  // 0 = none
+  double installed_gpus = 0;     // accelerators of installed nodes (site.fleet)
+  double embodied_kg_per_h = 0;  // embodied carbon booked now (physics/carbon.hpp)
 };
 
 class SiteAccount {
