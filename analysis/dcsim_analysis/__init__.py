@@ -21,6 +21,7 @@ from .io import (
     serving,
     summary,
 )
+from .fleet import yearly
 from .metrics import compare, energy_kwh
 from .plots import (
     plot_battery,
@@ -59,4 +60,5 @@ __all__ = [
     "save_png",
     "serving",
     "summary",
+    "yearly",
 ]
