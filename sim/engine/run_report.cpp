@@ -206,12 +206,10 @@ void RunCore::build_summary() {
     embodied += grp.count * node_embodied_kg(sc_.site.embodied, acc, install, grp.retire_s, final_t_);
   }
   s["embodied_tco2"] = embodied / 1000.0;
-  if (sc_.site.has_fleet) {
-    s["gpus_installed_end"] = static_cast<double>(gpus_total_);
-    s["fleet_nodes_installed"] = static_cast<double>(nodes_installed_);
-    s["fleet_nodes_retired"] = static_cast<double>(nodes_retired_);
-    s["fleet_retire_preemptions"] = static_cast<double>(retire_preemptions_);
-  }
+  s["gpus_installed_end"] = static_cast<double>(gpus_total_);
+  s["fleet_nodes_installed"] = static_cast<double>(nodes_installed_);
+  s["fleet_nodes_retired"] = static_cast<double>(nodes_retired_);
+  s["fleet_retire_preemptions"] = static_cast<double>(retire_preemptions_);
   s["total_emissions_tco2"] = s["emissions_tco2"] + s["embodied_tco2"];
   // Marginal (consequential) emissions of the grid import: ∫ import · MEF dt.
   if (inputs_.marginal_gco2_per_kwh) s["emissions_marginal_tco2"] = site.total(ch_marginal_emissions) / 3600.0 / 1000.0;

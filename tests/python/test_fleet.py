@@ -156,3 +156,32 @@ def test_a_bad_fleet_plan_is_refused_at_validation_with_file_line_and_key(tmp_pa
     assert str(p) in err
     for e in expected:
         assert e in err, err
+
+
+def test_the_fleet_decade_table_of_the_examples_readme_is_what_the_run_gives(tmp_path):
+    """scenarios/examples/README.md's yearly table is the run's, at the printed precision."""
+    import re
+    out = tmp_path / "fleet-decade.h5"
+    run_dcsim(["run", SOURCE_DIR / "scenarios/examples/fleet-decade.yaml", "-o", out, "-q"])
+    text = (SOURCE_DIR / "scenarios/examples/README.md").read_text()
+    table = text[text.index("<!-- fleet-decade table"):text.index("<!-- end fleet-decade table")]
+    rows = [[c.strip().replace(",", "") for c in line.strip("|").split("|")]
+            for line in table.splitlines() if re.match(r"\| 20\d\d \|", line)]
+    assert len(rows) == 10
+    y = da.yearly(out)
+    for year, gpus, ci, gwh, op, emb, util in rows:
+        r = y.loc[int(year)]
+        assert float(gpus) == pytest.approx(r.installed_gpus, abs=0.5)
+        assert float(ci) == pytest.approx(r.carbon_intensity_g_per_kwh, abs=0.05)
+        assert float(gwh) == pytest.approx(r.facility_energy_mwh / 1000, abs=0.005)
+        assert float(op) == pytest.approx(r.operational_tco2, abs=0.5)
+        assert float(emb) == pytest.approx(r.embodied_tco2, abs=0.5)
+        assert float(util) == pytest.approx(r.utilisation, abs=0.0005)
+    # The decarbonisation path year by year: 400 · 0.93^(y − 2025).
+    np.testing.assert_allclose(y["carbon_intensity_g_per_kwh"], 400 * 0.93 ** (y.index - 2025), rtol=1e-12)
+    s = da.summary(out)
+    assert y["embodied_tco2"].sum() == pytest.approx(s["embodied_tco2"], rel=1e-9)
+    assert y["operational_tco2"].sum() == pytest.approx(s["emissions_tco2"], rel=1e-9)
+    assert s["fleet_nodes_retired"] == 2875 and s["gpus"] == 20000
+    m = re.search(r"the ([\d,]+) jobs running on them", text)
+    assert m and float(m.group(1).replace(",", "")) == s["fleet_retire_preemptions"]
