@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -551,28 +552,118 @@ NodePtr merge(const NodePtr& base, const NodePtr& over, const std::string& kp,
   return out;
 }
 
-void emit_node(YAML::Emitter& em, const YNode& n) {
+// Our own block-style emitter (the resolved scenario is emitted once per sweep run, and its
+// SHA-256 is the run id: yaml-cpp's Emitter spent 64 % of a sweep's expansion deciding how to
+// quote). A scalar is written plain when its text is certainly a plain scalar in block context
+// and was plain in the source (so it reads back with the same meaning); otherwise double-quoted
+// with escapes. Quoted scalars stay quoted (they are strings whatever they look like). Empty
+// mappings and sequences are `{}` and `[]`; null is `~`. The output parses back to the same
+// tree (tests/unit/config/test_yaml_reader.cpp).
+bool plain_safe(const std::string& t) {
+  if (t.empty()) return false;
+  const unsigned char first = static_cast<unsigned char>(t.front());
+  if (first == ' ' || t.back() == ' ' || t.back() == ':') return false;
+  if (t.rfind("---", 0) == 0 || t.rfind("...", 0) == 0) return false;  // document markers
+  if (std::strchr("-?:,[]{}#&*!|>'\"%@`", first) && !(first == '-' && t.size() > 1 && t[1] != ' '))
+    return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(t[i]);
+    if (c >= 0x80 || std::isalnum(c)) continue;
+    switch (c) {
+      case '.': case '_': case '-': case '+': case '/': case '(': case ')': case '=': case '%':
+      case '@': case '^': case '$': case ';': case '<': case '>': case '~': case '\'': case '*':
+      case '&': case '!': case '?':
+        continue;
+      case ' ':
+        if (i + 1 < t.size() && t[i + 1] == '#') return false;
+        continue;
+      case ':':
+        if (i + 1 < t.size() && t[i + 1] == ' ') return false;
+        continue;
+      default: return false;  // ',', '[', ']', '{', '}', '#', '"', '`', '\\', '|', control chars
+    }
+  }
+  return true;
+}
+
+void emit_quoted(std::string& out, const std::string& t) {
+  out += '"';
+  for (const char ch : t) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\x";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void emit_scalar(std::string& out, const std::string& t, bool quoted) {
+  if (!quoted && plain_safe(t)) out += t;
+  else emit_quoted(out, t);
+}
+
+bool inline_node(const YNode& n) {
+  return n.kind == YNode::Kind::Null || n.kind == YNode::Kind::Scalar ||
+         (n.kind == YNode::Kind::Map && n.entries.empty()) || (n.kind == YNode::Kind::List && n.items.empty());
+}
+
+void emit_inline(std::string& out, const YNode& n) {
   switch (n.kind) {
-    case YNode::Kind::Null: em << YAML::Null; break;
-    case YNode::Kind::Scalar:
-      if (n.quoted) em << YAML::DoubleQuoted << n.text;
-      else em << n.text;
-      break;
-    case YNode::Kind::List:
-      if (n.items.empty()) em << YAML::Flow;
-      em << YAML::BeginSeq;
-      for (const auto& i : n.items) emit_node(em, *i);
-      em << YAML::EndSeq;
-      break;
-    case YNode::Kind::Map:
-      if (n.entries.empty()) em << YAML::Flow;
-      em << YAML::BeginMap;
-      for (const auto& e : n.entries) {
-        em << YAML::Key << e.key << YAML::Value;
-        emit_node(em, *e.value);
+    case YNode::Kind::Null: out += '~'; break;
+    case YNode::Kind::Scalar: emit_scalar(out, n.text, n.quoted); break;
+    case YNode::Kind::Map: out += "{}"; break;
+    case YNode::Kind::List: out += "[]"; break;
+  }
+}
+
+// Writes a non-inline node as a block at `indent` spaces; the first line's indentation is
+// already written when `first_done` (after "- ").
+void emit_block(std::string& out, const YNode& n, std::size_t indent, bool first_done) {
+  bool first = true;
+  auto lead = [&] {
+    if (!(first && first_done)) out.append(indent, ' ');
+    first = false;
+  };
+  if (n.kind == YNode::Kind::Map) {
+    for (const auto& e : n.entries) {
+      lead();
+      emit_scalar(out, e.key, false);
+      out += ':';
+      if (inline_node(*e.value)) {
+        out += ' ';
+        emit_inline(out, *e.value);
+        out += '\n';
+      } else {
+        out += '\n';
+        emit_block(out, *e.value, indent + 2, false);
       }
-      em << YAML::EndMap;
-      break;
+    }
+  } else {
+    for (const auto& i : n.items) {
+      lead();
+      out += '-';
+      if (inline_node(*i)) {
+        out += ' ';
+        emit_inline(out, *i);
+        out += '\n';
+      } else {
+        out += ' ';
+        emit_block(out, *i, indent + 2, true);
+      }
+    }
   }
 }
 
@@ -728,12 +819,25 @@ struct YamlMap::Impl {
   YamlDoc* doc = nullptr;
   NodePtr node;                    // a Map node, or null when the mapping is absent
   std::vector<std::string> asked;  // accepted keys, in the order the code asked for them
-  std::set<std::string> read;
+  std::set<std::string> read;      // the same keys, indexed once there are kIndexAsked of them
   YamlPos pos;                     // where the mapping is, with its key path
   bool finished = false;
 
+  // Most mappings are asked for a handful of keys: a linear search over `asked` costs less
+  // than a std::set node per key (a sweep validates every run's scenario: issue 18).
+  static constexpr std::size_t kIndexAsked = 24;
   void ask(const std::string& k) {
-    if (read.insert(k).second) asked.push_back(k);
+    if (asked.size() < kIndexAsked) {
+      if (std::find(asked.begin(), asked.end(), k) != asked.end()) return;
+      asked.push_back(k);
+      if (asked.size() == kIndexAsked) read.insert(asked.begin(), asked.end());
+    } else if (read.insert(k).second) {
+      asked.push_back(k);
+    }
+  }
+  bool was_asked(const std::string& k) const {
+    if (asked.size() < kIndexAsked) return std::find(asked.begin(), asked.end(), k) != asked.end();
+    return read.count(k) != 0;
   }
 };
 
@@ -1122,9 +1226,13 @@ void YamlMap::finish() {
     if (im.finished || !im.node) return;
     im.finished = true;
     std::string accepted;
-    for (const auto& a : im.asked) accepted += (accepted.empty() ? "" : ", ") + a;
+    bool accepted_built = false;
     for (const auto& e : im.node->entries) {
-      if (im.read.count(e.key)) continue;
+      if (im.was_asked(e.key)) continue;
+      if (!accepted_built) {
+        for (const auto& a : im.asked) accepted += (accepted.empty() ? "" : ", ") + a;
+        accepted_built = true;
+      }
       std::string msg = "unknown key '" + shorten(e.key) + "'";
       // "did you mean" costs an edit distance per accepted key: only for the first unknown keys
       // of a document (more are never printed: print_diagnostics shows 50 per file).
@@ -1472,9 +1580,14 @@ void YamlDoc::apply_override(const std::string& assignment) {
 
 std::string YamlDoc::emit() const {
   if (!root_) return "";
-  YAML::Emitter em;
-  emit_node(em, *root_);
-  return std::string(em.c_str()) + "\n";
+  std::string out;
+  if (inline_node(*root_)) {
+    emit_inline(out, *root_);
+    out += '\n';
+  } else {
+    emit_block(out, *root_, 0, false);
+  }
+  return out;
 }
 
 std::vector<std::string> YamlDoc::root_keys() const {
