@@ -313,6 +313,7 @@ struct Reader {
       s.platform.file = platform;
     }
     cooling(m.map("cooling"), s.cooling);
+    if (m.has("cooling_upgrades")) cooling_upgrades(m, s, t);
     s.ups = loss(m.map("ups"), s.ups);
     s.pdu = loss(m.map("pdu"), s.pdu);
     YamlMap sup = m.map("supply");
@@ -322,6 +323,40 @@ struct Reader {
     battery(sup.map("battery"), s.supply.battery);
     embodied(m.map("embodied"), s.embodied);
     if (m.has("fleet")) fleet(m.map("fleet"), s, t);
+  }
+
+  // site.cooling_upgrades: [{date, <cooling keys>}], each from the cooling in force before it.
+  void cooling_upgrades(YamlMap& site, SiteSpec& s, const TimeSpec& t) {
+    const Calendar cal(t.start);
+    CoolingSpec prev = s.cooling;
+    Seconds last = 0;
+    for (const auto& item : site.list("cooling_upgrades")) {
+      if (!item.is_map()) {
+        item.error("expected a cooling upgrade {date, model, pue, …}, got " + item.describe());
+        continue;
+      }
+      YamlMap u = item.as_map();
+      if (!u.has("date")) u.error("missing required key 'date' (expected the UTC date of the upgrade)");
+      const auto at = date(u, "date", cal);
+      if (u.has("weather")) {
+        u.accept("weather");
+        u.error("expected no weather in a cooling upgrade (the outdoor temperature is site.cooling.weather's "
+                "for the whole run), got one", "weather");
+      }
+      CoolingUpgrade up;
+      up.cooling = prev;
+      u.accept("date");
+      cooling(u, up.cooling);
+      if (at) {
+        if (!(*at > last))
+          u.error("expected a date after the start and after the previous upgrade, got " +
+                      format_iso(cal.civil_at(*at)), "date");
+        up.at_s = *at;
+        last = std::max(last, *at);
+      }
+      prev = up.cooling;
+      s.cooling_upgrades.push_back(up);
+    }
   }
 
   // A calendar date of a fleet group, as simulated seconds; nullopt if absent or invalid.

@@ -569,7 +569,7 @@ void RunCore::set_node_state(std::size_t n, NodeState s, Seconds now) {
 // node is off with no GPUs and draws nothing from t. Timer generation: 0 install, 1 retire,
 // 2 a change of the embodied rate only.
 namespace {
-constexpr std::uint64_t kInstall = 0, kRetire = 1, kRate = 2;
+constexpr std::uint64_t kInstall = 0, kRetire = 1, kRate = 2, kCooling = 3;
 }
 
 void RunCore::fleet_setup() {
@@ -592,6 +592,10 @@ void RunCore::fleet_setup() {
     }
   }
   embodied_rate_kg_per_s_ = embodied_rate_at(0);
+  // Dated cooling upgrades (site.cooling_upgrades) use the same timer kind.
+  const auto& up = sc_.site.cooling_upgrades;
+  for (std::size_t i = 0; i < up.size(); ++i)
+    if (up[i].at_s > 0 && up[i].at_s < end) push_timer(up[i].at_s, SimTimer::fleet, static_cast<std::uint32_t>(i), kCooling);
 }
 
 double RunCore::embodied_rate_at(Seconds t) const {
@@ -620,6 +624,14 @@ double RunCore::embodied_rate_at(Seconds t) const {
 }
 
 void RunCore::fleet_event(const SimTimer& tm, Seconds now) {
+  if (tm.generation == kCooling) {
+    // The facility laws use the new cooling from now on (recompute_site at the step's end); a
+    // facility-basis cap allows another IT power under it.
+    site_->set_cooling(sc_.site.cooling_upgrades[tm.target].cooling);
+    record_event(now, "cooling_upgrade", tm.target, 0);
+    if (site_group_.active() && site_group_.basis == CapBasis::facility) update_site_budget(now);
+    return;
+  }
   const PlatformSpec& ps = sc_.site.platform;
   const std::uint32_t g = tm.target;
   const std::uint32_t first = group_first_[g];

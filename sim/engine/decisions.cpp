@@ -167,7 +167,7 @@ void RunCore::apply(const SetPowerCap& d, Seconds now) {
       site_group_.cap_w = cap;
       site_group_.basis = d.basis;
       site_group_.it_budget_w = d.basis == CapBasis::facility
-                                    ? max_it_under_facility_cap(sc_.site, cap, site_->outdoor_temp_c(), design_it_w_)
+                                    ? max_it_under_facility_cap(site_->spec(), cap, site_->outdoor_temp_c(), design_it_w_)
                                     : cap;
       std::vector<std::uint32_t> all(nodes_.size());
       for (std::uint32_t i = 0; i < all.size(); ++i) all[i] = i;

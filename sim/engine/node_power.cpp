@@ -235,7 +235,7 @@ void RunCore::reapply_group(const CapGroup&, bool site, RackId rack, Seconds now
 void RunCore::update_site_budget(Seconds now) {
   if (!site_group_.active()) return;
   site_group_.it_budget_w = site_group_.basis == CapBasis::facility
-                                ? max_it_under_facility_cap(sc_.site, site_group_.cap_w, site_->outdoor_temp_c(), design_it_w_)
+                                ? max_it_under_facility_cap(site_->spec(), site_group_.cap_w, site_->outdoor_temp_c(), design_it_w_)
                                 : site_group_.cap_w;
   if (recompute_level(site_group_, "site", -1)) reapply_group(site_group_, true, 0, now);
 }

@@ -86,6 +86,9 @@ class SiteAccount {
   const std::vector<double>& cfe_clean_kwh() const { return cfe_clean_kwh_; }
   const std::optional<Battery>& battery() const { return battery_; }
   Watts design_it_w() const { return design_it_w_; }
+  // The site as the facility laws see it now: the scenario's, with the cooling upgrades so far.
+  const SiteSpec& spec() const { return site_; }
+  void set_cooling(const CoolingSpec& c) { site_.cooling = c; }
   // At the run's start: the battery's initial charge carries the grid's carbon-free share then.
   void start_battery_clean_fraction() {
     if (battery_) battery_->set_clean_fraction(now_.grid_cfe_share);
@@ -93,7 +96,7 @@ class SiteAccount {
 
  private:
   BatteryState battery_state() const;
-  const SiteSpec& site_;
+  SiteSpec site_;  // a copy: a cooling upgrade changes its cooling
   Watts design_it_w_;
   bool marginal_;
   std::optional<Battery> battery_;

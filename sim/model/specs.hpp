@@ -166,9 +166,17 @@ struct FleetLimits {
   int racks = 0;                 // racks of network.nodes_per_rack nodes in use at any instant
 };
 
+// A dated cooling upgrade (site.cooling_upgrades): from at_s on, the facility runs this cooling
+// model (the outdoor temperature trace stays the site's).
+struct CoolingUpgrade {
+  Seconds at_s = 0;
+  CoolingSpec cooling;
+};
+
 struct SiteSpec {
   PlatformSpec platform;
   CoolingSpec cooling;
+  std::vector<CoolingUpgrade> cooling_upgrades;  // ascending dates, after the start
   LossSpec ups;
   LossSpec pdu;
   SupplySpec supply;

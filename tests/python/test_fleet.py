@@ -185,3 +185,26 @@ def test_the_fleet_decade_table_of_the_examples_readme_is_what_the_run_gives(tmp
     assert s["fleet_nodes_retired"] == 2875 and s["gpus"] == 20000
     m = re.search(r"the ([\d,]+) jobs running on them", text)
     assert m and float(m.group(1).replace(",", "")) == s["fleet_retire_preemptions"]
+
+
+def test_a_dated_cooling_upgrade_changes_the_pue_from_its_date(tmp_path):
+    p = tmp_path / "upgrade.yaml"
+    p.write_text(
+        "name: upgrade\n"
+        "time: {start: 2024-01-01, duration: 20d, sample: 1h}\n"
+        f"site:\n  platform: {PLATFORM}\n  cooling: {{model: constant-pue, pue: 1.4}}\n"
+        "  cooling_upgrades:\n    - {date: 2024-01-08, pue: 1.25}\n    - {date: 2024-01-15, pue: 1.1}\n"
+        "  supply: {grid: {carbon_gco2_per_kwh: 400, price_usd_per_kwh: 0.08}}\n"
+        "workload: {generator: fixed, jobs: 30, gpus_per_job: 8, interarrival: 12h}\n"
+        f"output: {{file: {tmp_path / 'upgrade.h5'}}}\n")
+    out = run(tmp_path, p)
+    with h5py.File(out) as f:
+        t = f["time"][:] / DAY
+        pue = f["pue"][:]
+    np.testing.assert_allclose(pue[t < 7], 1.4, rtol=1e-12)
+    np.testing.assert_allclose(pue[(t >= 7) & (t < 14)], 1.25, rtol=1e-12)
+    np.testing.assert_allclose(pue[t >= 14], 1.1, rtol=1e-12)
+    p.write_text(p.read_text().replace("{date: 2024-01-15, pue: 1.1}", "{date: 2024-01-05, pue: 1.1}"))
+    proc = validate(p)
+    assert proc.returncode != 0
+    assert "site.cooling_upgrades.1.date" in proc.stderr and "after the previous upgrade" in proc.stderr
