@@ -21,6 +21,7 @@ from .io import (
     serving,
     summary,
 )
+from .fleet import yearly
 from .metrics import compare, energy_kwh
 from .serving_metrics import latency_percentiles, serving_kpis, serving_requests, slo_attainment
 from .plots import (
@@ -64,4 +65,5 @@ __all__ = [
     "slo_attainment",
     "latency_percentiles",
     "summary",
+    "yearly",
 ]

@@ -441,6 +441,8 @@ PlatformSpec load_platform(const std::string& path, DiagnosticSink& errors) {
   }
   parse_sections(root, b);  // inline entries
   check_references(b, errors);
+  ps.catalogue_accelerators = b.cat.accelerators;
+  ps.catalogue_node_types = b.cat.node_types;
 
   if (!root.has("nodes")) {
     root.accept("nodes");

@@ -199,6 +199,9 @@ struct Reader {
       m.error("expected either price_usd_per_kwh or price_file, got both", "price_file");
     g.gap_rule = m.choice("gap_rule", g.gap_rule, {"interpolate", "hold", "error"});
     g.wrap_rule = m.choice("wrap_rule", g.wrap_rule, {"wrap", "hold", "error"});
+    g.carbon_factor_per_year = m.number("carbon_factor_per_year", g.carbon_factor_per_year, {.min = 0, .max = 10});
+    g.price_factor_per_year = m.number("price_factor_per_year", g.price_factor_per_year, {.min = 0, .max = 10});
+    g.trend_base_year = static_cast<int>(m.integer("trend_base_year", g.trend_base_year, {.min = 1900, .max = 2200}));
     g.export_allowed = m.number("export_allowed", g.export_allowed, kFraction);
     g.contracted_renewable_fraction =
         m.number("contracted_renewable_fraction", g.contracted_renewable_fraction, kFraction);
@@ -295,6 +298,8 @@ struct Reader {
     e.lifetime_years = m.number("lifetime_years", e.lifetime_years, {.min = 0, .max = 50, .min_exclusive = true});
     e.battery_lifetime_years =
         m.number("battery_lifetime_years", e.battery_lifetime_years, {.min = 0, .max = 50, .min_exclusive = true});
+    e.at_purchase = m.choice("booking", e.at_purchase ? "at-purchase" : "amortised", {"amortised", "at-purchase"}) ==
+                    "at-purchase";
   }
 
   // site.thermal (physics/thermal.hpp). Keys other than `enabled` need enabled: true (nothing a
@@ -352,6 +357,7 @@ struct Reader {
   }
 
   void site(YamlMap m, SiteSpec& s, const TimeSpec& time) {
+    const TimeSpec& t = time;  // the fleet and cooling upgrades' dates
     // After a failed `extends`, a missing site is most likely in the base we could not read.
     if (!m.present() && !base_failed) {
       m.error("missing required key 'site' (expected a mapping with at least a platform)");
@@ -363,6 +369,7 @@ struct Reader {
     }
     cooling(m.map("cooling"), s.cooling);
     thermal(m.map("thermal"), s.thermal, time);
+    if (m.has("cooling_upgrades")) cooling_upgrades(m, s, t);
     s.ups = loss(m.map("ups"), s.ups);
     s.pdu = loss(m.map("pdu"), s.pdu);
     YamlMap sup = m.map("supply");
@@ -371,6 +378,163 @@ struct Reader {
     wind(sup.map("wind"), s.supply.wind);
     battery(sup.map("battery"), s.supply.battery);
     embodied(m.map("embodied"), s.embodied);
+    if (m.has("fleet")) fleet(m.map("fleet"), s, t);
+  }
+
+  // site.cooling_upgrades: [{date, <cooling keys>}], each from the cooling in force before it.
+  void cooling_upgrades(YamlMap& site, SiteSpec& s, const TimeSpec& t) {
+    const Calendar cal(t.start);
+    CoolingSpec prev = s.cooling;
+    Seconds last = 0;
+    for (const auto& item : site.list("cooling_upgrades")) {
+      if (!item.is_map()) {
+        item.error("expected a cooling upgrade {date, model, pue, …}, got " + item.describe());
+        continue;
+      }
+      YamlMap u = item.as_map();
+      if (!u.has("date")) u.error("missing required key 'date' (expected the UTC date of the upgrade)");
+      const auto at = date(u, "date", cal);
+      if (u.has("weather")) {
+        u.accept("weather");
+        u.error("expected no weather in a cooling upgrade (the outdoor temperature is site.cooling.weather's "
+                "for the whole run), got one", "weather");
+      }
+      CoolingUpgrade up;
+      up.cooling = prev;
+      u.accept("date");
+      cooling(u, up.cooling);
+      if (at) {
+        if (!(*at > last))
+          u.error("expected a date after the start and after the previous upgrade, got " +
+                      format_iso(cal.civil_at(*at)), "date");
+        up.at_s = *at;
+        last = std::max(last, *at);
+      }
+      prev = up.cooling;
+      s.cooling_upgrades.push_back(up);
+    }
+  }
+
+  // A calendar date of a fleet group, as simulated seconds; nullopt if absent or invalid.
+  std::optional<Seconds> date(YamlMap& g, const std::string& key, const Calendar& cal) {
+    auto v = g.value(key);
+    if (!v) return std::nullopt;
+    auto c = v->is_scalar() ? parse_datetime(v->scalar()) : std::nullopt;
+    if (!c || c->year < 1900 || c->year > 2200) {
+      v->error("expected a UTC date or date-time between 1900 and 2200 (2027-01-01), got " + v->describe());
+      return std::nullopt;
+    }
+    return cal.at(*c);
+  }
+
+  // site.fleet (scenarios/README.md, "Fleet plan"): the groups replace the platform's nodes.
+  void fleet(YamlMap m, SiteSpec& s, const TimeSpec& t) {
+    const Calendar cal(t.start);
+    s.has_fleet = true;
+    const double default_age = m.number("retire_after_years", 0, {.min = 0, .max = 50, .min_exclusive = true});
+    const bool has_default_age = m.has("retire_after_years");
+    YamlMap lim = m.map("limits");
+    s.fleet_limits.power_capacity_mw = lim.number("power_capacity_mw", 0, kPos);
+    s.fleet_limits.racks = static_cast<int>(lim.integer("racks", 0, {.min = 1, .max = 1e7}));
+    PlatformSpec& ps = s.platform;
+    const bool check_types = opts.load_platform && !ps.catalogue_node_types.empty();
+    if (!m.has("groups")) m.error("missing required key 'groups' (expected a list of {type, count, install, retire})");
+    YamlList groups = m.list("groups");
+    struct Dated { Seconds at; double mw; int nodes; int group; const char* key; };
+    std::vector<Dated> changes;
+    std::vector<NodeGroup> out;
+    std::vector<YamlMap> maps;
+    for (const auto& item : groups) {
+      if (!item.is_map()) {
+        item.error("expected a fleet group {type, count, install, retire}, got " + item.describe());
+        continue;
+      }
+      YamlMap g = item.as_map();
+      NodeGroup ng;
+      ng.node_type = g.required_string("type");
+      ng.count = static_cast<int>(g.required_integer("count", {.min = 1, .max = 1e7}));
+      const auto inst = date(g, "install", cal);
+      auto ret = date(g, "retire", cal);
+      const bool has_age = g.has("retire_after_years");
+      const double age = g.number("retire_after_years", default_age, {.min = 0, .max = 50, .min_exclusive = true});
+      if (inst) ng.install_s = *inst;
+      if (ret && has_age) g.error("expected either retire or retire_after_years, got both", "retire_after_years");
+      if (!ret && (has_age || has_default_age)) {
+        if (!inst) {
+          g.error("expected an install date for the refresh rule retire_after_years (the age of a node "
+                  "needs its install date), got none", "install");
+        } else {
+          CivilTime c = cal.civil_at(*inst);
+          const double whole = std::floor(age);
+          c.year += static_cast<int>(whole);
+          Seconds r = cal.at(c);
+          if (age > whole) r += (age - whole) * kYear365;
+          ret = r;
+        }
+      }
+      if (ret) ng.retire_s = *ret;
+      if (ret && inst && !(*ret > *inst))
+        g.error("expected a retire date after the install date " + format_iso(cal.civil_at(*inst)) + ", got " +
+                    format_iso(cal.civil_at(*ret)),
+                g.has("retire") ? "retire" : "retire_after_years");
+      if (check_types && !ng.node_type.empty()) {
+        auto it = ps.catalogue_node_types.find(ng.node_type);
+        if (it == ps.catalogue_node_types.end()) {
+          std::string names;
+          for (const auto& [k, v] : ps.catalogue_node_types) names += (names.empty() ? "" : ", ") + k;
+          g.error("unknown node type '" + ng.node_type + "'; expected one of: " + names, "type");
+        } else {
+          const NodeSpec& ns = it->second;
+          ps.node_types[it->first] = ns;
+          auto acc = ps.catalogue_accelerators.find(ns.accelerator);
+          double w = ns.host_busy_w + ns.nic_w + ns.fan_max_w;
+          if (acc != ps.catalogue_accelerators.end()) {
+            ps.accelerators[acc->first] = acc->second;
+            w += ns.accelerators_per_node * acc->second.tdp_w;
+          }
+          const double mw = w * ng.count / 1e6;
+          const int gi = static_cast<int>(out.size());
+          changes.push_back({std::isfinite(ng.install_s) ? ng.install_s : -std::numeric_limits<double>::infinity(), mw, ng.count, gi, "install"});
+          if (std::isfinite(ng.retire_s)) changes.push_back({ng.retire_s, -mw, -ng.count, gi, "retire"});
+        }
+      }
+      out.push_back(ng);
+      maps.push_back(g);
+    }
+    if (groups.size() == 0) m.error("expected at least one fleet group {type, count, install}, got none", "groups");
+    // Site limits: at every install (retirements at the same instant first), the installed
+    // nameplate IT power and the racks in use are within the limits.
+    std::stable_sort(changes.begin(), changes.end(), [](const Dated& a, const Dated& b) {
+      return a.at != b.at ? a.at < b.at : a.nodes < b.nodes;
+    });
+    double mw = 0;
+    long long nodes = 0, racks = 0;
+    bool power_reported = false, racks_reported = false;
+    const int npr = std::max(1, ps.network.nodes_per_rack);
+    for (const Dated& c : changes) {
+      mw += c.mw;
+      nodes += c.nodes;
+      racks += (c.nodes < 0 ? -1 : 1) * ((std::abs(c.nodes) + npr - 1) / npr);  // each group starts a rack
+      if (c.nodes < 0) continue;
+      const std::string when = std::isfinite(c.at) ? " on " + format_iso(cal.civil_at(c.at)) : " at the start";
+      const double cap = s.fleet_limits.power_capacity_mw;
+      if (cap > 0 && mw > cap * (1 + 1e-12) && !power_reported) {
+        maps[static_cast<std::size_t>(c.group)].error(
+            "expected an installed IT nameplate power within site.fleet.limits.power_capacity_mw = " + num(cap) +
+                " MW, got " + num(mw) + " MW" + when + " (Σ nodes × (accelerators × TDP + host busy + NIC + max fan))",
+            std::isfinite(c.at) ? "install" : "count");
+        power_reported = true;
+      }
+      if (s.fleet_limits.racks > 0 && racks > s.fleet_limits.racks && !racks_reported) {
+        maps[static_cast<std::size_t>(c.group)].error(
+            "expected at most site.fleet.limits.racks = " + std::to_string(s.fleet_limits.racks) + " racks in use, got " +
+                std::to_string(racks) + when + " (" + std::to_string(nodes) + " nodes, " + std::to_string(npr) +
+                " per rack, each group in racks of its own)",
+            std::isfinite(c.at) ? "install" : "count");
+        racks_reported = true;
+      }
+    }
+    if (!out.empty()) ps.nodes = std::move(out);
   }
 
   std::map<std::string, double> shares(YamlMap parent, const std::string& key, bool sum_to_one) {
@@ -668,6 +832,12 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   r.output(root.map("output"), s.output);
   read_serving(root.map("serving"), s.time, s.site.platform,
                options.load_platform && !s.site.platform.accelerators.empty(), s.serving);
+  if (s.site.has_fleet && s.serving.enabled()) {
+    YamlMap site = root.map("site");
+    site.error("expected a fleet plan without serving deployments (serving replicas on nodes that are installed "
+               "or retired during the run are not modelled yet), got both",
+               "fleet");
+  }
   if (root.has("serving")) {  // errors about the section as a whole point at its key
     const YamlPos sp = root.key_pos("serving");
     s.serving.positions["serving"] = {sp.file, sp.line, sp.column};

@@ -13,6 +13,8 @@
 // span"), jobs still running when the drain ends "running at the end of the drain".
 #include "engine/core.hpp"
 
+#include "physics/carbon.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -100,10 +102,20 @@ void RunCore::build_nodes() {
   if (n == 0) throw InputError(Diagnostic{sc_.file, 0, 0, "site.platform", "expected at least one node, got none"});
   nodes_.resize(n);
   views_.resize(n);
+  // Nodes are laid out group after group (topology/site_graph.cpp); empty groups hold none.
+  std::vector<std::uint32_t> group_of(n, 0);
+  {
+    std::uint32_t first = 0;
+    for (std::size_t g = 0; g < ps.nodes.size(); ++g) {
+      group_first_.push_back(first);
+      for (int k = 0; k < ps.nodes[g].count && first < n; ++k) group_of[first++] = static_cast<std::uint32_t>(g);
+    }
+  }
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t ti = type_index.at(topo_.node_type(static_cast<NodeId>(i)));
     NodeRt& nd = nodes_[i];
     nd.type = ti;
+    nd.group = group_of[i];
     nd.spec = node_types_[ti];
     nd.acc = &ps.accelerators.at(nd.spec->accelerator);
     nd.power = accel_power_[ti].get();
@@ -114,21 +126,47 @@ void RunCore::build_nodes() {
     v.id = static_cast<NodeId>(i);
     v.rack = topo_.rack_of(static_cast<NodeId>(i));
     v.cooling_domain = topo_.cooling_domain_of(static_cast<NodeId>(i));
-    v.state = NodeState::on;
-    v.gpus_total = nd.spec->accelerators_per_node;
+    const NodeGroup& grp = ps.nodes[nd.group];
+    // Outside its window [install, retire) a node is off with no GPUs: not schedulable, and it
+    // draws nothing (update_node_power). install_node/retire_node move it in and out.
+    nd.present = grp.install_s <= 0 && grp.retire_s > 0;
+    v.state = nd.present ? NodeState::on : NodeState::off;
+    v.gpus_total = nd.present ? nd.spec->accelerators_per_node : 0;
     v.gpus_free = v.gpus_total;
     v.pstate_count = nd.power->pstate_count();  // the governors need the table length
     gpus_total_ += v.gpus_total;
-    gpus_per_node_ = std::max(gpus_per_node_, v.gpus_total);
-    design_it_w_ += nd.spec->accelerators_per_node * nd.acc->tdp_w + nd.spec->host_busy_w + nd.spec->nic_w +
-                    nd.spec->fan_max_w;
+    if (nd.present) {
+      gpus_on_ += v.gpus_total;
+      ++nodes_on_;
+    }
+    gpus_per_node_ = std::max(gpus_per_node_, nd.spec->accelerators_per_node);
+  }
+  // The design IT power (loss ratings, fixed loads) is the peak installed nameplate power over
+  // the span: with a fixed node set, every node's.
+  {
+    std::vector<std::pair<Seconds, Watts>> changes;
+    for (std::size_t g = 0; g < ps.nodes.size(); ++g) {
+      const NodeGroup& grp = ps.nodes[g];
+      if (grp.count == 0 || group_first_[g] >= n) continue;
+      const NodeRt& nd = nodes_[group_first_[g]];
+      const Watts w = grp.count * (nd.spec->accelerators_per_node * nd.acc->tdp_w + nd.spec->host_busy_w +
+                                   nd.spec->nic_w + nd.spec->fan_max_w);
+      const Seconds from = std::max(grp.install_s, 0.0);
+      if (from >= run_end() || grp.retire_s <= from) continue;
+      changes.emplace_back(from, w);
+      if (grp.retire_s < run_end()) changes.emplace_back(grp.retire_s, -w);
+    }
+    std::stable_sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second < b.second;
+    });
+    Watts w = 0;
+    for (const auto& c : changes) design_it_w_ = std::max(design_it_w_, w += c.second);
   }
   rack_groups_.resize(topo_.rack_count());
-  gpus_free_ = gpus_total_;
-  gpus_on_ = gpus_total_;
-  nodes_on_ = static_cast<int>(n);
+  gpus_free_ = gpus_on_;
+  gpus_installed_peak_ = gpus_total_;
   node_summary_ = summarise(views_);
-  node_summary_.topology_version = 1;  // the node set is fixed for the run
+  node_summary_.topology_version = 1;  // bumped at each install or retirement
   idle_pos_.assign(n, -1);
   dirty_flag_.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i)
@@ -255,6 +293,7 @@ void RunCore::setup() {
   periodic_rounds_ = policy_.needs_periodic_rounds();  // sim/policy/README.md, contract
   if (periodic_rounds_ && sc_.policies.tick_s > 0) push_timer(sc_.policies.tick_s, SimTimer::tick, 0, 0);
   if (!periodic_rounds_) push_timer(0, SimTimer::policy_wake, 0, 0);
+  fleet_setup();
   serving_setup();  // serving first: its replicas take their GPUs before any job starts
   for (std::size_t i = 0; i < nodes_.size(); ++i) refresh_node(i, 0);
   recompute_site(0);
@@ -297,6 +336,7 @@ void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
       record_event(now, "shut_down", tm.target, 0);
       break;
     }
+    case SimTimer::fleet: fleet_event(tm, now); break;
     case SimTimer::battery_bound: break;  // the site balance is recomputed by recompute_site()
     case SimTimer::transition_end: {
       NodeRt& nd = nodes_[tm.target];
@@ -530,6 +570,133 @@ void RunCore::set_node_state(std::size_t n, NodeState s, Seconds now) {
   refresh_node(n, now);
 }
 
+// ---------------------------------------------------------------------------------- fleet
+// A fleet plan's dates (scenarios/README.md, "Fleet plan"). A node installed at t is on and idle
+// from t. A node retired at t takes no new work from t; the jobs running on it are preempted
+// then (a checkpoint at the retirement: the work done is kept, the job is queued again and pays
+// its profile's checkpoint_cost_s as restart cost when it next starts, on other nodes), and the
+// node is off with no GPUs and draws nothing from t. Timer generation: 0 install, 1 retire,
+// 2 a change of the embodied rate only.
+namespace {
+constexpr std::uint64_t kInstall = 0, kRetire = 1, kRate = 2, kCooling = 3;
+}
+
+void RunCore::fleet_setup() {
+  const PlatformSpec& ps = sc_.site.platform;
+  const EmbodiedSpec& e = sc_.site.embodied;
+  const Seconds end = run_end();
+  for (std::size_t g = 0; g < ps.nodes.size(); ++g) {
+    const NodeGroup& grp = ps.nodes[g];
+    const auto gi = static_cast<std::uint32_t>(g);
+    if (grp.install_s > 0 && grp.install_s < end && grp.retire_s > grp.install_s) push_timer(grp.install_s, SimTimer::fleet, gi, kInstall);
+    if (grp.retire_s > 0 && grp.retire_s < end && grp.retire_s > grp.install_s) push_timer(grp.retire_s, SimTimer::fleet, gi, kRetire);
+    // Where the embodied rate changes without a node changing: the end of an amortisation life
+    // shorter than the service, or of an at-purchase booking's sample interval.
+    if (e.at_purchase) {
+      const Seconds at = std::isfinite(grp.install_s) ? grp.install_s : 0.0;
+      if (at >= 0 && at < end) push_timer(std::min(end, at + sc_.time.sample_s), SimTimer::fleet, gi, kRate);
+    } else if (std::isfinite(grp.install_s)) {
+      const Seconds paid = grp.install_s + node_service_life_s(e, grp.install_s, grp.retire_s);
+      if (paid > 0 && paid < end && paid < grp.retire_s) push_timer(paid, SimTimer::fleet, gi, kRate);
+    }
+  }
+  embodied_rate_kg_per_s_ = embodied_rate_at(0);
+  // Dated cooling upgrades (site.cooling_upgrades) use the same timer kind.
+  const auto& up = sc_.site.cooling_upgrades;
+  for (std::size_t i = 0; i < up.size(); ++i)
+    if (up[i].at_s > 0 && up[i].at_s < end) push_timer(up[i].at_s, SimTimer::fleet, static_cast<std::uint32_t>(i), kCooling);
+}
+
+double RunCore::embodied_rate_at(Seconds t) const {
+  const PlatformSpec& ps = sc_.site.platform;
+  const EmbodiedSpec& e = sc_.site.embodied;
+  EmbodiedInventory bat;
+  bat.battery_kwh = sc_.site.supply.battery.capacity_mwh * 1000.0;
+  double rate = embodied_kg_per_s(e, bat);
+  for (std::size_t g = 0; g < ps.nodes.size(); ++g) {
+    const NodeGroup& grp = ps.nodes[g];
+    if (grp.count == 0 || group_first_[g] >= nodes_.size()) continue;
+    const double f = grp.count * node_footprint_kg(e, nodes_[group_first_[g]].spec->accelerators_per_node);
+    if (e.at_purchase) {
+      // The footprint is booked evenly over the sample interval from the install date.
+      const Seconds at = std::isfinite(grp.install_s) ? grp.install_s : 0.0;
+      const Seconds len = std::min(sc_.time.sample_s, run_end() - at);
+      if (at >= 0 && len > 0 && t >= at && t < at + len) rate += f / len;
+    } else {
+      const Seconds life = node_service_life_s(e, grp.install_s, grp.retire_s);
+      Seconds hi = grp.retire_s;
+      if (std::isfinite(grp.install_s)) hi = std::min(hi, grp.install_s + life);
+      if (life > 0 && t >= grp.install_s && t < hi) rate += f / life;
+    }
+  }
+  return rate;
+}
+
+void RunCore::fleet_event(const SimTimer& tm, Seconds now) {
+  if (tm.generation == kCooling) {
+    // The facility laws use the new cooling from now on (recompute_site at the step's end); a
+    // facility-basis cap allows another IT power under it.
+    site_->set_cooling(sc_.site.cooling_upgrades[tm.target].cooling);
+    record_event(now, "cooling_upgrade", tm.target, 0);
+    if (site_group_.active() && site_group_.basis == CapBasis::facility) update_site_budget(now);
+    return;
+  }
+  const PlatformSpec& ps = sc_.site.platform;
+  const std::uint32_t g = tm.target;
+  const std::uint32_t first = group_first_[g];
+  const auto last = static_cast<std::uint32_t>(std::min<std::size_t>(first + ps.nodes[g].count, nodes_.size()));
+  if (tm.generation == kInstall) {
+    for (std::uint32_t n = first; n < last; ++n) install_node(n, now);
+    record_event(now, "fleet_install", g, ps.nodes[g].count);
+  } else if (tm.generation == kRetire) {
+    for (std::uint32_t n = first; n < last; ++n) retire_node(n, now);
+    record_event(now, "fleet_retire", g, ps.nodes[g].count);
+  }
+  if (tm.generation != kRate) ++node_summary_.topology_version;
+  embodied_rate_kg_per_s_ = embodied_rate_at(now);
+}
+
+void RunCore::install_node(std::size_t n, Seconds now) {
+  NodeRt& nd = nodes_[n];
+  if (nd.present) return;
+  NodeView& v = views_[n];
+  node_changing(n);
+  v.gpus_total = nd.spec->accelerators_per_node;
+  v.gpus_free = v.gpus_total;
+  node_summary_.gpus_total += v.gpus_total;
+  node_changed(n);
+  gpus_total_ += v.gpus_total;
+  gpus_installed_peak_ = std::max<long long>(gpus_installed_peak_, gpus_total_);
+  nd.present = true;
+  ++nodes_installed_;
+  set_node_state(n, NodeState::on, now);
+  events_.push_back(NodeBooted{static_cast<NodeId>(n)});
+}
+
+void RunCore::retire_node(std::size_t n, Seconds now) {
+  NodeRt& nd = nodes_[n];
+  if (!nd.present) return;
+  // Checkpoint and requeue what runs here (a job on several nodes leaves all of them).
+  while (!nd.jobs.empty()) {
+    const std::uint32_t j = nd.jobs.front();
+    apply(PreemptJob{jobs_[j].job.request.id}, now);
+    ++retire_preemptions_;
+  }
+  NodeView& v = views_[n];
+  ++nd.boot_gen;  // a boot or shutdown in progress never completes
+  if (v.state != NodeState::off) set_node_state(n, NodeState::off, now);
+  node_changing(n);
+  node_summary_.gpus_total -= v.gpus_total;
+  gpus_total_ -= v.gpus_total;
+  v.gpus_total = 0;
+  v.gpus_free = 0;
+  node_changed(n);
+  nd.present = false;
+  ++nodes_retired_;
+  refresh_node(n, now);
+  events_.push_back(NodeShutDown{static_cast<NodeId>(n)});
+}
+
 void RunCore::recompute_site(Seconds now) {
   SiteLoad load;
   load.accelerators_w = accel_total_;
@@ -542,6 +709,8 @@ void RunCore::recompute_site(Seconds now) {
   load.busy_freq_sum = busy_freq_sum_;
   load.busy_gpus = busy_gpus_;
   load.site_cap_w = site_group_.cap_w;
+  load.installed_gpus = static_cast<double>(gpus_total_);
+  load.embodied_kg_per_h = embodied_rate_kg_per_s_ * 3600.0;
   const Seconds tb = site_->recompute(now, load);
   // The battery reaches a bound at the dispatched power: the balance changes then.
   ++battery_gen_;

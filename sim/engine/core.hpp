@@ -91,6 +91,12 @@ class RunCore final : public ExecutorClient {
   void node_changed(std::size_t n);
   void recompute_site(Seconds now);
   void record_event(Seconds t, const char* kind, std::int64_t target, double value);
+  // Fleet plan (site.fleet): installs and retirements at their dates, and the embodied rate.
+  void fleet_setup();
+  void fleet_event(const SimTimer& tm, Seconds now);
+  void install_node(std::size_t n, Seconds now);
+  void retire_node(std::size_t n, Seconds now);
+  double embodied_rate_at(Seconds t) const;  // kgCO2e/s booked at t (physics/carbon.hpp)
   void warn(const std::string& message);
   Seconds run_end() const;
 
@@ -257,6 +263,10 @@ class RunCore final : public ExecutorClient {
   std::vector<char> dirty_flag_;
   std::uint64_t round_ = 0;
   Watts design_it_w_ = 0;
+  std::vector<std::uint32_t> group_first_;  // first node of each platform node group
+  double embodied_rate_kg_per_s_ = 0;
+  long long gpus_installed_peak_ = 0;
+  std::uint64_t nodes_installed_ = 0, nodes_retired_ = 0, retire_preemptions_ = 0;
   CapGroup site_group_;
   std::vector<CapGroup> rack_groups_;
   int nodes_on_ = 0;

@@ -167,7 +167,7 @@ void RunCore::apply(const SetPowerCap& d, Seconds now) {
       site_group_.cap_w = cap;
       site_group_.basis = d.basis;
       site_group_.it_budget_w = d.basis == CapBasis::facility
-                                    ? max_it_under_facility_cap(sc_.site, cap, site_->outdoor_temp_c(), design_it_w_)
+                                    ? max_it_under_facility_cap(site_->spec(), cap, site_->outdoor_temp_c(), design_it_w_)
                                     : cap;
       std::vector<std::uint32_t> all(nodes_.size());
       for (std::uint32_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -196,6 +196,7 @@ void RunCore::apply(const PowerOn& d, Seconds now) {
   if (d.node >= nodes_.size()) throw InvariantError(std::string(policy_.name()) + " powered on unknown node " + std::to_string(d.node));
   NodeView& v = views_[d.node];
   if (v.state != NodeState::off && v.state != NodeState::shutting_down) return;
+  if (!nodes_[d.node].present) return;  // not installed (yet) or retired: moot (site.fleet)
   const NodeSpec& s = *nodes_[d.node].spec;
   set_node_state(d.node, NodeState::booting, now);
   record_event(now, "power_on", d.node, 0);

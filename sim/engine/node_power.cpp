@@ -246,7 +246,7 @@ void RunCore::reapply_group(const CapGroup&, bool site, RackId rack, Seconds now
 void RunCore::update_site_budget(Seconds now) {
   if (!site_group_.active()) return;
   site_group_.it_budget_w = site_group_.basis == CapBasis::facility
-                                ? max_it_under_facility_cap(sc_.site, site_group_.cap_w, site_->outdoor_temp_c(), design_it_w_)
+                                ? max_it_under_facility_cap(site_->spec(), site_group_.cap_w, site_->outdoor_temp_c(), design_it_w_)
                                 : site_group_.cap_w;
   if (recompute_level(site_group_, "site", -1)) reapply_group(site_group_, true, 0, now);
 }
@@ -279,6 +279,7 @@ void RunCore::update_node_power(std::size_t n, Seconds now) {
     }
   }
   accel += nd.transition_w;
+  if (!nd.present) accel = host = 0;  // not installed yet, or retired: nothing on the site's feeds
   if (accel < 0 || host < 0) throw InvariantError("negative power on node " + std::to_string(n));
   const Watts before = nd.accel_w + nd.host_w;
   accel_total_ += accel - nd.accel_w;

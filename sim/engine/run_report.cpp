@@ -179,7 +179,7 @@ void RunCore::build_summary() {
   s["pstate_transition_energy_kwh"] = pstate_transition_j_ * kwh;
   s["simulated_s"] = final_t_;
   s["drain_used_s"] = std::max(0.0, final_t_ - end_s_);
-  s["gpus"] = gpus_total_;
+  s["gpus"] = static_cast<double>(gpus_installed_peak_);  // the most installed at once
   s["nodes"] = static_cast<double>(nodes_.size());
   s["job_energy_kwh"] = job_energy_total_ * kwh;
   s["completed_work_eflop"] = completed_work_flops_ / 1e18;
@@ -193,11 +193,25 @@ void RunCore::build_summary() {
   const double mean_ci = grid_kwh > 0 ? loc_kg * 1000.0 / grid_kwh : 0.0;
   s["emissions_market_tco2"] = market_based_kg(grid_kwh, mean_ci, g.contracted_renewable_fraction) / 1000.0;
   s["cfe_score"] = cfe_score(site.cfe_load_kwh(), site.cfe_clean_kwh());
+  // Embodied: per node group over its window (physics/carbon.hpp; a fixed node set is every
+  // node amortised over the span), plus the battery's.
   EmbodiedInventory inv;
-  inv.accelerators = gpus_total_;
-  inv.hosts = static_cast<int>(nodes_.size());
   inv.battery_kwh = sc_.site.supply.battery.capacity_mwh * 1000.0;
-  s["embodied_tco2"] = embodied_kg(sc_.site.embodied, inv, final_t_) / 1000.0;
+  double embodied = embodied_kg(sc_.site.embodied, inv, final_t_);
+  const PlatformSpec& ps = sc_.site.platform;
+  for (std::size_t gi = 0; gi < ps.nodes.size(); ++gi) {
+    const NodeGroup& grp = ps.nodes[gi];
+    if (grp.count == 0 || group_first_[gi] >= nodes_.size()) continue;
+    const int acc = nodes_[group_first_[gi]].spec->accelerators_per_node;
+    const Seconds install = grp.install_s < end_s_ + drain_s_ ? grp.install_s : kInf;  // never installed in the run
+    if (!(install < kInf)) continue;
+    embodied += grp.count * node_embodied_kg(sc_.site.embodied, acc, install, grp.retire_s, final_t_);
+  }
+  s["embodied_tco2"] = embodied / 1000.0;
+  s["gpus_installed_end"] = static_cast<double>(gpus_total_);
+  s["fleet_nodes_installed"] = static_cast<double>(nodes_installed_);
+  s["fleet_nodes_retired"] = static_cast<double>(nodes_retired_);
+  s["fleet_retire_preemptions"] = static_cast<double>(retire_preemptions_);
   s["total_emissions_tco2"] = s["emissions_tco2"] + s["embodied_tco2"];
   // Marginal (consequential) emissions of the grid import: ∫ import · MEF dt.
   if (inputs_.marginal_gco2_per_kwh) s["emissions_marginal_tco2"] = site.total(ch_marginal_emissions) / 3600.0 / 1000.0;

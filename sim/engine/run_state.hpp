@@ -27,7 +27,7 @@ inline constexpr double kInf = std::numeric_limits<double>::infinity();
 enum class JobState : std::uint8_t { future, waiting_deps, queued, running, done };
 
 struct SimTimer {
-  enum Kind : std::uint8_t { policy_wake, tick, boot_done, shutdown_done, battery_bound, trace, transition_end, serving_step, thermal };
+  enum Kind : std::uint8_t { policy_wake, tick, boot_done, shutdown_done, battery_bound, trace, transition_end, serving_step, thermal, fleet };
   Seconds t;
   std::uint64_t seq;  // insertion order breaks ties (determinism)
   Kind kind;
@@ -46,6 +46,8 @@ struct BudgetShare {
 
 struct NodeRt {
   std::size_t type = 0;  // index into the node types
+  std::uint32_t group = 0;  // index into the platform's node groups (its fleet window)
+  bool present = true;      // within its window [install, retire): draws power, schedulable
   const NodeSpec* spec = nullptr;
   const AcceleratorSpec* acc = nullptr;
   const AcceleratorPower* power = nullptr;

@@ -25,6 +25,8 @@ std::vector<SeriesSpec> site_series_specs(bool marginal) {
   v.push_back({"grid_export_w", "W", "surplus exported to the grid"});
   v.push_back({"curtailed_w", "W", "surplus generation curtailed (export not allowed)"});
   v.push_back({"cost_rate_usd_per_h", "USD/h", "cost rate of grid imports", false});
+  v.push_back({"installed_gpus", "1", "accelerators of the installed nodes (a fleet plan adds and retires them)"});
+  v.push_back({"embodied_rate_kg_per_h", "kg/h", "embodied carbon booked: amortised or at purchase (kgCO2e per hour)", false});
   if (marginal) {
     v.push_back({"marginal_intensity_g_per_kwh", "g/kWh", "grid marginal emission intensity (gCO2e per kWh)"});
     v.push_back({"marginal_emissions_rate_kg_per_h", "kg/h", "marginal emission rate of the grid import (kgCO2e per hour)", false});
@@ -125,6 +127,8 @@ Seconds SiteAccount::recompute(Seconds now, const SiteLoad& load) {
   v[ch_marginal_emissions] = s.marginal_emissions_kg_per_h;
   v[ch_price] = now_.price_usd_per_kwh * 1000.0;  // USD/kWh → USD/MWh
   v[ch_cost] = s.cost_usd_per_h;
+  v[ch_installed_gpus] = load.installed_gpus;
+  v[ch_embodied] = load.embodied_kg_per_h;
   charge_clean_share_ = s.charge_clean_share;
   peak_facility_w_ = std::max(peak_facility_w_, f.total_w);
   return s.until_battery_bound_s;

@@ -28,7 +28,7 @@ enum Ch : std::size_t {
   ch_nodes_on, ch_cap,
   // extra series
   ch_accel, ch_host, ch_misc, ch_bat_charge, ch_bat_discharge, ch_grid_import, ch_grid_export,
-  ch_curtailed, ch_cost,
+  ch_curtailed, ch_cost, ch_installed_gpus, ch_embodied,
   ch_written,
   // hidden
   ch_busy_freq = ch_written, ch_busy_gpus, ch_clean_supply,
@@ -46,6 +46,8 @@ struct SiteLoad {
   double running_jobs = 0, queued_jobs = 0, nodes_on = 0;
   double busy_freq_sum = 0, busy_gpus = 0;
   Watts site_cap_w = 0;  // 0 = none
+  double installed_gpus = 0;     // accelerators of installed nodes (site.fleet)
+  double embodied_kg_per_h = 0;  // embodied carbon booked now (physics/carbon.hpp)
 };
 
 class SiteAccount {
@@ -87,6 +89,9 @@ class SiteAccount {
   const std::vector<double>& cfe_clean_kwh() const { return cfe_clean_kwh_; }
   const std::optional<Battery>& battery() const { return battery_; }
   Watts design_it_w() const { return design_it_w_; }
+  // The site as the facility laws see it now: the scenario's, with the cooling upgrades so far.
+  const SiteSpec& spec() const { return site_; }
+  void set_cooling(const CoolingSpec& c) { site_.cooling = c; }
   // At the run's start: the battery's initial charge carries the grid's carbon-free share then.
   void start_battery_clean_fraction() {
     if (battery_) battery_->set_clean_fraction(now_.grid_cfe_share);
@@ -94,7 +99,7 @@ class SiteAccount {
 
  private:
   BatteryState battery_state() const;
-  SiteSpec site_;  // a copy: a chiller failure changes its cooling
+  SiteSpec site_;  // a copy: a chiller failure or a cooling upgrade changes its cooling
   Watts design_it_w_;
   bool marginal_;
   std::optional<Battery> battery_;

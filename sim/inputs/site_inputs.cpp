@@ -47,6 +47,48 @@ static std::unique_ptr<StepInput> make_series_input(traces::TimeSeries s) {
 
 namespace {
 
+// A trend by calendar year (GridSpec::carbon_factor_per_year): the base input times
+// factor^(y − base_year) over UTC calendar year y, so the value stays piecewise constant and
+// changes at each year boundary as well as at the base's own steps.
+class YearlyTrendInput final : public StepInput {
+ public:
+  YearlyTrendInput(std::unique_ptr<StepInput> base, double factor, int base_year, const Calendar& cal)
+      : base_(std::move(base)), factor_(factor), base_year_(base_year), cal_(cal) {}
+  double value_at(Seconds t) override { return base_->value_at(t) * multiplier(cal_.year_at(t)); }
+  Seconds next_change_after(Seconds t) override {
+    return std::min(base_->next_change_after(t), year_start(cal_.year_at(t) + 1));
+  }
+  double mean_over(Seconds t0, Seconds t1) override {
+    if (!(t1 > t0)) return value_at(t0);
+    double sum = 0;
+    for (Seconds a = t0; a < t1;) {
+      const int y = cal_.year_at(a);
+      const Seconds b = std::min(t1, year_start(y + 1));
+      sum += base_->mean_over(a, b) * multiplier(y) * (b - a);
+      a = b;
+    }
+    return sum / (t1 - t0);
+  }
+
+ private:
+  double multiplier(int y) const { return std::pow(factor_, y - base_year_); }
+  Seconds year_start(int y) const { return cal_.at(CivilTime{y, 1, 1, 0, 0, 0}); }
+  std::unique_ptr<StepInput> base_;
+  double factor_;
+  int base_year_;
+  Calendar cal_;
+};
+
+std::unique_ptr<StepInput> with_trend(std::unique_ptr<StepInput> in, double factor, int base_year,
+                                      const Calendar& cal) {
+  if (factor == 1.0) return in;
+  return std::make_unique<YearlyTrendInput>(std::move(in), factor, base_year ? base_year : cal.start().year, cal);
+}
+
+}  // namespace
+
+namespace {
+
 traces::GapRule gap_rule_of(const std::string& s) {
   if (s == "hold") return traces::GapRule::hold;
   if (s == "error") return traces::GapRule::error;
@@ -220,6 +262,7 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
     in.carbon_gco2_per_kwh = make_series_input(ld.carbon(g.carbon_file, g.carbon_column));
   else
     in.carbon_gco2_per_kwh = std::make_unique<ConstantInput>(g.carbon_gco2_per_kwh.value_or(0.0));
+  in.carbon_gco2_per_kwh = with_trend(std::move(in.carbon_gco2_per_kwh), g.carbon_factor_per_year, g.trend_base_year, cal);
   std::optional<traces::TimeSeries> cfe;
   if (!g.carbon_file.empty()) cfe = ld.cfe_share(g.carbon_file);
   if (cfe) in.grid_cfe_share = make_series_input(std::move(*cfe));
@@ -234,6 +277,7 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
     in.price_usd_per_kwh = make_series_input(ld.carbon(g.price_file, "price"));
   else
     in.price_usd_per_kwh = std::make_unique<ConstantInput>(g.price_usd_per_kwh.value_or(0.0));
+  in.price_usd_per_kwh = with_trend(std::move(in.price_usd_per_kwh), g.price_factor_per_year, g.trend_base_year, cal);
 
   if (!sc.site.cooling.weather.empty())
     in.outdoor_temp_c = make_series_input(ld.weather(sc.site.cooling.weather).temp);

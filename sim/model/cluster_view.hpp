@@ -64,8 +64,9 @@ struct NodeSummary {
   long long gpus_total = 0;    // over every node
   long long gpus_free_on = 0;  // free GPUs (clamped at 0) over nodes that are on
   long long gpus_booting = 0;  // GPUs of nodes that are booting
-  // Changes whenever a node's id, rack, cooling domain or GPU count changes (never, in the
-  // engine: its node set is fixed for a run). 0 = unknown.
+  // Changes whenever a node's id, rack, cooling domain or GPU count changes (in the engine: at
+  // a fleet plan's installs and retirements, site.fleet; a node outside its window has 0 GPUs).
+  // 0 = unknown.
   std::uint64_t topology_version = 0;
   bool operator==(const NodeSummary&) const = default;
 };

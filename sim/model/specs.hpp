@@ -2,6 +2,8 @@
 // Plain specification structs of a site, its supply, its workload and its policies, as a
 // scenario file gives them (defaults below are the documented defaults). Pure data: the
 // behaviour lives in physics/, workload/, policy/; the YAML loading in config/.
+#include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +19,12 @@ namespace dcsim {
 struct NodeGroup {
   std::string node_type;  // key into the node catalogue
   int count = 0;          // nodes of this type
+  // Availability window [install_s, retire_s) in simulated seconds (site.fleet, scenarios/
+  // README.md "Fleet plan"): -inf = installed before the run (no date), +inf = never retired.
+  // Outside the window the nodes draw nothing and cannot be scheduled.
+  Seconds install_s = -std::numeric_limits<double>::infinity();
+  Seconds retire_s = std::numeric_limits<double>::infinity();
+  bool dated() const { return std::isfinite(install_s) || std::isfinite(retire_s); }
 };
 
 struct NetworkSpec {
@@ -39,6 +47,10 @@ struct PlatformSpec {
   std::map<std::string, NodeSpec> node_types;
   std::vector<NodeGroup> nodes;
   NetworkSpec network;
+  // The whole catalogue the platform could draw on (built-in + its own), so that a fleet plan
+  // (site.fleet) may name node types the platform's `nodes` do not use.
+  std::map<std::string, AcceleratorSpec> catalogue_accelerators;
+  std::map<std::string, NodeSpec> catalogue_node_types;
 };
 
 // ---- facility ---------------------------------------------------------------------------------
@@ -107,6 +119,12 @@ struct GridSpec {
   std::string marginal_column;
   std::string marginal_file;
   std::string marginal_estimate = "off";     // off | hour | month-hour
+  // Trends (scenarios/README.md "Trends"): the carbon intensity and the price of calendar year y
+  // are the trace's (or constant's) values times factor^(y − trend_base_year), piecewise constant
+  // by UTC calendar year. 1 = no trend; trend_base_year 0 = the start year.
+  double carbon_factor_per_year = 1;
+  double price_factor_per_year = 1;
+  int trend_base_year = 0;
   bool has_marginal() const { return !marginal_column.empty() || marginal_estimate != "off"; }
 };
 
@@ -157,16 +175,35 @@ struct EmbodiedSpec {
   double kgco2_per_battery_kwh = 75;
   double lifetime_years = 5;
   double battery_lifetime_years = 10;
+  // How a node's footprint is booked (physics/carbon.hpp): amortised straight-line over its
+  // service life, or all of it at its install date ("at-purchase").
+  bool at_purchase = false;
+};
+
+// Site limits of a fleet plan, checked at validation (0 = no limit).
+struct FleetLimits {
+  double power_capacity_mw = 0;  // installed IT nameplate power at any instant
+  int racks = 0;                 // racks of network.nodes_per_rack nodes in use at any instant
+};
+
+// A dated cooling upgrade (site.cooling_upgrades): from at_s on, the facility runs this cooling
+// model (the outdoor temperature trace stays the site's).
+struct CoolingUpgrade {
+  Seconds at_s = 0;
+  CoolingSpec cooling;
 };
 
 struct SiteSpec {
   PlatformSpec platform;
   CoolingSpec cooling;
+  std::vector<CoolingUpgrade> cooling_upgrades;  // ascending dates, after the start
   LossSpec ups;
   LossSpec pdu;
   SupplySpec supply;
   EmbodiedSpec embodied;
   ThermalSpec thermal;
+  bool has_fleet = false;  // site.fleet given: platform.nodes are its groups, with dates
+  FleetLimits fleet_limits;
 };
 
 // ---- workload ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "physics/carbon.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace dcsim {
 
@@ -40,6 +41,30 @@ double embodied_kg_per_s(const EmbodiedSpec& s, const EmbodiedInventory& inv) {
 
 double embodied_kg(const EmbodiedSpec& s, const EmbodiedInventory& inv, Seconds duration_s) {
   return embodied_kg_per_s(s, inv) * std::max(duration_s, 0.0);
+}
+
+double node_footprint_kg(const EmbodiedSpec& s, int accelerators) {
+  return accelerators * s.kgco2_per_gpu + s.kgco2_per_node_host;
+}
+
+Seconds node_service_life_s(const EmbodiedSpec& s, Seconds install_s, Seconds retire_s) {
+  if (std::isfinite(install_s) && std::isfinite(retire_s) && retire_s > install_s) return retire_s - install_s;
+  return s.lifetime_years * kYear365;
+}
+
+double node_embodied_kg(const EmbodiedSpec& s, int accelerators, Seconds install_s, Seconds retire_s,
+                        Seconds end_s) {
+  const double f = node_footprint_kg(s, accelerators);
+  if (s.at_purchase) {
+    const Seconds at = std::isfinite(install_s) ? install_s : 0.0;
+    return at >= 0 && at < end_s ? f : 0.0;
+  }
+  const Seconds life = node_service_life_s(s, install_s, retire_s);
+  if (!(life > 0)) return 0.0;
+  Seconds hi = std::min(retire_s, end_s);
+  if (std::isfinite(install_s)) hi = std::min(hi, install_s + life);
+  const Seconds lo = std::max(install_s, 0.0);
+  return hi > lo ? f * (hi - lo) / life : 0.0;
 }
 
 }  // namespace dcsim

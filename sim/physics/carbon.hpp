@@ -14,6 +14,15 @@
 //                    amortisation over the run's duration Δt, EmbodiedSpec defaults:
 //                    150 kg per accelerator, 2,500 kg per host, 75 kg per battery kWh,
 //                    5-year servers, 10-year battery).
+//   per node, dated (a fleet plan): footprint F = accelerators·kg_per_gpu + kg_per_node_host,
+//                    service life L = retire − install when both dates are known, else
+//                    lifetime_years; booked over the run [0, T):
+//                      amortised:    F · |[max(install, 0), min(retire, T, install + L))| / L
+//                      at-purchase:  F if 0 ≤ install < T (a node with no install date counts as
+//                                    installed at t = 0), else 0.
+//                    Amortising over the service life is Gupta et al.'s per-year attribution;
+//                    booking at purchase is the GHG Protocol's Scope 3 category 2 (capital
+//                    goods, reported in full in the year acquired).
 #include <span>
 
 #include "core/units.hpp"
@@ -37,5 +46,12 @@ struct EmbodiedInventory {
 double embodied_kg(const EmbodiedSpec& s, const EmbodiedInventory& inv, Seconds duration_s);
 // Amortisation rate (kg per second) of the same inventory.
 double embodied_kg_per_s(const EmbodiedSpec& s, const EmbodiedInventory& inv);
+
+// One node of a fleet plan: its footprint (kg) and its amortisation life (s), as above.
+double node_footprint_kg(const EmbodiedSpec& s, int accelerators);
+Seconds node_service_life_s(const EmbodiedSpec& s, Seconds install_s, Seconds retire_s);
+// Embodied carbon of one node present over [install_s, retire_s) booked in the run [0, end_s).
+double node_embodied_kg(const EmbodiedSpec& s, int accelerators, Seconds install_s, Seconds retire_s,
+                        Seconds end_s);
 
 }  // namespace dcsim
