@@ -36,7 +36,7 @@
 // file order) a random permutation π_j of 0..n−1 and u_ij = (π_j(i) + U_ij) / n, U ~ U[0, 1),
 // all from RngStream(seed, "latin-hypercube"); so each input's n values fall one in each of
 // its n equal-probability strata. Values are the inverse CDF at u: uniform lo + u·(hi − lo);
-// normal mean + sd·Φ⁻¹(u) (Acklam's rational approximation, relative error < 1.2e-9);
+// normal mean + sd·Φ⁻¹(u) (Acklam's rational approximation refined by one Halley step);
 // triangular a + √(u(b−a)(c−a)) for u < (c−a)/(b−a), else b − √((1−u)(b−a)(b−c)).
 // The sample is a pure function of (seed, n, inputs in file order): deterministic.
 // A sampled value out of the scenario key's range is reported at that input in the sweep file.
