@@ -26,7 +26,7 @@ struct SweepRunEntry {
   std::map<std::string, std::variant<double, std::string>> parameters;
   std::int64_t point = 0;        // grid/zip point: the ensemble the run belongs to
   std::int64_t realization = 0;  // ensemble member within its point (sample × replicates + replicate)
-  std::map<std::string, std::string> distributions;  // sampled parameter → "uniform(1.1, 1.5)"
+  std::map<std::string, std::string> distributions = {};  // sampled parameter → "uniform(1.1, 1.5)"
 };
 
 void write_sweep_index(const std::string& index_path, const std::vector<SweepRunEntry>& runs);

@@ -148,3 +148,7 @@ def test_ensemble_plots_draw_bands(lhs_sweep, tmp_path):
     assert_png(da.save_png(fig, tmp_path / "band.png"))
     fig = da.plot_sensitivity(runs, "emissions_t")
     assert_png(da.save_png(fig, tmp_path / "sens.png"))
+    fig = da.plot_ensemble_metric(runs, "emissions_t", method="bootstrap")
+    assert_png(da.save_png(fig, tmp_path / "metric.png"))
+    written = da.plot_standard_set(lhs_sweep / "index.h5", tmp_path)
+    assert [p.name for p in written] == ["index_comparison.png", "index_ensemble.png", "index_sensitivity.png"]
