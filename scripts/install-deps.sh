@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config git
   libsimgrid-dev libboost-graph-dev libhdf5-dev hdf5-tools
-  libyaml-cpp-dev libcli11-dev catch2 libbenchmark-dev time
+  libyaml-dev libcli11-dev catch2 libbenchmark-dev time
   clang libclang-rt-14-dev
   python3 python3-h5py python3-xarray python3-h5netcdf python3-netcdf4 netcdf-bin
   python3-pandas python3-matplotlib python3-pytest python3-yaml

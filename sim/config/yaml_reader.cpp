@@ -1,19 +1,21 @@
 // The strict YAML layer (see yaml_reader.hpp for what it accepts and rejects).
 //
-// yaml-cpp parses; we then copy its tree into our own (YNode), which carries the file and the
-// 1-based line/column of every key and value. Our tree is what the typed readers walk, what
-// `extends` merges and what `--set` overrides edit, so every error can name the file that
-// wrote the offending value. Duplicate keys are found while copying (yaml-cpp keeps every
-// pair of a mapping in order but lookups return the first, so a duplicate would otherwise be
-// silently ignored).
+// libyaml (0.2, Debian's libyaml-dev) parses the text into events; we build our own tree (YNode)
+// from them, which carries the file and the 1-based line/column of every key and value. Our tree
+// is what the typed readers walk, what `extends` merges and what `--set` overrides edit, so every
+// error can name the file that wrote the offending value. Duplicate keys are found while
+// building (a YAML parser passes every pair on; a loader would keep one of them silently).
+// Until 2026-12-04 the events came from yaml-cpp 0.7, whose scanner was 85 % of loading a big
+// file (a catalogue parsed at 5.8 MB/s, now ~15 MB/s; tests/bench/README.md "Parsers") and which
+// needed workarounds (a stray ',' made it loop; an unclosed quote swallowed the rest of the file).
 #include "config/yaml_reader.hpp"
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>  // libyaml: the event parser
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -223,7 +225,7 @@ void check_text(const std::string& text, const std::string& file) {
   }
 }
 
-// YAML forbids tabs in indentation; yaml-cpp sometimes accepts them with a different meaning.
+// YAML forbids tabs in indentation; parsers differ in what they make of them (yaml-cpp took some).
 void check_tabs(const std::string& text, const std::string& file) {
   std::vector<Diagnostic> d;
   int line = 1;
@@ -251,23 +253,35 @@ void check_tabs(const std::string& text, const std::string& file) {
   if (!d.empty()) throw InputError(std::move(d));
 }
 
-// ---- yaml-cpp → YNode ------------------------------------------------------------------------
+// ---- libyaml events → YNode ------------------------------------------------------------------------
 
-// Builds our tree straight from yaml-cpp's parser events (one pass over the text; no yaml-cpp
-// node tree in between). What it builds is what YAML::Load's tree gives, node for node: scalars
+// A position in the text as the parser reports it (0-based line and column; -1: none), an
+// anchor's number (0: none) and a syntax error.
+struct Mark {
+  int line = -1;
+  int column = -1;
+};
+using anchor_t = std::size_t;
+struct SyntaxError {
+  Mark mark;
+  std::string msg;
+};
+
+// Builds our tree straight from the parser's events (one pass over the text; no library node
+// tree in between). Node for node what a YAML 1.2 loader gives: scalars
 // with their tag ("!" = quoted or block scalar), nulls at the position of the key (or list) that
 // holds them, aliases expanded (copies, counted against kMaxNodes), every pair of a mapping in
 // order with duplicates and non-scalar keys reported to `errors` and left out.
-class TreeBuilder final : public YAML::EventHandler {
+class TreeBuilder final {
  public:
   TreeBuilder(std::string file, DiagnosticSink& errors, int line, int col, std::string key_path)
       : file_(std::move(file)), errors_(errors), root_line_(line), root_col_(col), root_path_(std::move(key_path)) {}
 
   NodePtr root() const { return root_; }
 
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override {
+  void OnDocumentStart(const Mark&) {}
+  void OnDocumentEnd() {}
+  void OnNull(const Mark& m, anchor_t anchor) {
     if (skipping()) return;
     Slot s = slot(m);
     if (s.drop) return;
@@ -277,12 +291,12 @@ class TreeBuilder final : public YAML::EventHandler {
     n->col = s.col;
     place(s, n, anchor);
   }
-  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
+  void OnAlias(const Mark& m, anchor_t anchor) {
     if (skipping()) return;
     const auto it = anchors_.find(anchor);
     Slot s = slot(m);
     if (s.drop) return;
-    if (it == anchors_.end()) {  // yaml-cpp rejects unknown aliases itself; keep a null
+    if (it == anchors_.end()) {  // the driver rejects unknown aliases; keep a null
       auto n = make(s);
       n->line = s.line;
       n->col = s.col;
@@ -291,8 +305,8 @@ class TreeBuilder final : public YAML::EventHandler {
     }
     place(s, copy(it->second, s), 0);
   }
-  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
+  void OnScalar(const Mark& m, const std::string& tag, anchor_t anchor,
+                const std::string& value) {
     if (skipping()) return;
     Slot s = slot(m);
     if (s.drop) return;
@@ -304,16 +318,14 @@ class TreeBuilder final : public YAML::EventHandler {
     n->col = pos_col(m, s.col);
     place(s, n, anchor);
   }
-  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const Mark& m, anchor_t anchor) {
     open(m, YNode::Kind::List, anchor);
   }
-  void OnSequenceEnd() override { close(); }
-  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
+  void OnSequenceEnd() { close(); }
+  void OnMapStart(const Mark& m, anchor_t anchor) {
     open(m, YNode::Kind::Map, anchor);
   }
-  void OnMapEnd() override { close(); }
+  void OnMapEnd() { close(); }
 
  private:
   // An open mapping or list; in a mapping, the key read last (its value comes next).
@@ -334,12 +346,12 @@ class TreeBuilder final : public YAML::EventHandler {
     bool drop = false;
   };
 
-  static int pos_line(const YAML::Mark& m, int fallback) { return m.line >= 0 ? m.line + 1 : fallback; }
-  static int pos_col(const YAML::Mark& m, int fallback) { return m.column >= 0 ? m.column + 1 : fallback; }
+  static int pos_line(const Mark& m, int fallback) { return m.line >= 0 ? m.line + 1 : fallback; }
+  static int pos_col(const Mark& m, int fallback) { return m.column >= 0 ? m.column + 1 : fallback; }
 
   bool skipping() const { return skip_depth_ > 0; }
 
-  Slot slot(const YAML::Mark& m) {
+  Slot slot(const Mark& m) {
     Slot s;
     if (stack_.empty()) {
       s.line = root_line_;
@@ -400,7 +412,7 @@ class TreeBuilder final : public YAML::EventHandler {
 
   // A scalar or null key is read as text; a mapping or list as a key is an error (its value is
   // parsed and left out).
-  void place(const Slot& s, const NodePtr& n, YAML::anchor_t anchor) {
+  void place(const Slot& s, const NodePtr& n, anchor_t anchor) {
     if (anchor) anchors_[anchor] = n;
     switch (s.role) {
       case Slot::Role::Root: root_ = n; break;
@@ -445,7 +457,7 @@ class TreeBuilder final : public YAML::EventHandler {
     }
   }
 
-  void open(const YAML::Mark& m, YNode::Kind kind, YAML::anchor_t anchor) {
+  void open(const Mark& m, YNode::Kind kind, anchor_t anchor) {
     if (skipping()) {
       ++skip_depth_;
       return;
@@ -489,7 +501,7 @@ class TreeBuilder final : public YAML::EventHandler {
   std::string root_path_;
   NodePtr root_;
   std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, NodePtr> anchors_;
+  std::map<anchor_t, NodePtr> anchors_;
   std::size_t count_ = 0;
   int skip_depth_ = 0;
 };
@@ -551,28 +563,118 @@ NodePtr merge(const NodePtr& base, const NodePtr& over, const std::string& kp,
   return out;
 }
 
-void emit_node(YAML::Emitter& em, const YNode& n) {
+// Our own block-style emitter (the resolved scenario is emitted once per sweep run, and its
+// SHA-256 is the run id: yaml-cpp's Emitter spent 64 % of a sweep's expansion deciding how to
+// quote). A scalar is written plain when its text is certainly a plain scalar in block context
+// and was plain in the source (so it reads back with the same meaning); otherwise double-quoted
+// with escapes. Quoted scalars stay quoted (they are strings whatever they look like). Empty
+// mappings and sequences are `{}` and `[]`; null is `~`. The output parses back to the same
+// tree (tests/unit/config/test_yaml_reader.cpp).
+bool plain_safe(const std::string& t) {
+  if (t.empty()) return false;
+  const unsigned char first = static_cast<unsigned char>(t.front());
+  if (first == ' ' || t.back() == ' ' || t.back() == ':') return false;
+  if (t.rfind("---", 0) == 0 || t.rfind("...", 0) == 0) return false;  // document markers
+  if (std::strchr("-?:,[]{}#&*!|>'\"%@`", first) && !(first == '-' && t.size() > 1 && t[1] != ' '))
+    return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(t[i]);
+    if (c >= 0x80 || std::isalnum(c)) continue;
+    switch (c) {
+      case '.': case '_': case '-': case '+': case '/': case '(': case ')': case '=': case '%':
+      case '@': case '^': case '$': case ';': case '<': case '>': case '~': case '\'': case '*':
+      case '&': case '!': case '?':
+        continue;
+      case ' ':
+        if (i + 1 < t.size() && t[i + 1] == '#') return false;
+        continue;
+      case ':':
+        if (i + 1 < t.size() && t[i + 1] == ' ') return false;
+        continue;
+      default: return false;  // ',', '[', ']', '{', '}', '#', '"', '`', '\\', '|', control chars
+    }
+  }
+  return true;
+}
+
+void emit_quoted(std::string& out, const std::string& t) {
+  out += '"';
+  for (const char ch : t) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\x";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void emit_scalar(std::string& out, const std::string& t, bool quoted) {
+  if (!quoted && plain_safe(t)) out += t;
+  else emit_quoted(out, t);
+}
+
+bool inline_node(const YNode& n) {
+  return n.kind == YNode::Kind::Null || n.kind == YNode::Kind::Scalar ||
+         (n.kind == YNode::Kind::Map && n.entries.empty()) || (n.kind == YNode::Kind::List && n.items.empty());
+}
+
+void emit_inline(std::string& out, const YNode& n) {
   switch (n.kind) {
-    case YNode::Kind::Null: em << YAML::Null; break;
-    case YNode::Kind::Scalar:
-      if (n.quoted) em << YAML::DoubleQuoted << n.text;
-      else em << n.text;
-      break;
-    case YNode::Kind::List:
-      if (n.items.empty()) em << YAML::Flow;
-      em << YAML::BeginSeq;
-      for (const auto& i : n.items) emit_node(em, *i);
-      em << YAML::EndSeq;
-      break;
-    case YNode::Kind::Map:
-      if (n.entries.empty()) em << YAML::Flow;
-      em << YAML::BeginMap;
-      for (const auto& e : n.entries) {
-        em << YAML::Key << e.key << YAML::Value;
-        emit_node(em, *e.value);
+    case YNode::Kind::Null: out += '~'; break;
+    case YNode::Kind::Scalar: emit_scalar(out, n.text, n.quoted); break;
+    case YNode::Kind::Map: out += "{}"; break;
+    case YNode::Kind::List: out += "[]"; break;
+  }
+}
+
+// Writes a non-inline node as a block at `indent` spaces; the first line's indentation is
+// already written when `first_done` (after "- ").
+void emit_block(std::string& out, const YNode& n, std::size_t indent, bool first_done) {
+  bool first = true;
+  auto lead = [&] {
+    if (!(first && first_done)) out.append(indent, ' ');
+    first = false;
+  };
+  if (n.kind == YNode::Kind::Map) {
+    for (const auto& e : n.entries) {
+      lead();
+      emit_scalar(out, e.key, false);
+      out += ':';
+      if (inline_node(*e.value)) {
+        out += ' ';
+        emit_inline(out, *e.value);
+        out += '\n';
+      } else {
+        out += '\n';
+        emit_block(out, *e.value, indent + 2, false);
       }
-      em << YAML::EndMap;
-      break;
+    }
+  } else {
+    for (const auto& i : n.items) {
+      lead();
+      out += '-';
+      if (inline_node(*i)) {
+        out += ' ';
+        emit_inline(out, *i);
+        out += '\n';
+      } else {
+        out += ' ';
+        emit_block(out, *i, indent + 2, true);
+      }
+    }
   }
 }
 
@@ -608,39 +710,136 @@ NumStatus parse_double(const std::string& s, double& out) {
   return NumStatus::Ok;
 }
 
-// Parses the first document of `text` into our tree, in one pass, then asks the parser for one
-// more document: YAML::LoadAll must not be used on user text (on a stray ',' at document level
-// (", a", "[a], b", "- a\n, b") yaml-cpp 0.7 builds an endless series of empty documents without
-// consuming the ','), so at most one further document is read, by a handler that keeps nothing.
-// Syntax errors throw YAML::ParserException as usual.
-struct DocCounter final : YAML::EventHandler {
-  std::vector<YAML::Mark> starts;
-  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
-
 struct Parsed {
-  NodePtr root;               // nullptr: no document at all
-  bool second = false;        // a second document follows
-  YAML::Mark second_start;    // where it starts
+  NodePtr root;          // nullptr: no document at all
+  bool second = false;   // a second document follows
+  Mark second_start;     // where it starts
 };
 
+// The byte offset of a (0-based) line and column counted in characters, as libyaml counts them.
+std::size_t byte_at(const std::string& text, int line, int column) {
+  std::size_t off = 0;
+  for (int l = 0; l < line && off < text.size(); ++l) {
+    off = text.find('\n', off);
+    off = off == std::string::npos ? text.size() : off + 1;
+  }
+  for (int c = 0; c < column && off < text.size(); ++c) {
+    ++off;
+    while (off < text.size() && (static_cast<unsigned char>(text[off]) & 0xC0) == 0x80) ++off;  // UTF-8 continuation
+  }
+  return off;
+}
+
+// The message for a second document or a stray ',' at document level.
+std::string second_document_message(const std::string& text, const Mark& m) {
+  const std::size_t off = m.line >= 0 ? byte_at(text, m.line, m.column) : std::string::npos;
+  if (off < text.size() && text[off] == ',') return "expected a key, a list item or the end of the file, got ','";
+  return "expected one YAML document, got more than one";
+}
+
+// libyaml's parser, freed on every path.
+struct Parser {
+  yaml_parser_t p;
+  yaml_event_t ev;
+  bool have_event = false;
+  const std::string& text;
+  explicit Parser(const std::string& t) : text(t) {
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, reinterpret_cast<const unsigned char*>(t.data()), t.size());
+  }
+  ~Parser() {
+    if (have_event) yaml_event_delete(&ev);
+    yaml_parser_delete(&p);
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+  static Mark mark(const yaml_mark_t& m) { return Mark{static_cast<int>(m.line), static_cast<int>(m.column)}; }
+  // The next event; a syntax error throws SyntaxError at the problem's position, with the
+  // parser's words (a quoted string left open is named as such, at its opening quote).
+  const yaml_event_t& next() {
+    if (have_event) yaml_event_delete(&ev);
+    have_event = false;
+    if (!yaml_parser_parse(&p, &ev)) {
+      const std::string problem = p.problem ? p.problem : "unreadable input";
+      const std::string context = p.context ? p.context : "";
+      if (context == "while scanning a quoted scalar" && problem == "found unexpected end of stream")
+        throw SyntaxError{mark(p.context_mark), "a quoted string is never closed (it runs to the end of the file)"};
+      // A line without ':' in a block mapping is found at the next line: name the line itself.
+      const Mark at = mark(problem == "could not find expected ':'" ? p.context_mark : p.problem_mark);
+      const std::size_t off = byte_at(text, at.line, at.column);
+      if (off < text.size() && text[off] == ',' && context.find("flow") == std::string::npos)
+        throw SyntaxError{at, "expected a key, a list item or the end of the file, got ','"};
+      std::string msg = problem;
+      if (!context.empty()) {
+        msg += " (" + context;
+        if (p.context_mark.line != p.problem_mark.line || p.context_mark.column != p.problem_mark.column)
+          msg += " that starts at line " + std::to_string(p.context_mark.line + 1) + ", column " +
+                 std::to_string(p.context_mark.column + 1);
+        msg += ")";
+      }
+      throw SyntaxError{at, msg};
+    }
+    have_event = true;
+    return ev;
+  }
+};
+
+// The YAML 1.2 core schema's null spellings, for an untagged plain scalar.
+bool null_text(const char* v, std::size_t n) {
+  const std::string_view t(v, n);
+  return t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL";
+}
+
+// Parses the first document of `text` into our tree, in one pass over libyaml's events, then
+// reads one more event to know whether a second document follows.
 Parsed parse_document(const std::string& text, const std::string& file, DiagnosticSink& errors, int line,
                       int col, const std::string& key_path) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
+  Parser parser(text);
   TreeBuilder b(file, errors, line, col, key_path);
   Parsed out;
-  if (!parser.HandleNextDocument(b)) return out;
+  std::unordered_map<std::string, anchor_t> anchors;  // name → number of its latest definition
+  anchor_t next_anchor = 0;
+  auto define = [&](const yaml_char_t* name) -> anchor_t {
+    if (!name) return 0;
+    const anchor_t id = ++next_anchor;
+    anchors[reinterpret_cast<const char*>(name)] = id;
+    return id;
+  };
+  bool in_doc = false, done = false;
+  while (!done) {
+    const yaml_event_t& e = parser.next();
+    const Mark m = Parser::mark(e.start_mark);
+    switch (e.type) {
+      case YAML_STREAM_START_EVENT: break;
+      case YAML_STREAM_END_EVENT: done = true; break;
+      case YAML_DOCUMENT_START_EVENT: in_doc = true; break;
+      case YAML_DOCUMENT_END_EVENT: done = true; break;
+      case YAML_ALIAS_EVENT: {
+        const auto it = anchors.find(reinterpret_cast<const char*>(e.data.alias.anchor));
+        if (it == anchors.end())
+          throw SyntaxError{m, "the alias *" + std::string(reinterpret_cast<const char*>(e.data.alias.anchor)) +
+                                   " names no anchor defined before it"};
+        b.OnAlias(m, it->second);
+        break;
+      }
+      case YAML_SCALAR_EVENT: {
+        const auto& sc = e.data.scalar;
+        const char* v = reinterpret_cast<const char*>(sc.value);
+        const bool plain = sc.style == YAML_PLAIN_SCALAR_STYLE;
+        const std::string tag = sc.tag ? reinterpret_cast<const char*>(sc.tag) : (plain ? "?" : "!");
+        const anchor_t a = define(sc.anchor);
+        if (tag == "?" && null_text(v, sc.length)) b.OnNull(m, a);
+        else b.OnScalar(m, tag, a, std::string(v, sc.length));
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT: b.OnSequenceStart(m, define(e.data.sequence_start.anchor)); break;
+      case YAML_SEQUENCE_END_EVENT: b.OnSequenceEnd(); break;
+      case YAML_MAPPING_START_EVENT: b.OnMapStart(m, define(e.data.mapping_start.anchor)); break;
+      case YAML_MAPPING_END_EVENT: b.OnMapEnd(); break;
+      case YAML_NO_EVENT: done = true; break;
+    }
+  }
+  if (!in_doc) return out;  // no document at all
   out.root = b.root();
   if (!out.root) {  // a document with nothing in it
     out.root = std::make_shared<YNode>();
@@ -648,70 +847,17 @@ Parsed parse_document(const std::string& text, const std::string& file, Diagnost
     out.root->line = line;
     out.root->col = col;
   }
-  DocCounter c;
-  if (parser.HandleNextDocument(c)) {
+  try {
+    const yaml_event_t& e = parser.next();
+    if (e.type == YAML_DOCUMENT_START_EVENT) {
+      out.second = true;
+      out.second_start = Parser::mark(e.start_mark);
+    }
+  } catch (const SyntaxError& se) {  // garbage after the document: a second one that does not parse
     out.second = true;
-    if (!c.starts.empty()) out.second_start = c.starts.front();
+    out.second_start = se.mark;
   }
   return out;
-}
-
-// Whether `text` parses to its end without "illegal EOF in scalar" (a quoted scalar never closed).
-bool ends_inside_a_quote(const std::string& text) {
-  try {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    DocCounter c;
-    for (int i = 0; i < 2 && parser.HandleNextDocument(c); ++i) {
-    }
-    return false;
-  } catch (const YAML::Exception& e) {
-    return e.msg.find("illegal EOF in scalar") != std::string::npos;
-  }
-}
-
-// The message for a second document: usually a stray ',' (see DocCounter) or a '---'.
-std::string second_document_message(const std::string& text, const YAML::Mark& m) {
-  if (m.pos >= 0 && static_cast<std::size_t>(m.pos) < text.size() && text[static_cast<std::size_t>(m.pos)] == ',')
-    return "expected a key, a list item or the end of the file, got ','";
-  return "expected one YAML document, got more than one";
-}
-
-// yaml-cpp 0.7 accepts a quoted scalar left open until the end of a file that ends with a
-// newline (it swallows the rest of the file into the string). Without the final newline it
-// reports "illegal EOF in scalar". Only the last quoted scalar can be the one left open (it runs
-// to the end of the file), so the text from its opening quote on, without the final newline, is
-// parsed again that way; that is the one reported.
-void check_unterminated_quote(const std::string& text, const YNode& root, const std::string& file) {
-  if (text.find('"') == std::string::npos && text.find('\'') == std::string::npos) return;
-  const YNode* last = nullptr;
-  std::vector<const YNode*> stack{&root};
-  while (!stack.empty()) {
-    const YNode* n = stack.back();
-    stack.pop_back();
-    if (n->kind == YNode::Kind::Scalar && n->quoted &&
-        (!last || n->line > last->line || (n->line == last->line && n->col > last->col)))
-      last = n;
-    for (const auto& e : n->entries) stack.push_back(e.value.get());
-    for (const auto& i : n->items) stack.push_back(i.get());
-  }
-  if (!last || last->line <= 0) return;
-  // The byte offset of the last quoted scalar's line and column.
-  std::size_t off = 0;
-  for (int l = 1; l < last->line && off != std::string::npos; ++l) {
-    off = text.find('\n', off);
-    if (off != std::string::npos) ++off;
-  }
-  if (off == std::string::npos) return;
-  off += static_cast<std::size_t>(std::max(last->col - 1, 0));
-  const std::size_t q = text.find_first_of("\"'", std::min(off, text.size()));
-  if (q == std::string::npos) return;
-  std::string t = text.substr(q);
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  if (!ends_inside_a_quote(t)) return;
-  throw InputError(at(file, last->line, last->col,
-                      "expected valid YAML, got a syntax error: a quoted string is never closed "
-                      "(it runs to the end of the file)"));
 }
 
 }  // namespace
@@ -728,12 +874,25 @@ struct YamlMap::Impl {
   YamlDoc* doc = nullptr;
   NodePtr node;                    // a Map node, or null when the mapping is absent
   std::vector<std::string> asked;  // accepted keys, in the order the code asked for them
-  std::set<std::string> read;
+  std::set<std::string> read;      // the same keys, indexed once there are kIndexAsked of them
   YamlPos pos;                     // where the mapping is, with its key path
   bool finished = false;
 
+  // Most mappings are asked for a handful of keys: a linear search over `asked` costs less
+  // than a std::set node per key (a sweep validates every run's scenario: issue 18).
+  static constexpr std::size_t kIndexAsked = 24;
   void ask(const std::string& k) {
-    if (read.insert(k).second) asked.push_back(k);
+    if (asked.size() < kIndexAsked) {
+      if (std::find(asked.begin(), asked.end(), k) != asked.end()) return;
+      asked.push_back(k);
+      if (asked.size() == kIndexAsked) read.insert(asked.begin(), asked.end());
+    } else if (read.insert(k).second) {
+      asked.push_back(k);
+    }
+  }
+  bool was_asked(const std::string& k) const {
+    if (asked.size() < kIndexAsked) return std::find(asked.begin(), asked.end(), k) != asked.end();
+    return read.count(k) != 0;
   }
 };
 
@@ -1122,9 +1281,13 @@ void YamlMap::finish() {
     if (im.finished || !im.node) return;
     im.finished = true;
     std::string accepted;
-    for (const auto& a : im.asked) accepted += (accepted.empty() ? "" : ", ") + a;
+    bool accepted_built = false;
     for (const auto& e : im.node->entries) {
-      if (im.read.count(e.key)) continue;
+      if (im.was_asked(e.key)) continue;
+      if (!accepted_built) {
+        for (const auto& a : im.asked) accepted += (accepted.empty() ? "" : ", ") + a;
+        accepted_built = true;
+      }
       std::string msg = "unknown key '" + shorten(e.key) + "'";
       // "did you mean" costs an edit distance per accepted key: only for the first unknown keys
       // of a document (more are never printed: print_diagnostics shows 50 per file).
@@ -1185,7 +1348,7 @@ namespace {
 
 // The trees of the last documents parsed, by name and exact text: a sweep loads its base scenario
 // (and the base's `extends` chain) once per run, and `dcsim validate` reads a file to tell its
-// kind before loading it. yaml-cpp's parse is the costly part (~8 µs per key); a deep copy of
+// kind before loading it. The parse is the costly part (~1.4 µs per key); a deep copy of
 // the tree is a fraction of that. A hit needs the same name and byte-identical text, so the
 // tree, positions and diagnostics are exactly what a fresh parse gives.
 struct ParseCache {
@@ -1264,23 +1427,18 @@ std::unique_ptr<YamlDoc> YamlDoc::load_string(const std::string& text_in, const 
   try {
     parsed = parse_document(text, name, doc->errors_, 1, 1, "");
     if (parsed.second) {
-      const YAML::Mark& m = parsed.second_start;
+      const Mark& m = parsed.second_start;
       throw InputError(at(name, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
                           second_document_message(text, m)));
     }
-  } catch (const YAML::ParserException& e) {
+  } catch (const SyntaxError& e) {
     throw InputError(at(name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                         e.mark.column >= 0 ? e.mark.column + 1 : 0,
                         "expected valid YAML, got a syntax error: " + e.msg));
-  } catch (const YAML::Exception& e) {
-    throw InputError(at(name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                        e.mark.column >= 0 ? e.mark.column + 1 : 0,
-                        "expected valid YAML, got an error: " + e.msg));
   }
   if (!parsed.root || parsed.root->kind == YNode::Kind::Null)
     throw InputError(at(name, 1, 1, "expected a mapping of keys, got an empty document"));
   doc->root_ = parsed.root;
-  check_unterminated_quote(text, *doc->root_, name);
   parse_cache().put(name, text_in, doc->root_, doc->errors_.all());
   return doc;
 }
@@ -1369,7 +1527,7 @@ void YamlDoc::apply_override(const std::string& assignment) {
   }
   NodePtr value;
   // A plain word or number (1.1, 42, fcfs, 15min, ../x.yaml) is the scalar itself: no parser run
-  // (a sweep applies several overrides per run; yaml-cpp's set-up dominated its expansion).
+  // (a sweep applies several overrides per run; a parser's set-up would dominate its expansion).
   const auto plain_scalar = [](const std::string& v) {
     if (v.empty() || v == "null" || v == "Null" || v == "NULL" || v.rfind("...", 0) == 0) return false;
     for (char c : v)
@@ -1388,10 +1546,10 @@ void YamlDoc::apply_override(const std::string& assignment) {
     check_text(val, kOverrideFile);
     DiagnosticSink sink;
     Parsed parsed = parse_document(val, kOverrideFile, sink, 0, 0, kp);
-    if (parsed.second) throw YAML::Exception(YAML::Mark::null_mark(), second_document_message(val, parsed.second_start));
+    if (parsed.second) throw SyntaxError{Mark{}, second_document_message(val, parsed.second_start)};
     value = parsed.root ? parsed.root : std::make_shared<YNode>();
     for (auto& d : sink.all()) errors_.add(d);
-  } catch (const YAML::Exception& e) {
+  } catch (const SyntaxError& e) {
     fail(kp, "expected a YAML value, got '" + shorten(val) + "' (" + e.msg + ")");
     return;
   } catch (const InputError& e) {
@@ -1472,9 +1630,14 @@ void YamlDoc::apply_override(const std::string& assignment) {
 
 std::string YamlDoc::emit() const {
   if (!root_) return "";
-  YAML::Emitter em;
-  emit_node(em, *root_);
-  return std::string(em.c_str()) + "\n";
+  std::string out;
+  if (inline_node(*root_)) {
+    emit_inline(out, *root_);
+    out += '\n';
+  } else {
+    emit_block(out, *root_, 0, false);
+  }
+  return out;
 }
 
 std::vector<std::string> YamlDoc::root_keys() const {

@@ -12,10 +12,14 @@
 //   Trace/N             a carbon trace of N hourly rows (load_table_from_text)
 //   Swf/N               an SWF job log of N jobs (import_swf)
 //   ServingTrace/N      an azure-llm request trace of N records (serving::load_azure_trace)
+//   Alibaba/N           an Alibaba GPU 2023 pod list of N pods (import_alibaba_gpu_2023)
+//   Helios/N            a Helios cluster load series of N one-minute rows (import_helios)
+//   DcsimCsv/N          a dcsim-csv job file of N jobs (import_dcsim_csv)
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -96,6 +100,7 @@ void per_parse(benchmark::State& state, F parse) {
       parse();
     } catch (const InputError& e) {
       errors = e.diagnostics().size();
+      if (std::getenv("DCSIM_BM_VERBOSE")) std::fprintf(stderr, "%s\n", e.what());
     }
   }
   state.SetComplexityN(state.range(0));
@@ -178,6 +183,7 @@ void BM_Catalogue(benchmark::State& state) {
     benchmark::DoNotOptimize(
         load_catalogue_string(text, "big-profiles-" + std::to_string(++serial) + ".yaml").profiles.size());
   });
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(text.size()));
 }
 
 void BM_Trace(benchmark::State& state) {
@@ -219,6 +225,64 @@ void BM_ServingTrace(benchmark::State& state) {
   per_parse(state, [&] { benchmark::DoNotOptimize(serving::load_azure_trace(path)->t_s.size()); });
 }
 
+const Catalogue& repo_catalogue() {
+  static const Catalogue c = load_catalogue_file(kSrc + "/workloads/profiles.yaml");
+  return c;
+}
+
+TraceImportSpec import_spec(const char* file) {
+  TraceImportSpec spec;
+  spec.file = file;
+  return spec;
+}
+
+void BM_Alibaba(benchmark::State& state) {
+  const auto n = state.range(0);
+  std::string text = "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n";
+  for (long i = 0; i < n; ++i) {
+    const long t = i * 60;
+    text += "pod-" + std::to_string(i) + ",8000,16384," + std::to_string(1 + i % 8) + ",1000,,LS,Succeeded," +
+            std::to_string(t) + "," + std::to_string(t + 3600 + i % 7200) + "," + std::to_string(t + 30) + "\n";
+  }
+  const TraceImportSpec spec = import_spec("big-openb.csv");
+  per_parse(state, [&] {
+    std::istringstream in(text);
+    benchmark::DoNotOptimize(import_alibaba_gpu_2023(in, "big-openb.csv", spec, repo_catalogue(), 1).jobs.size());
+  });
+}
+
+// Rows alternate between two load levels, so that every few minutes jobs start and end.
+void BM_Helios(benchmark::State& state) {
+  const auto n = state.range(0);
+  std::string text = "time,running_gpu_num_noless_8,pending_gpu_num_noless_8,running_gpu_num_less_8,pending_gpu_num_less_8\n";
+  const double t0 = 1588291200;  // 2020-05-01T00:00:00Z
+  for (long i = 0; i < n; ++i) {
+    std::string ts = format_iso(civil_from_unix(t0 + 60.0 * static_cast<double>(i)));
+    ts[10] = ' ';
+    if (!ts.empty() && ts.back() == 'Z') ts.pop_back();
+    const bool high = (i / 5) % 2 == 1;
+    text += ts + "," + (high ? "160" : "152") + ",0," + (high ? "5" : "4") + ",0\n";
+  }
+  const TraceImportSpec spec = import_spec("big-helios.csv");
+  per_parse(state, [&] {
+    std::istringstream in(text);
+    benchmark::DoNotOptimize(import_helios(in, "big-helios.csv", spec, repo_catalogue(), 1).jobs.size());
+  });
+}
+
+void BM_DcsimCsv(benchmark::State& state) {
+  const auto n = state.range(0);
+  std::string text = "id,submit_s,gpus,profile,duration_s\n";
+  for (long i = 0; i < n; ++i)
+    text += std::to_string(i + 1) + "," + std::to_string(i * 30) + "," + std::to_string(1 << (i % 4)) +
+            ",image_classification," + std::to_string(600 + i % 3600) + "\n";
+  const TraceImportSpec spec = import_spec("big-jobs.csv");
+  per_parse(state, [&] {
+    std::istringstream in(text);
+    benchmark::DoNotOptimize(import_dcsim_csv(in, "big-jobs.csv", spec, repo_catalogue()).jobs.size());
+  });
+}
+
 #define DCSIM_SCALING(bm, hi) \
   BENCHMARK(bm)->RangeMultiplier(10)->Range(1000, hi)->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond)
 
@@ -230,5 +294,8 @@ BENCHMARK(BM_Catalogue)->Arg(100)->Arg(1000)->Arg(5000)->Complexity(benchmark::o
 DCSIM_SCALING(BM_Trace, 1000000);
 DCSIM_SCALING(BM_Swf, 1000000);
 DCSIM_SCALING(BM_ServingTrace, 1000000);
+DCSIM_SCALING(BM_Alibaba, 1000000);
+DCSIM_SCALING(BM_Helios, 1000000);
+DCSIM_SCALING(BM_DcsimCsv, 1000000);
 
 }  // namespace

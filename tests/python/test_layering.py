@@ -23,7 +23,7 @@ EXTERNAL_HEADERS = {
     "xbt/": "PkgConfig::SIMGRID",
     "hdf5": "hdf5::hdf5",
     "H5": "hdf5::hdf5",
-    "yaml-cpp/": "yaml-cpp",
+    "yaml.h": "PkgConfig::LIBYAML",
     "CLI/": "CLI11::CLI11",
     "boost/": "Boost::boost",
 }
