@@ -23,6 +23,7 @@ from .io import (
 )
 from .ensemble import by_realization, ensemble_summary, mean_ci, sensitivity, series_ci
 from .metrics import compare, energy_kwh
+from .serving_metrics import latency_percentiles, serving_kpis, serving_requests, slo_attainment
 from .plots import (
     plot_battery,
     plot_carbon_vs_load,
@@ -70,5 +71,9 @@ __all__ = [
     "sensitivity",
     "series_ci",
     "serving",
+    "serving_kpis",
+    "serving_requests",
+    "slo_attainment",
+    "latency_percentiles",
     "summary",
 ]
