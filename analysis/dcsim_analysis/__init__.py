@@ -22,12 +22,16 @@ from .io import (
     summary,
 )
 from .fleet import yearly
+from .ensemble import by_realization, ensemble_summary, mean_ci, sensitivity, series_ci
 from .metrics import compare, energy_kwh
 from .serving_metrics import latency_percentiles, serving_kpis, serving_requests, slo_attainment
 from .plots import (
     plot_battery,
     plot_carbon_vs_load,
+    plot_ensemble_metric,
+    plot_ensemble_series,
     plot_power_stack,
+    plot_sensitivity,
     plot_standard_set,
     plot_strategy_comparison,
     plot_sweep,
@@ -41,7 +45,9 @@ __version__ = "0.1.0"
 __all__ = [
     "IncompleteResultError",
     "SchemaError",
+    "by_realization",
     "compare",
+    "ensemble_summary",
     "energy_kwh",
     "events",
     "is_complete",
@@ -49,9 +55,13 @@ __all__ = [
     "load_entities",
     "load_run",
     "load_sweep",
+    "mean_ci",
     "plot_battery",
     "plot_carbon_vs_load",
+    "plot_ensemble_metric",
+    "plot_ensemble_series",
     "plot_power_stack",
+    "plot_sensitivity",
     "plot_standard_set",
     "plot_strategy_comparison",
     "plot_sweep",
@@ -59,6 +69,8 @@ __all__ = [
     "plot_sweep_line",
     "provenance",
     "save_png",
+    "sensitivity",
+    "series_ci",
     "serving",
     "serving_kpis",
     "serving_requests",

@@ -457,7 +457,7 @@ def provenance(
 # sweeps
 
 
-SWEEP_RUN_COORDS = ("run_status", "run_result_path")
+SWEEP_RUN_COORDS = ("run_status", "run_result_path", "point", "realization")
 
 
 def _declared_parameters(ds: xr.Dataset) -> list[str]:

@@ -606,6 +606,11 @@ def plot_standard_set(
         sweep = io.load_sweep(path)
         table = metrics.compare(sweep)
         written.append(save_png(plot_strategy_comparison(table), out / f"{stem}_comparison.png"))
+        from . import ensemble
+        if ensemble.sampled_inputs(sweep):  # uncertain inputs: bands and the ranking, no heat map
+            written.append(save_png(plot_ensemble_series(sweep), out / f"{stem}_ensemble.png"))
+            written.append(save_png(plot_sensitivity(sweep), out / f"{stem}_sensitivity.png"))
+            return written
         varying = _sweep_table(table)[1] if io.sweep_parameters(sweep) else []
         if len(varying) == 1:  # one parameter: lines, not a 1 × n heat map
             written.append(save_png(plot_sweep_line(table), out / f"{stem}_sweep.png"))
@@ -619,3 +624,109 @@ def plot_standard_set(
     if has_battery(ds):
         written.append(save_png(plot_battery(ds), out / f"{stem}_battery.png"))
     return written
+
+
+# ---- ensembles (dcsim_analysis.ensemble) ------------------------------------------------------
+
+def plot_ensemble_series(
+    sweep: Any,
+    variable: str = "facility_power_w",
+    *,
+    level: float = 0.9,
+) -> Figure:
+    """A site series of an ensemble sweep over time: for each grid/zip point the mean over its
+    realizations with the Student-t ``level`` confidence band of that mean (shaded) and the
+    range of the realizations (light). ``sweep``: an index, its directory or a
+    :func:`load_sweep` Dataset."""
+    from . import ensemble
+
+    ds = sweep if isinstance(sweep, xr.Dataset) else io.load_sweep(sweep)
+    if variable not in ds:
+        raise KeyError(f"no series {variable!r} in the sweep index")
+    ens = ensemble.by_realization(ds[[variable]])
+    ci = ensemble.series_ci(ens[variable], "realization", level)
+    scale, unit = (1.0, ds[variable].attrs.get("units", ""))
+    if unit == "W":
+        scale, unit = _power_scale(float(np.nanmax(np.abs(ens[variable].values))))
+    fig = Figure(figsize=(9, 4), layout="constrained")
+    ax = fig.subplots()
+    colours = matplotlib.colormaps["tab10"]
+    t = ens["time"].values
+    for k, p in enumerate(ens["point"].values):
+        c = colours(k % 10)
+        one = ci.sel(point=p)
+        lo_all = ens[variable].sel(point=p).min("realization") / scale
+        hi_all = ens[variable].sel(point=p).max("realization") / scale
+        label = f"point {int(p)}" if ens.sizes["point"] > 1 else "mean"
+        ax.fill_between(t, lo_all.values, hi_all.values, color=c, alpha=0.12, linewidth=0,
+                        step="post", label="range of realizations" if k == 0 else None)
+        ax.fill_between(t, (one["lo"] / scale).values, (one["hi"] / scale).values, color=c, alpha=0.35,
+                        linewidth=0, step="post", label=f"{level:.0%} CI of the mean (t)" if k == 0 else None)
+        ax.step(t, (one["mean"] / scale).values, where="post", color=c, linewidth=1, label=label)
+    ax.set_ylabel(f"{ds[variable].attrs.get('long_name', variable)} ({unit})")
+    _date_axis(ax)
+    ax.legend(fontsize="x-small")
+    n = int(ci["n"].max())
+    ax.set_title(f"{variable}: mean over {n} realizations with its {level:.0%} confidence band",
+                 fontsize="medium")
+    return fig
+
+
+def plot_ensemble_metric(
+    sweep: Any,
+    metric: str = "emissions_t",
+    x: str | None = None,
+    *,
+    level: float = 0.9,
+    method: str = "t",
+) -> Figure:
+    """A summary metric (a :func:`compare` column) per grid/zip point: its mean over the
+    ensemble with the ``level`` confidence interval (``method`` "t" or "bootstrap"), as a
+    line with a band against ``x`` (default: the first point parameter) or as error bars."""
+    from . import ensemble
+
+    ds = sweep if isinstance(sweep, xr.Dataset) else io.load_sweep(sweep)
+    params = ensemble.point_parameters(ds)
+    x = x or (params[0] if params else None)
+    s = ensemble.ensemble_summary(ds, [metric], level=level, method=method,
+                                  group_by=[x] if x else None)
+    labels = dict(DEFAULT_METRICS)
+    fig = Figure(figsize=(5.5, 3.8), layout="constrained")
+    ax = fig.subplots()
+    m, lo, hi = (s[f"{metric}_{k}"].values.astype(float) for k in ("mean", "lo", "hi"))
+    if x and pd.api.types.is_numeric_dtype(s.index):
+        xs = s.index.values.astype(float)
+        order = np.argsort(xs)
+        ax.plot(xs[order], m[order], marker="o", color="#1f77b4", label="mean")
+        ax.fill_between(xs[order], lo[order], hi[order], color="#1f77b4", alpha=0.25, linewidth=0,
+                        label=f"{level:.0%} CI ({method})")
+        ax.set_xlabel(_param_label(ds, x))
+    else:
+        xs = np.arange(len(s))
+        ax.errorbar(xs, m, yerr=[m - lo, hi - m], fmt="o", capsize=3, label=f"mean, {level:.0%} CI ({method})")
+        ax.set_xticks(xs, [str(v) for v in s.index] if x else ["all runs"])
+    ax.set_ylabel(labels.get(metric, metric))
+    ax.legend(fontsize="x-small")
+    ax.set_title(f"{labels.get(metric, metric)} over the ensemble", fontsize="medium")
+    return fig
+
+
+def plot_sensitivity(sweep: Any, output: str = "emissions_t", *, by: str = "srrc") -> Figure:
+    """Bars of the sensitivity ranking (:func:`dcsim_analysis.sensitivity`) of the sampled
+    inputs on ``output``: standardised rank regression coefficients and Spearman's ρ."""
+    from . import ensemble
+
+    r = ensemble.sensitivity(sweep, output, by=by)
+    fig = Figure(figsize=(6, 0.5 * len(r) + 2), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(r))
+    ax.barh(y - 0.18, r["srrc"].values, height=0.36, color="#1f77b4", label="SRRC")
+    ax.barh(y + 0.18, r["spearman"].values, height=0.36, color="#ff7f0e", label="Spearman ρ")
+    ax.set_yticks(y, [str(i) for i in r.index])
+    ax.invert_yaxis()
+    ax.axvline(0, color="k", linewidth=0.6)
+    ax.set_xlim(-1.05, 1.05)
+    ax.legend(fontsize="x-small")
+    ax.set_title(f"sensitivity of {output} (rank regression R² = {r['srrc_r2'].iloc[0]:.2f})",
+                 fontsize="medium")
+    return fig

@@ -428,6 +428,9 @@ std::vector<SweepRunEntry> sweep_index_entries(const Sweep& sw, const std::strin
     else if (exists(run_failed_file(outdir, run.id))) e.status = "failed";
     else e.status = "missing";
     e.parameters = run.parameters;
+    e.point = static_cast<std::int64_t>(run.point);
+    e.realization = static_cast<std::int64_t>(run.realization);
+    for (const auto& a : sw.sample.inputs) e.distributions[a.parameter] = "latin_hypercube " + a.distribution;
     entries.push_back(std::move(e));
   }
   return entries;

@@ -764,6 +764,10 @@ struct Reader {
       p.energy.push_back(policy(energy[i], "policies.energy." + std::to_string(i)));
     p.tick_s = m.duration("tick", p.tick_s, {.min = 1, .max = 30 * kDay});
     p.forecast_error = m.number("forecast_error", p.forecast_error, {.min = 0, .max = 10});
+    p.forecast_error_growth_per_day =
+        m.number("forecast_error_growth_per_day", p.forecast_error_growth_per_day, {.min = 0, .max = 10});
+    p.forecast_error_correlation_s =
+        m.duration("forecast_error_correlation", p.forecast_error_correlation_s, {.min = 0, .max = 30 * kDay});
   }
 
   void output(YamlMap m, OutputSpec& o) {

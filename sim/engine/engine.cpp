@@ -30,14 +30,20 @@ std::vector<std::vector<double>> node_speeds(const SiteTopology& topo, const Pla
   return speeds;
 }
 
-// Policies see forecasts: the actual mean over the window times a deterministic relative error
-// (traces/forecast.hpp) drawn per (window, issue time); accounting uses the actual values.
+// Policies see forecasts issued at the decision time: the actual mean over the window times a
+// deterministic relative error (traces/forecast.hpp) that grows with lead time, a pure function
+// of (window, issue time); accounting uses the actual values.
 Forecasts make_forecasts(const Scenario& scenario, SiteInputs& inputs, const Seconds* issued) {
   static const traces::TimeSeries unit = traces::TimeSeries::constant(1.0);
-  const double sd = scenario.policies.forecast_error;
-  auto fc_carbon = std::make_shared<traces::Forecast>(unit, traces::ForecastOptions{sd, 0.0, scenario.seed, "forecast-carbon"});
-  auto fc_price = std::make_shared<traces::Forecast>(unit, traces::ForecastOptions{sd, 0.0, scenario.seed, "forecast-price"});
-  auto fc_gen = std::make_shared<traces::Forecast>(unit, traces::ForecastOptions{sd, 0.0, scenario.seed, "forecast-generation"});
+  const PoliciesSpec& ps = scenario.policies;
+  auto options = [&](const char* stream) {
+    traces::ForecastOptions o{ps.forecast_error, ps.forecast_error_growth_per_day, scenario.seed, stream};
+    o.correlation_s = ps.forecast_error_correlation_s;
+    return o;
+  };
+  auto fc_carbon = std::make_shared<traces::Forecast>(unit, options("forecast-carbon"));
+  auto fc_price = std::make_shared<traces::Forecast>(unit, options("forecast-price"));
+  auto fc_gen = std::make_shared<traces::Forecast>(unit, options("forecast-generation"));
   StepInput* carbon = inputs.carbon_gco2_per_kwh.get();
   StepInput* price = inputs.price_usd_per_kwh.get();
   StepInput* pv = inputs.solar_w.get();

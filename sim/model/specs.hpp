@@ -283,7 +283,9 @@ struct PoliciesSpec {
   PolicyConfig scheduler{"fcfs", {}, {}, "policies.scheduler"};
   std::vector<PolicyConfig> energy;
   Seconds tick_s = 900;  // periodic policy tick
-  double forecast_error = 0;  // relative sd of forecast errors
+  double forecast_error = 0;  // relative sd of forecast errors at lead 0 (traces/forecast.hpp)
+  double forecast_error_growth_per_day = 0;  // growth of that sd per day of lead time, 1/day
+  Seconds forecast_error_correlation_s = 0;  // AR(1) correlation time along lead (0 = white)
 };
 
 }  // namespace dcsim

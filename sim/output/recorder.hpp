@@ -13,7 +13,7 @@
 
 namespace dcsim {
 
-inline constexpr const char* kSchemaVersion = "1.0";
+inline constexpr const char* kSchemaVersion = "1.1";
 
 struct SeriesSpec {
   std::string name;       // e.g. "facility_power_w"

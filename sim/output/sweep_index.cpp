@@ -150,12 +150,12 @@ void write_sweep_index(const std::string& index_path, const std::vector<SweepRun
       for (const auto& [k, v] : e.parameters) is_str[k] = is_str[k] || std::holds_alternative<std::string>(v);
     for (const auto& [k, s] : is_str) params.push_back({k, sweep_parameter_variable(k), s});
   }
-  std::set<std::string> names = {"run", "time", "run_status", "run_result_path"};
+  std::set<std::string> names = {"run", "time", "run_status", "run_result_path", "realization", "point"};
   for (const auto& s : series) names.insert(s.name);
   for (const auto& p : params)
     if (!names.insert(p.var).second)
       throw OutputError("sweep parameter '" + p.key + "' clashes with variable '" + p.var + "' of the index");
-  std::string coordinates = "run_status run_result_path";
+  std::string coordinates = "run_status run_result_path point realization";
   for (const auto& p : params) coordinates += " " + p.var;
 
   // 3. Write the index under a temporary name.
@@ -275,6 +275,32 @@ void write_sweep_index(const std::string& index_path, const std::vector<SweepRun
         along_run_strings("run_status", status, "run status");
         along_run_strings("run_result_path", paths, "run result file, relative to this index");
       }
+      // ensemble coordinates (CF: an auxiliary coordinate with standard_name realization)
+      auto along_run_ints = [&](const std::string& name, const std::vector<std::int32_t>& v,
+                                const std::string& long_name) {
+        h5::DatasetLayout l;
+        l.dims = {n};
+        l.maxdims = {n};
+        H5::DataSet ds = h5::create_dataset(f, name, H5::PredType::STD_I32LE, l);
+        const hsize_t off[1] = {0};
+        const hsize_t cnt[1] = {n};
+        h5::write_block(ds, H5::PredType::NATIVE_INT32, off, cnt, v.data());
+        h5::attach_scale(ds, run_ds, 0);
+        h5::set_attr(ds, "units", std::string("1"));
+        h5::set_attr(ds, "long_name", long_name);
+        return ds;
+      };
+      {
+        std::vector<std::int32_t> point, real;
+        for (const auto& e : runs) {
+          point.push_back(static_cast<std::int32_t>(e.point));
+          real.push_back(static_cast<std::int32_t>(e.realization));
+        }
+        along_run_ints("point", point, "grid/zip point of the sweep (the ensemble the run belongs to)");
+        const H5::DataSet rds =
+            along_run_ints("realization", real, "ensemble member within its point (sample x replicates + replicate)");
+        h5::set_attr(rds, "standard_name", std::string("realization"));
+      }
       for (const auto& p : params) {
         H5::DataSet ds;
         if (p.is_string) {
@@ -312,6 +338,11 @@ void write_sweep_index(const std::string& index_path, const std::vector<SweepRun
           h5::set_attr(ds, "_FillValue", kNaN);
         }
         h5::set_attr(ds, "parameter", p.key);
+        for (const auto& e : runs)
+          if (auto it = e.distributions.find(p.key); it != e.distributions.end()) {
+            h5::set_attr(ds, "distribution", it->second);
+            break;
+          }
       }
 
       h5::set_attr(f, "complete", std::int32_t{1});

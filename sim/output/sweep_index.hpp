@@ -5,7 +5,11 @@
 // Runs share the time axis (a shorter run must be a prefix of the longest; its missing rows
 // and every row of a run without a result file read as NaN). Parameters become variables
 // along `run`, listed in each series' `coordinates` attribute so xarray makes them coordinates.
+// `realization(run)` (CF standard_name "realization", the ensemble member) and `point(run)`
+// (the grid/zip point) are auxiliary coordinates too; analysis turns (point, realization) into
+// dimensions (dcsim_analysis.ensemble).
 // Written like a run file: "<index>.partial-<pid>", then renamed; errors are OutputError.
+#include <cstdint>
 #include <map>
 #include <string>
 #include <variant>
@@ -20,6 +24,9 @@ struct SweepRunEntry {
   std::string result_path;  // run file, relative to the index file's directory (or absolute)
   std::string status;       // "completed" (the file must exist and be complete), "failed", ...
   std::map<std::string, std::variant<double, std::string>> parameters;
+  std::int64_t point = 0;        // grid/zip point: the ensemble the run belongs to
+  std::int64_t realization = 0;  // ensemble member within its point (sample × replicates + replicate)
+  std::map<std::string, std::string> distributions = {};  // sampled parameter → "uniform(1.1, 1.5)"
 };
 
 void write_sweep_index(const std::string& index_path, const std::vector<SweepRunEntry>& runs);

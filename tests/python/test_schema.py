@@ -356,3 +356,33 @@ def test_variable_attributes_are_the_documented_ones(any_run):
         if v["dtype"].kind == "i" and has_fill:
             problems.append(f"{name}: an integer variable with a _FillValue (SCHEMA.md: none)")
     assert not problems, "\n".join(problems)
+
+
+# ---- the sweep index -----------------------------------------------------------------------
+
+def sweep_index_section() -> str:
+    text = SCHEMA.read_text()
+    start = text.index("## Sweep index")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_the_sweep_index_variables_are_the_documented_ones(small_sweep):
+    """Every `name(dims)` of SCHEMA.md's "Sweep index" section is in a real index with those
+    dimensions, and every variable of the index is documented there, a site series of the run
+    files or a sweep parameter (attribute `parameter`)."""
+    import h5py
+
+    documented = {name: tuple(d.strip() for d in dims.split(","))
+                  for name, dims in re.findall(r"^- `(\w+)\(([\w, ]+)\)`", sweep_index_section(), re.M)}
+    assert {"run", "time", "run_status", "run_result_path", "point", "realization"} <= set(documented)
+    with h5py.File(small_sweep / "index.h5", "r") as f:
+        for name, dims in documented.items():
+            assert name in f, f"SCHEMA.md documents {name}{dims}, the index has no such variable"
+            assert len(f[name].shape) == len(dims), f"{name}: {f[name].shape} vs documented {dims}"
+        series = {n for n in f if f[n].ndim == 2}
+        params = {n for n in f if "parameter" in f[n].attrs}
+        undocumented = set(f) - set(documented) - series - params
+        assert not undocumented, f"index variables missing from SCHEMA.md: {sorted(undocumented)}"
+        assert f["realization"].attrs["standard_name"] == "realization"
+        assert f["realization"].dtype == "int32" and f["point"].dtype == "int32"

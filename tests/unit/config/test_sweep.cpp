@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -14,6 +16,7 @@
 #include "output/provenance.hpp"
 
 using namespace dcsim;
+using Approx = Catch::Detail::Approx;
 namespace fs = std::filesystem;
 
 namespace {
@@ -328,4 +331,171 @@ TEST_CASE("sweep values reach the run as written: quoted strings, special charac
   // a quoted number is a string parameter; a mapping is its flow text
   CHECK(std::get<std::string>(sw.runs[5].parameters.at("description")) == "8");
   CHECK(std::get<std::string>(sw.runs[5].parameters.at("policies.scheduler")) == "{name: easy-backfill}");
+}
+
+// ---- uncertain inputs: the `sample` section (Latin hypercube) --------------------------------
+
+namespace {
+const char* kSample =
+    "sample:\n"
+    "  method: latin_hypercube\n"
+    "  n: 10\n"
+    "  seed: 3\n"
+    "  inputs:\n"
+    "    site.cooling.pue: {uniform: [1.1, 1.6]}\n"
+    "    site.supply.grid.carbon_gco2_per_kwh: {normal: [400, 40]}\n"
+    "    workload.work_flops_per_job: {triangular: [1.0e19, 2.0e19, 4.0e19]}\n"
+    "replicates: 2\n";
+}  // namespace
+
+TEST_CASE("a Latin hypercube puts exactly one point in each of the n strata of every input", "[sweep]") {
+  for (std::size_t n : {2u, 7u, 50u}) {
+    const auto u = latin_hypercube(n, 3, 11);
+    REQUIRE(u.size() == n);
+    for (std::size_t j = 0; j < 3; ++j) {
+      std::set<std::size_t> strata;
+      for (const auto& row : u) {
+        CHECK(row[j] >= 0.0);
+        CHECK(row[j] < 1.0);
+        strata.insert(static_cast<std::size_t>(row[j] * static_cast<double>(n)));
+      }
+      CHECK(strata.size() == n);
+    }
+  }
+  // deterministic for the seed, different for another seed
+  CHECK(latin_hypercube(20, 2, 5) == latin_hypercube(20, 2, 5));
+  CHECK(latin_hypercube(20, 2, 5) != latin_hypercube(20, 2, 6));
+}
+
+TEST_CASE("the normal quantile function inverts the normal CDF", "[sweep]") {
+  for (double p : {1e-10, 1e-4, 0.01, 0.02425, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 0.9999}) {
+    const double x = normal_quantile(p);
+    CHECK(0.5 * std::erfc(-x / std::sqrt(2.0)) == Approx(p).epsilon(1e-8));
+  }
+  CHECK(normal_quantile(0.5) == Approx(0).margin(1e-12));
+  CHECK(normal_quantile(0.975) == Approx(1.959964).epsilon(1e-6));
+}
+
+TEST_CASE("sampled inputs expand as n samples times replicates with their ensemble numbers", "[sweep]") {
+  const Sweep sw = load_sweep(sweep_file(std::string("grid:\n  workload.jobs: [3, 4]\n") + kSample));
+  // 2 grid points × 10 samples × 2 replicates
+  REQUIRE(sw.runs.size() == 40);
+  REQUIRE(sw.sample.inputs.size() == 3);
+  CHECK(sw.sample.inputs[0].distribution == "uniform(1.1, 1.6)");
+  CHECK(sw.sample.inputs[1].distribution == "normal(400, 40)");
+  CHECK(sw.sample.inputs[2].distribution == "triangular(1e+19, 2e+19, 4e+19)");
+  for (const auto& r : sw.runs) {
+    CHECK(r.point == r.index / 20);
+    CHECK(r.sample == static_cast<std::int64_t>((r.index / 2) % 10));
+    CHECK(r.replicate == r.index % 2);
+    CHECK(r.realization == r.index % 20);
+    CHECK(r.seed == 7 + r.replicate);  // the same seeds for every sample (common random numbers)
+    const double pue = num(r, "cooling.pue");
+    CHECK(pue >= 1.1);
+    CHECK(pue < 1.6);
+    const double w = num(r, "workload.work_flops_per_job");
+    CHECK(w >= 1.0e19);
+    CHECK(w <= 4.0e19);
+    // the run's scenario has the sampled value
+    CHECK(std::find(r.overrides.begin(), r.overrides.end(),
+                    "site.cooling.pue=" + format_parameter_value(r.parameters.at("cooling.pue"))) != r.overrides.end());
+  }
+  // replicates of one sample share the inputs; each grid point has the same sample
+  CHECK(num(sw.runs[0], "cooling.pue") == num(sw.runs[1], "cooling.pue"));
+  CHECK(num(sw.runs[0], "cooling.pue") == num(sw.runs[20], "cooling.pue"));
+  // one PUE per stratum of width 0.05
+  std::set<int> strata;
+  for (std::size_t s = 0; s < 10; ++s) strata.insert(static_cast<int>((num(sw.runs[2 * s], "cooling.pue") - 1.1) / 0.05));
+  CHECK(strata.size() == 10);
+  // the normal input: mean and spread near the distribution's (LHS: close even for n = 10)
+  double sum = 0;
+  for (std::size_t s = 0; s < 10; ++s) sum += num(sw.runs[2 * s], "grid.carbon_gco2_per_kwh");
+  CHECK(sum / 10 == Approx(400).margin(15));
+  // the same file gives the same sample; another seed another
+  const Sweep again = load_sweep(sweep_file(std::string("grid:\n  workload.jobs: [3, 4]\n") + kSample));
+  for (std::size_t i = 0; i < sw.runs.size(); ++i) CHECK(again.runs[i].id == sw.runs[i].id);
+  std::string other = kSample;
+  other.replace(other.find("seed: 3"), 7, "seed: 4");
+  const Sweep reseeded = load_sweep(sweep_file(other));
+  CHECK(num(reseeded.runs[0], "cooling.pue") != num(sw.runs[0], "cooling.pue"));
+}
+
+TEST_CASE("bad sample sections are reported at the sweep file's key", "[sweep]") {
+  auto one = [](const std::string& body) {
+    const auto path = sweep_file(body);
+    const auto d = errors_of(path);
+    REQUIRE(!d.empty());
+    CHECK(d[0].file == path);
+    return d;
+  };
+  const std::string head = "sample:\n  method: latin_hypercube\n  n: 4\n  seed: 1\n  inputs:\n";
+  SECTION("an unknown method") {
+    const auto d = one("sample:\n  method: sobol\n  n: 4\n  seed: 1\n  inputs:\n    site.cooling.pue: {uniform: [1, 2]}\n");
+    CHECK(d[0].line == 3);
+    CHECK(d[0].key_path == "sample.method");
+    CHECK(d[0].message.find("latin_hypercube") != std::string::npos);
+  }
+  SECTION("a missing seed") {
+    const auto d = one("sample:\n  method: latin_hypercube\n  n: 4\n  inputs:\n    site.cooling.pue: {uniform: [1, 2]}\n");
+    CHECK(d[0].key_path == "sample.seed");
+    CHECK(d[0].message.find("missing") != std::string::npos);
+  }
+  SECTION("n below 2") {
+    const auto d = one("sample:\n  method: latin_hypercube\n  n: 1\n  seed: 1\n  inputs:\n    site.cooling.pue: {uniform: [1, 2]}\n");
+    CHECK(d[0].line == 4);
+    CHECK(d[0].key_path == "sample.n");
+  }
+  SECTION("no inputs") {
+    const auto d = one("sample:\n  method: latin_hypercube\n  n: 4\n  seed: 1\n");
+    CHECK(d[0].message.find("inputs") != std::string::npos);
+  }
+  SECTION("an unknown distribution, with a suggestion") {
+    const auto d = one(head + "    site.cooling.pue: {uniformm: [1, 2]}\n");
+    CHECK(d[0].line == 7);
+    CHECK(d[0].message.find("exactly one distribution") != std::string::npos);
+  }
+  SECTION("two distributions for one input") {
+    const auto d = one(head + "    site.cooling.pue: {uniform: [1, 2], normal: [1, 0.1]}\n");
+    CHECK(d[0].line == 7);
+    CHECK(d[0].message.find("got 2") != std::string::npos);
+  }
+  SECTION("a uniform range with lo >= hi") {
+    const auto d = one(head + "    site.cooling.pue: {uniform: [2, 1]}\n");
+    CHECK(d[0].line == 7);
+    CHECK(d[0].key_path == "sample.inputs.site.cooling.pue.uniform");
+    CHECK(d[0].message.find("lo < hi") != std::string::npos);
+  }
+  SECTION("a normal with sd <= 0") {
+    const auto d = one(head + "    site.cooling.pue: {normal: [1.2, 0]}\n");
+    CHECK(d[0].message.find("sd > 0") != std::string::npos);
+  }
+  SECTION("a triangular with the mode outside its range") {
+    const auto d = one(head + "    site.cooling.pue: {triangular: [1.1, 2, 1.5]}\n");
+    CHECK(d[0].message.find("lo <= mode <= hi") != std::string::npos);
+  }
+  SECTION("the wrong number of parameters") {
+    const auto d = one(head + "    site.cooling.pue: {uniform: [1.1, 1.2, 1.3]}\n");
+    CHECK(d[0].message.find("[lo, hi]") != std::string::npos);
+  }
+  SECTION("an input also in the grid") {
+    const auto d = one("grid:\n  site.cooling.pue: [1.1, 1.2]\n" + head + "    site.cooling.pue: {uniform: [1, 2]}\n");
+    CHECK(d[0].line == 9);
+    CHECK(d[0].message.find("again") != std::string::npos);
+  }
+  SECTION("sampling the seed") {
+    const auto d = one(head + "    seed: {uniform: [1, 2]}\n");
+    CHECK(d[0].message.find("replicates vary the seed") != std::string::npos);
+  }
+  SECTION("a sampled value out of the scenario key's range points at the input") {
+    // PUE must be >= 1: a normal around 1.0 draws values below it
+    const auto d = one(head + "    site.cooling.pue: {normal: [1.0, 0.2]}\n");
+    CHECK(d[0].line == 7);
+    CHECK(d[0].column == 5);
+    CHECK(d[0].key_path == "site.cooling.pue");
+  }
+  SECTION("an unknown key of the sample section") {
+    const auto d = one("sample:\n  method: latin_hypercube\n  n: 4\n  seed: 1\n  sed: 2\n  inputs:\n    site.cooling.pue: {uniform: [1, 2]}\n");
+    CHECK(d[0].line == 6);
+    CHECK(d[0].message.find("unknown key 'sed'") != std::string::npos);
+  }
 }

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "output/recorder.hpp"
 #include "output/sweep_index.hpp"
 #include "sample_run.hpp"
 
@@ -162,7 +163,7 @@ TEST_CASE("ncdump -h reads a run file: unlimited time, netCDF strings, no phony 
   CHECK_THAT(cdl, Catch::Contains("job = UNLIMITED ; // (3 currently)"));
   CHECK_THAT(cdl, Catch::Contains("double facility_power_w(time) ;"));
   CHECK_THAT(cdl, Catch::Contains("string job_profile(job) ;"));
-  CHECK_THAT(cdl, Catch::Contains("string :schema_version = \"1.0\" ;"));
+  CHECK_THAT(cdl, Catch::Contains(std::string("string :schema_version = \"") + kSchemaVersion + "\" ;"));
   CHECK_THAT(cdl, !Catch::Contains("phony_dim"));
 }
 

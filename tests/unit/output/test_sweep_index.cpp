@@ -72,7 +72,33 @@ TEST_CASE("Sweep parameters become variables along run, named safely, listed as 
   CHECK(h5::read_strings(status.get()) == std::vector<std::string>{"completed", "completed", "failed"});
   h5::Handle it = h5::open_dataset(f.get(), "it_power_w");
   CHECK(h5::get_string_attr(it.get(), "coordinates") ==
-        "run_status run_result_path policy site_battery_capacity_mwh");
+        "run_status run_result_path point realization policy site_battery_capacity_mwh");
+}
+
+TEST_CASE("The ensemble point and the CF realization of every run are int32 coordinates along run") {
+  const auto dir = scratch_dir("sweep_realization");
+  auto runs = three_runs(dir);
+  runs[0].point = 0, runs[0].realization = 0;
+  runs[1].point = 0, runs[1].realization = 1;
+  runs[2].point = 1, runs[2].realization = 0;
+  runs[0].distributions["site.battery.capacity_mwh"] = "latin_hypercube uniform(0, 50)";
+  write_sweep_index((dir / "index.h5").string(), runs);
+  h5::Handle f = h5::open_file_readonly((dir / "index.h5").string());
+  h5::Handle run = h5::open_dataset(f.get(), "run");
+  h5::Handle real = h5::open_dataset(f.get(), "realization");
+  h5::Handle point = h5::open_dataset(f.get(), "point");
+  CHECK(h5::read_doubles(real.get()) == std::vector<double>{0, 1, 0});
+  CHECK(h5::read_doubles(point.get()) == std::vector<double>{0, 0, 1});
+  h5::Handle type(H5Dget_type(real.get()), H5Tclose);
+  CHECK(H5Tget_class(type.get()) == H5T_INTEGER);
+  CHECK(H5Tget_size(type.get()) == 4);
+  CHECK(h5::get_string_attr(real.get(), "standard_name") == "realization");
+  CHECK(H5DSis_attached(real.get(), run.get(), 0) > 0);
+  CHECK(H5DSis_attached(point.get(), run.get(), 0) > 0);
+  h5::Handle cap = h5::open_dataset(f.get(), "site_battery_capacity_mwh");
+  CHECK(h5::get_string_attr(cap.get(), "distribution") == "latin_hypercube uniform(0, 50)");
+  h5::Handle pol = h5::open_dataset(f.get(), "policy");
+  CHECK_FALSE(h5::has_attr(pol.get(), "distribution"));
 }
 
 TEST_CASE("sweep_parameter_variable replaces every character outside [A-Za-z0-9_]") {
