@@ -72,8 +72,8 @@ RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Rec
   hour_fn_ = [cal](Seconds t) { return cal->hour_of_day(t); };
   // No silent zeros (scenarios/README.md, "Warnings"): what the user left out is said.
   if (jobs_.empty() && !sc.serving.enabled())
-    warn("no jobs: the workload (generator " + sc.workload.generator +
-         (sc.workload.generator == "research-lab" && !(sc.workload.jobs_per_year > 0) ? ", jobs_per_year 0" : "") +
+    warn("no jobs: the workload (generator " + std::string(name_of(sc.workload.generator)) +
+         (sc.workload.generator == WorkloadGenerator::research_lab && !(sc.workload.jobs_per_year > 0) ? ", jobs_per_year 0" : "") +
          ") submits none over the span, so the figures are those of an idle site (give workload.generator "
          "with jobs, jobs_per_year or traces)");
   const GridSpec& g = sc.site.supply.grid;
@@ -279,7 +279,7 @@ void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
       if (nd.boot_gen != tm.generation || views_[tm.target].state != NodeState::booting) break;
       set_node_state(tm.target, NodeState::on, now);
       events_.push_back(NodeBooted{tm.target});
-      record_event(now, "booted", tm.target, 0);
+      record_event(now, EventKind::booted, tm.target, 0);
       break;
     }
     case SimTimer::shutdown_done: {
@@ -287,7 +287,7 @@ void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
       if (nd.boot_gen != tm.generation || views_[tm.target].state != NodeState::shutting_down) break;
       set_node_state(tm.target, NodeState::off, now);
       events_.push_back(NodeShutDown{tm.target});
-      record_event(now, "shut_down", tm.target, 0);
+      record_event(now, EventKind::shut_down, tm.target, 0);
       break;
     }
     case SimTimer::battery_bound: break;  // the site balance is recomputed by recompute_site()
@@ -539,7 +539,7 @@ void RunCore::recompute_site(Seconds now) {
   if (tb < kInf && now + tb < run_end()) push_timer(now + tb, SimTimer::battery_bound, 0, battery_gen_);
 }
 
-void RunCore::record_event(Seconds t, const char* kind, std::int64_t target, double value) {
+void RunCore::record_event(Seconds t, EventKind kind, std::int64_t target, double value) {
   if (!sc_.output.events) return;
   rec_.add_event(EventRecord{t, kind, target, value});
 }
