@@ -41,7 +41,7 @@ TEST_CASE("a node that boots, runs, idles and shuts down has exactly the energy 
   REQUIRE(rec.jobs[0].outcome == JobOutcome::completed);
 
   std::map<std::string, std::vector<double>> when;
-  for (const auto& e : rec.events) when[e.kind].push_back(e.time_s);
+  for (const auto& e : rec.events) when[std::string(name_of(e.kind))].push_back(e.time_s);
   // off at 30 min, on again at 2 h, off 30 min after the job.
   REQUIRE(when["power_off"].size() == 2);
   REQUIRE(when["shut_down"].size() == 2);

@@ -286,7 +286,7 @@ TEST_CASE("PowerOff and PowerOn move a node through shutdown, off and boot with 
   const Result r = run_fake(f.sc, {}, p);
   std::vector<std::string> kinds;
   for (const auto& e : r.rec.events)
-    if (e.target == 3) kinds.push_back(e.kind);
+    if (e.target == 3) kinds.emplace_back(name_of(e.kind));
   CHECK(kinds == std::vector<std::string>{"power_off", "shut_down", "power_on", "booted"});
   // Node 3's energy: shutdown, off, boot, on; nodes 1-2 idle; node 0 shut down at 20,000 s.
   const auto& n = f.node;
