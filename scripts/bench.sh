@@ -7,6 +7,10 @@
 # fitted exponent of cost vs jobs over the scenarios run. See tests/bench/README.md.
 #
 #   scripts/bench.sh [small|large|decade|all|<file.yaml>]...   (default: small large)
+#   scripts/bench.sh serving      LLM serving in the engine (issue 15): the aggregated fidelity
+#                                 for a year on 10,000 GPUs (~10^9 requests) and the request
+#                                 fidelity at 2.5·10^5, 5·10^5 and 10^6 requests with the request
+#                                 table (cost vs requests fitted); dcsim only (no baseline exists)
 #   scripts/bench.sh --smoke      tiny scenario, checks only that everything runs (CI)
 #
 # Environment:
@@ -29,21 +33,66 @@ bin="$build/bench"
 TIME=/usr/bin/time
 
 smoke=0
+serving=0
 scen=()
 for a in "$@"; do
   case "$a" in
     --smoke) smoke=1 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
     all) scen+=(small large decade) ;;
+    serving) serving=1 ;;
     *) scen+=("$a") ;;
   esac
 done
 if ((smoke)); then scen=(tiny); repeat=1; fi
-((${#scen[@]})) || scen=(small large)
+((${#scen[@]})) || ((serving)) || scen=(small large)
 
-for p in "$dcsim" "$bin/bench_jobs" "$bin/bench_bare_s4u" "$bin/bench_bare_loop"; do
-  [[ -x "$p" ]] || { echo "bench.sh: $p not found: build the 'bench' target in $build" >&2; exit 2; }
-done
+# The serving cases (uses measure and best, defined below; called after them).
+serving_cases() {
+  [[ -x "$dcsim" ]] || { echo "bench.sh: $dcsim not found" >&2; exit 2; }
+  local out="$work/serving" rows=() name args best_run r m reqs
+  mkdir -p "$out"
+  # name | scenario | extra --set
+  local cases=(
+    "aggregated-year-10k|serving-year-10k|"
+    "request-250k|serving-request-1m|time.duration=2500s"
+    "request-500k|serving-request-1m|time.duration=5000s"
+    "request-1m|serving-request-1m|"
+  )
+  for c in "${cases[@]}"; do
+    IFS='|' read -r name yaml extra <<<"$c"
+    args=(run "$src/tests/bench/scenarios/$yaml.yaml" -q -o "$out/$name.h5" --summary-json "$out/$name.json")
+    [[ -n "$extra" ]] && args+=(--set "$extra")
+    local runs=()
+    for ((r = 1; r <= repeat; r++)); do
+      echo "== serving $name: run $r/$repeat" >&2
+      runs+=("$(measure "$out/$name.log" "$dcsim" "${args[@]}")")
+    done
+    best_run=$(best "${runs[@]}")
+    reqs=$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(int(s["serving_requests_arrived"]))' "$out/$name.json")
+    rows+=("$name $reqs $best_run")
+  done
+  printf '%s\n' "${rows[@]}" | awk '
+    function fmt(x) { return x < 10 ? sprintf("%.2f", x) : sprintf("%.1f", x) }
+    BEGIN { printf "\n%-20s %14s %8s %8s %14s %9s\n", "serving case", "requests", "wall_s", "user_s", "requests/s", "rss_MiB" }
+    {
+      printf "%-20s %14d %8s %8s %14.0f %9.0f\n", $1, $2, fmt($3), fmt($4), $2 / ($4 > 0.005 ? $4 : 0.005), $5 / 1024
+      if ($1 ~ /^request-/) { n++; lx[n] = log($2); ly[n] = log($4 > 0.005 ? $4 : 0.005) }
+    }
+    END {
+      if (n >= 2) {
+        for (i = 1; i <= n; i++) { mx += lx[i] / n; my += ly[i] / n }
+        for (i = 1; i <= n; i++) { sxy += (lx[i] - mx) * (ly[i] - my); sxx += (lx[i] - mx) ^ 2 }
+        printf "fitted exponent of user CPU vs requests (request fidelity, %d cases): %.3f\n", n, sxy / sxx
+      }
+    }'
+}
+
+if ((${#scen[@]})); then
+  for p in "$dcsim" "$bin/bench_jobs" "$bin/bench_bare_s4u" "$bin/bench_bare_loop"; do
+    [[ -x "$p" ]] || { echo "bench.sh: $p not found: build the 'bench' target in $build" >&2; exit 2; }
+  done
+fi
 [[ -x "$TIME" ]] || { echo "bench.sh: /usr/bin/time (GNU time) is needed" >&2; exit 2; }
 
 if [[ -n "${BENCH_KEEP:-}" ]]; then
@@ -68,6 +117,11 @@ measure() {
 
 # best <runs...>: of several "wall user rss" triples, the one with the least user time.
 best() { printf '%s\n' "$@" | sort -k2,2g | head -1; }
+
+if ((serving)); then
+  serving_cases
+  ((${#scen[@]})) || exit 0
+fi
 
 results=()
 for s in "${scen[@]}"; do

@@ -22,6 +22,7 @@ from .io import (
     summary,
 )
 from .metrics import compare, energy_kwh
+from .serving_metrics import latency_percentiles, serving_kpis, serving_requests, slo_attainment
 from .plots import (
     plot_battery,
     plot_carbon_vs_load,
@@ -58,5 +59,9 @@ __all__ = [
     "provenance",
     "save_png",
     "serving",
+    "serving_kpis",
+    "serving_requests",
+    "slo_attainment",
+    "latency_percentiles",
     "summary",
 ]

@@ -690,10 +690,10 @@ std::vector<Diagnostic> engine_unsupported(const Scenario& s) {
     d.message = std::move(message);
     out.push_back(std::move(d));
   };
-  if (s.serving.requests_table && (s.serving.fidelity == "request" || s.serving.positions.count("serving.requests_table")))
+  if (s.serving.requests_table && s.serving.fidelity == "aggregated" && s.serving.positions.count("serving.requests_table"))
     at("serving.requests_table", "serving",
-       "expected requests_table: false: the engine does not write the request table yet (issue 15 phase 2; "
-       "the per-deployment series and totals are written)");
+       "expected requests_table: false with fidelity: aggregated (it has no individual requests; "
+       "the request table needs fidelity: request)");
   return out;
 }
 

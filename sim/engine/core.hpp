@@ -124,6 +124,11 @@ class RunCore final : public ExecutorClient {
   void serving_node_power(std::size_t n, Seconds now);
   void serving_settle_emissions();
   void serving_emit(Seconds t);
+  void serving_requests_out(const serving::StepResult& res);
+  Watts serving_device_limit(std::size_t n) const;
+  struct ServingRep;
+  Watts serving_demand_w(const ServingRep& r) const;
+  std::vector<Watts> serving_group_levels(Watts& site_level) const;
   void serving_entities();
   void serving_summary();
 
@@ -159,6 +164,9 @@ class RunCore final : public ExecutorClient {
     Watts per_gpu_w = 0;
     double host_load = 0;
     bool released = false;  // its GPUs are freed at the next serving step (the end of this one)
+    // Its demand per GPU in the rack/site water-filling: the power it would draw under its
+    // device limit alone (serving_group_levels). -1: not known yet (a new replica).
+    Watts demand_w = -1;
   };
   struct ServingSample {  // one deployment over one output sample
     double dt = 0, requests = 0, tokens = 0, batch_dt = 0, queue_dt = 0, energy_j = 0;

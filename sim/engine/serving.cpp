@@ -15,14 +15,15 @@
 //               per-device share, and the rack/site water-filling level) and the node's governor
 //               p-state; the replica picks its own clock under them per iteration
 //               (physics/llm_inference.hpp), independently of the training jobs' clock on a
-//               shared node.
+//               shared node. The rack/site level a replica gets counts the replicas as demands
+//               of the water-filling (serving_group_levels, below).
 //   the power   each replica's mean power per GPU over the step is held on its GPUs over the
 //               step (node accelerator power, so IT and facility energy, cooling, losses,
 //               supply, battery, emissions and every site series include it; energy exact by
 //               construction). Host load: the replica's busy fraction (share of the step it
 //               iterates) × its GPUs / the node's (estimated: the serving engine's scheduler
 //               keeps a host core busy while the GPUs iterate). Rack and site caps see serving
-//               power as a fixed part of their budget, re-read every step.
+//               power as a fixed part of the training GPUs' budget, re-read every step.
 //   output      per deployment and output sample: the `deployment` series (analysis/SCHEMA.md)
 //               aggregated from the steps of the sample (a step longer than the sample spread
 //               over its samples by overlap); totals in the summary (`serving_*`).
@@ -35,7 +36,10 @@
 //               checkpoint cost, as PreemptJob does); only if no job can make room is it not
 //               placed (serving_replicas_denied, a run warning).
 //
-// Not done here (refused by engine_unsupported, config/scenario_loader.cpp): the request table.
+//   requests    request fidelity with serving.requests_table (its default): every completed or
+//               rejected request as a row of the request table (analysis/SCHEMA.md), handed to the
+//               recorder each step (streamed in chunks). Requests still queued or running at the
+//               span's end are not rows (summary: serving_<d>_arrivals − completed − rejected).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -45,6 +49,7 @@
 #include "engine/core.hpp"
 #include "physics/accelerator_power.hpp"
 #include "physics/node_power.hpp"
+#include "physics/power_budget.hpp"
 
 namespace dcsim::engine {
 
@@ -71,6 +76,7 @@ void RunCore::serving_entities() {
                        {"serving_replicas_ready", "1", "mean replicas ready (serving)"},
                        {"serving_replicas_loading", "1", "mean replicas loading their model"},
                        {"serving_j_per_output_token", "J", "accelerator energy per output token"}});
+  if (sc_.serving.fidelity == "request" && sc_.serving.requests_table) rec_.begin_requests();
 }
 
 void RunCore::serving_setup() {
@@ -239,16 +245,16 @@ void RunCore::serving_step(Seconds now) {
   const Seconds step = fleet_->step_s();
   const Seconds t1 = std::min(end_s_, static_cast<double>(serving_step_index_ + 1) * step);
   serving::StepEnv env;
+  Watts site_level = kInf;
+  const std::vector<Watts> rack_level = serving_group_levels(site_level);
   for (const auto& [id, r] : serving_reps_) {
     const NodeRt& nd = nodes_[r.node];
-    Watts limit = nd.device_limit_w;
-    if (nd.node_cap_w > 0)
-      limit = std::min(limit, device_cap_from_group_cap_w(nd.node_cap_w, host_power_w(*nd.spec, nd.host_load, 1.0),
-                                                          nd.spec->accelerators_per_node));
-    limit = std::min(limit, group_level_for(r.node));
+    const Watts limit =
+        std::min({serving_device_limit(r.node), rack_level.empty() ? kInf : rack_level[views_[r.node].rack], site_level});
     env.per_replica[id] = serving::ReplicaEnv{limit, nd.gov_pstate};
   }
   const serving::StepResult res = fleet_->advance(now, t1, env);
+  serving_requests_out(res);
   std::fill(serving_dep_w_.begin(), serving_dep_w_.end(), 0.0);
   for (const serving::ReplicaStep& rs : res.replicas) {
     auto it = serving_reps_.find(rs.id);
@@ -257,6 +263,13 @@ void RunCore::serving_step(Seconds now) {
     r.per_gpu_w = rs.power_per_gpu_w;
     r.host_load = std::clamp(rs.busy, 0.0, 1.0);
     r.released = rs.state == serving::ReplicaState::released;
+    {
+      // Its demand for the next step's water-filling: what it drew, unless a limit held it back
+      // (it ran slower than the governor asked, or at the limit): then all its device allows.
+      const serving::ReplicaEnv& e = env.of(rs.id);
+      const bool held = e.power_limit_w < kInf && (rs.mean_pstate > e.pstate + 1e-3 || rs.power_per_gpu_w >= 0.95 * e.power_limit_w);
+      r.demand_w = held ? -1 : rs.power_per_gpu_w;
+    }
     serving_dep_w_[rs.deployment] += rs.power_per_gpu_w * rs.gpus;
     // A mean above the limit means iterations the slowest clock could not bring under it.
     const Watts limit = env.of(rs.id).power_limit_w;
@@ -323,6 +336,108 @@ void RunCore::serving_step(Seconds now) {
   ++serving_step_index_;
   // The next step; with a drain, one more call at the span's end releases the replicas.
   if (t1 < end_s_ - kEps || drain_s_ > 0) push_timer(t1, SimTimer::serving_step, 0, 0);
+}
+
+// ------------------------------------------------------------- serving in the power caps
+// A replica picks its clock per iteration (physics/llm_inference.hpp), so its power is not one
+// p-state's demand as a training job's is; before this change it entered the rack and site
+// water-filling only as a fixed part of the budget (its last step's watts) and was given the
+// level the training GPUs got. With as many serving as training GPUs under a binding cap that
+// level alternates between steps (serving high → training level low → serving limited low →
+// level high …) and the sharing is not max-min fair. Now each replica's GPUs are demands in
+// the water-filling that sets the replicas' limit: demand = what it drew last step, or, when a
+// limit held it back (or it is new), the most its device allows (P at the fastest clock, full
+// activity, under the device limit); the level is computed over the group's training demands
+// and these, on the budget less the group's non-serving fixed part. Training's own level is
+// still computed with serving's reported watts for the step as a fixed part (they are known
+// before the step's training power is set), so the cap holds at every instant.
+Watts RunCore::serving_device_limit(std::size_t n) const {
+  const NodeRt& nd = nodes_[n];
+  Watts limit = nd.device_limit_w;
+  if (nd.node_cap_w > 0)
+    limit = std::min(limit, device_cap_from_group_cap_w(nd.node_cap_w, host_power_w(*nd.spec, nd.host_load, 1.0),
+                                                        nd.spec->accelerators_per_node));
+  return limit;
+}
+
+Watts RunCore::serving_demand_w(const ServingRep& r) const {
+  if (r.demand_w >= 0) return r.demand_w;
+  const NodeRt& nd = nodes_[r.node];
+  return std::min(serving_device_limit(r.node), nd.power->power_w(0, 1.0, 1.0));
+}
+
+// Per rack (empty when no rack is capped) and for the site: the replicas' water-filling level.
+std::vector<Watts> RunCore::serving_group_levels(Watts& site_level) const {
+  site_level = kInf;
+  bool any_rack = false;
+  for (const CapGroup& g : rack_groups_) any_rack = any_rack || g.active();
+  if (!any_rack && !site_group_.active()) return {};
+  std::vector<DemandBins> rack_bins(any_rack ? rack_groups_.size() : 0);
+  std::vector<Watts> rack_serving(any_rack ? rack_groups_.size() : 0, 0.0);
+  DemandBins site_bins = site_group_.demands;
+  Watts site_serving = 0;
+  for (const auto& [id, r] : serving_reps_) {
+    const Watts d = serving_demand_w(r);
+    const RackId rk = views_[r.node].rack;
+    if (site_group_.active()) {
+      site_bins[d] += r.gpus;
+      site_serving += r.per_gpu_w * r.gpus;
+    }
+    if (any_rack && rack_groups_[rk].active()) {
+      rack_bins[rk][d] += r.gpus;
+      rack_serving[rk] += r.per_gpu_w * r.gpus;
+    }
+  }
+  if (site_group_.active())
+    site_level = water_fill_level(site_bins, site_group_.it_budget_w - (site_group_.reserve_w - site_serving));
+  std::vector<Watts> out;
+  if (!any_rack) return out;
+  out.assign(rack_groups_.size(), kInf);
+  for (std::size_t k = 0; k < rack_groups_.size(); ++k) {
+    const CapGroup& g = rack_groups_[k];
+    if (!g.active()) continue;
+    DemandBins bins = g.demands;
+    for (const auto& [d, c] : rack_bins[k]) bins[d] += c;
+    out[k] = water_fill_level(bins, g.it_budget_w - (g.reserve_w - rack_serving[k]));
+  }
+  return out;
+}
+
+// The request table (request fidelity): the step's completed and rejected requests, written as
+// they come (the recorder streams them in chunks, so memory stays bounded by one step's).
+void RunCore::serving_requests_out(const serving::StepResult& res) {
+  if (res.requests.empty()) return;
+  ServingRequestRecord o;
+  for (const serving::RequestRecord& r : res.requests) {
+    const DeploymentSpec& dep = sc_.serving.deployments[r.deployment];
+    o.id = r.id;
+    o.deployment = static_cast<std::int32_t>(r.deployment);
+    o.stream = static_cast<std::int32_t>(r.stream);
+    o.replica = static_cast<std::int64_t>(r.replica);
+    const auto it = serving_reps_.find(r.replica);
+    o.node = it == serving_reps_.end() ? -1 : static_cast<std::int64_t>(it->second.node);
+    o.arrival_s = r.arrival_s;
+    o.end_s = r.finish_s;
+    o.prompt_tokens = r.prompt_tokens;
+    o.output_tokens = r.output_tokens;
+    o.preemptions = r.preemptions;
+    if (r.rejected) {
+      o.first_token_s = o.ttft_s = o.tpot_s = -1;
+      o.slo_met = dep.slo.ttft_s > 0 || dep.slo.tpot_s > 0 ? 0 : -1;
+      o.outcome = "rejected";
+    } else {
+      o.first_token_s = r.first_token_s;
+      o.ttft_s = r.ttft_s();
+      o.tpot_s = r.output_tokens > 1 ? r.tpot_s() : -1;
+      // the same test as the fleet's SLO attainment (serving/cluster.cpp on_finish)
+      const bool has = dep.slo.ttft_s > 0 || dep.slo.tpot_s > 0;
+      const bool ok = (dep.slo.ttft_s <= 0 || o.ttft_s <= dep.slo.ttft_s) &&
+                      (dep.slo.tpot_s <= 0 || r.output_tokens <= 1 || o.tpot_s <= dep.slo.tpot_s);
+      o.slo_met = has ? (ok ? 1 : 0) : -1;
+      o.outcome = "completed";
+    }
+    rec_.add_request(o);
+  }
 }
 
 void RunCore::serving_emit(Seconds t) {

@@ -133,6 +133,25 @@ const ColumnSpec kEventColumns[] = {
     {"event_value", Column::Kind::F64, "1", "kind-specific value (pstate: clock in MHz; cap: W), see SCHEMA.md"},
 };
 
+// The request table (LLM serving, request fidelity), written only by runs that ask for it.
+const ColumnSpec kRequestColumns[] = {
+    {"request_id", Column::Kind::I64, "1", "request id within its deployment"},
+    {"request_deployment", Column::Kind::I32, "1", "deployment index (the deployment dimension)"},
+    {"request_stream", Column::Kind::I32, "1", "request stream index within the deployment"},
+    {"request_replica", Column::Kind::I64, "1", "serving replica that finished or rejected it"},
+    {"request_node", Column::Kind::I64, "1", "node of that replica (-1 if unknown)"},
+    {"request_arrival_time", Column::Kind::F64, nullptr, "arrival time", false},
+    {"request_first_token_time", Column::Kind::F64, nullptr, "time of the first output token (NaN if rejected)", false},
+    {"request_end_time", Column::Kind::F64, nullptr, "time of the last output token, or of the rejection", false},
+    {"request_prompt_tokens", Column::Kind::I32, "1", "prompt tokens"},
+    {"request_output_tokens", Column::Kind::I32, "1", "output tokens"},
+    {"request_preemptions", Column::Kind::I32, "1", "times the request was preempted (KV cache full, recomputed)"},
+    {"request_ttft_s", Column::Kind::F64, "s", "time to first token (NaN if rejected)", false},
+    {"request_tpot_s", Column::Kind::F64, "s", "time per output token after the first (NaN if rejected or one token)", false},
+    {"request_slo_met", Column::Kind::I32, "1", "1 if TTFT and TPOT met the deployment's SLO, 0 if not, -1 without an SLO"},
+    {"request_outcome", Column::Kind::Str, "1", "completed or rejected"},
+};
+
 struct Table {
   std::string dim;
   H5::DataSet dim_ds;  // netCDF dimension without a coordinate variable
@@ -175,7 +194,7 @@ struct Hdf5Recorder::Impl {
   double last_t = -std::numeric_limits<double>::infinity();
 
   std::vector<EntityGroup> groups;
-  Table jobs, events;
+  Table jobs, events, requests;  // requests: only after begin_requests()
 
   std::size_t site_rows() const { return site_written + site_buffered; }
   int deflate() const { return opt.compression_level; }
@@ -328,7 +347,8 @@ struct Hdf5Recorder::Impl {
       for (auto& d : g.ds) ok = h5::close_quietly(d) && ok;
       ok = h5::close_quietly(g.coord) && ok;
     }
-    for (Table* t : {&jobs, &events}) {
+    for (Table* t : {&jobs, &events, &requests}) {
+      if (t->dim.empty()) continue;
       for (auto& c : t->cols) ok = h5::close_quietly(c.ds) && ok;
       ok = h5::close_quietly(t->dim_ds) && ok;
     }
@@ -500,6 +520,37 @@ void Hdf5Recorder::add_event(const EventRecord& ev) {
   m.row_added(m.events);
 }
 
+void Hdf5Recorder::begin_requests() {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "begin_requests");
+  if (!m.requests.dim.empty()) throw OutputError("Hdf5Recorder::begin_requests called twice (" + m.final_path + ")");
+  m.io("create the request table", [&] { m.make_table(m.requests, "request", kRequestColumns); });
+}
+
+void Hdf5Recorder::add_request(const ServingRequestRecord& r) {
+  auto& m = *impl_;
+  m.require(Impl::State::Begun, "add_request");
+  if (m.requests.dim.empty()) throw OutputError("Hdf5Recorder::add_request called before begin_requests (" + m.final_path + ")");
+  auto& c = m.requests.cols;
+  const auto opt = [](Seconds v) { return v >= 0 ? v : kNaN; };
+  c[0].i64.push_back(static_cast<std::int64_t>(r.id));
+  c[1].i32.push_back(r.deployment);
+  c[2].i32.push_back(r.stream);
+  c[3].i64.push_back(r.replica);
+  c[4].i64.push_back(r.node);
+  c[5].f64.push_back(r.arrival_s);
+  c[6].f64.push_back(opt(r.first_token_s));
+  c[7].f64.push_back(r.end_s);
+  c[8].i32.push_back(r.prompt_tokens);
+  c[9].i32.push_back(r.output_tokens);
+  c[10].i32.push_back(r.preemptions);
+  c[11].f64.push_back(opt(r.ttft_s));
+  c[12].f64.push_back(opt(r.tpot_s));
+  c[13].i32.push_back(r.slo_met);
+  c[14].str.push_back(r.outcome);
+  m.row_added(m.requests);
+}
+
 void Hdf5Recorder::begin_entities(const std::string& dim, std::span<const std::int64_t> ids,
                                   const std::vector<SeriesSpec>& series) {
   auto& m = *impl_;
@@ -582,6 +633,7 @@ void Hdf5Recorder::finish(const RunSummary& summary) {
   }
   m.flush_table(m.jobs);
   m.flush_table(m.events);
+  if (!m.requests.dim.empty()) m.flush_table(m.requests);
   // A summary name outside [A-Za-z0-9_] is made safe rather than refused: failing here
   // would throw the whole run away for a cosmetic reason.
   const auto summary_name = [](std::string k) {

@@ -1,7 +1,7 @@
 #pragma once
 // Hdf5Recorder: the Recorder that writes one run to a netCDF-4-compatible HDF5 file
-// (analysis/SCHEMA.md). Streaming with bounded memory: site rows, entity rows, jobs and events
-// are buffered one chunk at a time (Hdf5Options::chunk_rows) and appended to extendible
+// (analysis/SCHEMA.md). Streaming with bounded memory: site rows, entity rows, jobs, events and
+// serving requests are buffered one chunk at a time (Hdf5Options::chunk_rows) and appended to extendible
 // chunked, compressed datasets, so memory does not grow with simulated time.
 //
 // Safe writing: the file is created at construction as "<final>.partial-<pid>" in the final
@@ -35,6 +35,8 @@ class Hdf5Recorder final : public Recorder {
   void append_sample(Seconds t, std::span<const double> values) override;
   void add_job(const JobRecord& job) override;
   void add_event(const EventRecord& ev) override;
+  void begin_requests() override;
+  void add_request(const ServingRequestRecord& r) override;
   void begin_entities(const std::string& dim, std::span<const std::int64_t> ids,
                       const std::vector<SeriesSpec>& series) override;
   void append_entity_sample(const std::string& dim, Seconds t, std::span<const double> values) override;

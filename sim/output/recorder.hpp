@@ -84,6 +84,22 @@ inline constexpr Named<EventKind> kEventKindNames[] = {
     {EventKind::serving_replica_release, "serving_replica_release"}};
 constexpr std::span<const Named<EventKind>> names_of(EventKind) { return kEventKindNames; }
 
+// One row of the request table (LLM serving, request fidelity): a completed or rejected request.
+struct ServingRequestRecord {
+  std::uint64_t id = 0;           // the request's id within its deployment's streams
+  std::int32_t deployment = 0;    // index into serving.deployments
+  std::int32_t stream = 0;        // index into the deployment's streams
+  std::int64_t replica = -1;      // the serving replica that finished (or rejected) it
+  std::int64_t node = -1;         // the node that replica ran on; -1 when no longer known
+  Seconds arrival_s = 0;
+  Seconds first_token_s = -1;     // -1: none (rejected)
+  Seconds end_s = 0;              // last token (completed) or rejection time
+  std::int32_t prompt_tokens = 0, output_tokens = 0, preemptions = 0;
+  Seconds ttft_s = -1, tpot_s = -1;  // -1: none (rejected; TPOT also for single-token outputs)
+  std::int32_t slo_met = -1;      // 1/0 against the deployment's SLO; -1: the deployment has none
+  std::string outcome;            // completed | rejected
+};
+
 struct EventRecord {
   Seconds time_s = 0;
   EventKind kind = EventKind::pstate;
@@ -128,6 +144,11 @@ class Recorder {
   virtual void append_sample(Seconds t, std::span<const double> values) = 0;
   virtual void add_job(const JobRecord& job) = 0;
   virtual void add_event(const EventRecord& ev) = 0;
+  // The request table (analysis/SCHEMA.md, "request"): begin_requests() once after begin() and
+  // before the first add_request; only runs that write a request table call them, so files of
+  // other runs have no request dimension.
+  virtual void begin_requests() = 0;
+  virtual void add_request(const ServingRequestRecord& r) = 0;
   // Optional per-entity series (per rack, per node, ...), opt-in: declare a group after begin()
   // and before the first sample. `dim` names the entity dimension ("rack"), `ids` are the
   // entity ids (its coordinate), `series` the variables (names used as given, e.g.
@@ -161,6 +182,8 @@ class MemoryRecorder final : public Recorder {
   }
   void add_job(const JobRecord& job) override { jobs.push_back(job); }
   void add_event(const EventRecord& ev) override { events.push_back(ev); }
+  void begin_requests() override { requests_begun = true; }
+  void add_request(const ServingRequestRecord& r) override { requests.push_back(r); }
   void begin_entities(const std::string& dim, std::span<const std::int64_t> ids,
                       const std::vector<SeriesSpec>& s) override {
     entity_groups[dim] = EntityGroup{{ids.begin(), ids.end()}, s, {}, {}};
@@ -188,6 +211,8 @@ class MemoryRecorder final : public Recorder {
   std::vector<std::vector<double>> rows;
   std::vector<JobRecord> jobs;
   std::vector<EventRecord> events;
+  bool requests_begun = false;
+  std::vector<ServingRequestRecord> requests;
   struct EntityGroup {
     std::vector<std::int64_t> ids;
     std::vector<SeriesSpec> series;

@@ -228,7 +228,22 @@ void Cluster::route(std::uint32_t slot, Seconds t) {
 void Cluster::deliver(std::uint32_t slot, std::size_t i, Seconds t) {
   Request& r = pool_[slot];
   if (!reps_[i].sim->fits(r)) {
-    if (counted(r)) stats_.rejected += 1;
+    if (counted(r)) {
+      stats_.rejected += 1;
+      if (o_.records) {
+        RequestRecord rec;
+        rec.id = r.id;
+        rec.deployment = o_.deployment;
+        rec.stream = r.stream;
+        rec.replica = reps_[i].id;
+        rec.arrival_s = r.arrival_s;
+        rec.first_token_s = rec.finish_s = t;
+        rec.prompt_tokens = r.prompt;
+        rec.output_tokens = r.output;
+        rec.rejected = true;
+        o_.records->push_back(rec);
+      }
+    }
     pool_.release(slot);
     return;
   }

@@ -25,7 +25,7 @@
 
 namespace dcsim::serving {
 
-// A completed request.
+// A completed (or rejected) request: the request table's row.
 struct RequestRecord {
   std::uint64_t id = 0;
   std::uint32_t deployment = 0;
@@ -37,6 +37,9 @@ struct RequestRecord {
   std::int32_t prompt_tokens = 0;
   std::int32_t output_tokens = 0;
   std::int32_t preemptions = 0;
+  // Rejected at routing (prompt + output can never fit the replica's KV cache): first_token_s
+  // and finish_s are the rejection time, no token was produced.
+  bool rejected = false;
   Seconds ttft_s() const { return first_token_s - arrival_s; }
   // (finish − first token)/(output − 1); 0 for single-token outputs.
   Seconds tpot_s() const {

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # `serving` in `dcsim run` and `dcsim validate` (issue 15 phase 2, engine/serving.cpp).
-#  - what the engine does not do yet is refused by both commands with one error naming the file,
-#    line and key (exit 2, no result file): the request table (`requests_table: true`, the
-#    request fidelity's default);
+#  - a request table asked of the aggregated fidelity (it has no individual requests) is refused
+#    by both commands with one error naming the file, line and key (exit 2, no result file);
+#  - the request fidelity writes the request table by default (`requests_table`): one row per
+#    completed or rejected request, read back with h5py: rows = completed + rejected of the
+#    summary, its TTFT p99 and SLO attainment agree with the summary's (which come from the
+#    fleet's histograms), arrival ≤ first token ≤ end; `requests_table: false` writes none;
 #  - with `requests_table: false` the scenario runs, in the request fidelity (1-minute steps)
 #    and in the aggregated one with a 30-minute step (longer than the 15-minute sample): the
 #    result file holds the `deployment` series and the `serving_*` summary (analysis/SCHEMA.md),
@@ -67,14 +70,49 @@ refused() {
   else fail "$name validate: error does not match /$want/:"; sed 's/^/    /' "$tmp/stderr"; fi
 }
 
-# The request table is not written yet: its default (true) is refused at the `serving` key
-# (line 10), an explicit `requests_table: true` at that key (line 11).
-scenario "  fidelity: request" >"$tmp/default.yaml"
-refused "request table by default" "$tmp/default.yaml" \
-  "default\.yaml:10:[0-9]+: serving\.requests_table: expected requests_table: false: the engine does not write the request table yet"
-scenario "  requests_table: true" >"$tmp/table.yaml"
-refused "request table asked for" "$tmp/table.yaml" \
-  "table\.yaml:11:[0-9]+: serving\.requests_table: expected requests_table: false"
+# The aggregated fidelity has no requests to tabulate: an explicit `requests_table: true` is
+# refused at that key (line 12).
+scenario "  fidelity: aggregated
+  requests_table: true" >"$tmp/table.yaml"
+refused "request table of the aggregated fidelity" "$tmp/table.yaml" \
+  "table\.yaml:12:[0-9]+: serving\.requests_table: expected requests_table: false with fidelity: aggregated"
+
+# The request fidelity writes the table by default.
+scenario "  fidelity: request" >"$tmp/table.yaml"
+if "$dcsim" run "$tmp/table.yaml" -o "$tmp/table.h5" --quiet 2>"$tmp/stderr" && [ -f "$tmp/table.h5" ]; then
+  pass "the request fidelity runs with its request table"
+  if /usr/bin/python3 - "$tmp/table.h5" <<'PY'
+import sys
+import h5py
+import numpy as np
+bad = []
+with h5py.File(sys.argv[1], "r") as f:
+    a = f.attrs
+    n = len(f["request_id"])
+    want = float(a["summary_serving_0_completed"]) + float(a["summary_serving_0_rejected"])
+    if n != want: bad.append(f"{n} rows, summary completed + rejected = {want}")
+    out = np.array([x.decode() if isinstance(x, bytes) else x for x in f["request_outcome"][...]])
+    done = out == "completed"
+    ttft = f["request_ttft_s"][...][done]
+    p99 = float(np.quantile(ttft, 0.99))
+    s99 = float(a["summary_serving_0_ttft_p99_s"])
+    if abs(p99 - s99) > 0.03 * s99: bad.append(f"table TTFT p99 {p99} vs summary {s99}")
+    # without an SLO (-1) every request counts as meeting it, as in the summary
+    slo = float(np.mean(f["request_slo_met"][...][done] != 0))
+    if abs(slo - float(a["summary_serving_0_slo_attainment"])) > 1e-9: bad.append(f"SLO attainment {slo}")
+    arr, first, end = (f[k][...][done] for k in ("request_arrival_time", "request_first_token_time", "request_end_time"))
+    if not (np.all(arr <= first) and np.all(first <= end)): bad.append("arrival <= first token <= end fails")
+    units = [x.decode() if isinstance(x, bytes) else str(x) for x in (f["request_arrival_time"].attrs["units"], f["time"].attrs["units"])]
+    if units[0] != units[1]: bad.append(f"time units {units}")
+    print(f"{n} requests, TTFT p99 {p99*1e3:.2f} ms (summary {s99*1e3:.2f} ms), SLO attainment {slo:.4f}")
+for b in bad: print("  " + b)
+sys.exit(1 if bad else 0)
+PY
+  then pass "table.h5: one row per request, agreeing with the summary"
+  else fail "table.h5: its request table"; fi
+else
+  fail "the request fidelity does not run with its request table:"; sed 's/^/    /' "$tmp/stderr"
+fi
 
 # It runs with requests_table: false, and aggregated with a step longer than the sample.
 scenario "  requests_table: false" >"$tmp/serving.yaml"
@@ -125,6 +163,7 @@ with h5py.File(srv, "r") as f, h5py.File(plain, "r") as g:
     print(f"tokens {float(a['summary_serving_tokens_out']):.0f}, serving {e_total:.3f} kWh, "
           f"J/token {float(a['summary_serving_0_j_per_output_token']):.3f}, facility "
           f"{float(a['summary_facility_energy_kwh']):.2f} vs {float(g.attrs['summary_facility_energy_kwh']):.2f} kWh")
+    if "request_id" in f or "request" in f: bad.append("a request table although requests_table: false / aggregated")
 for b in bad: print("  " + b)
 sys.exit(1 if bad else 0)
 PY

@@ -285,3 +285,76 @@ TEST_CASE("engine serving with a drain: replicas give their GPUs back at the spa
   CHECK(r[4] > 0);
   CHECK(r[5] == Approx(r[6]).epsilon(1e-9));
 }
+
+TEST_CASE("engine serving and training under a site cap: IT power stays under it, replicas share the level and "
+          "decode slower",
+          "[engine][serving][cap]") {
+  // Eight TP-2 replicas fill nodes 0 and 1 (16 GPUs), two 8-GPU training jobs of 100 h fill nodes
+  // 2 and 3: as many serving as training GPUs, the case where serving as a fixed part of the
+  // budget made the replicas' level alternate between steps (engine/serving.cpp, "serving in the
+  // power caps"). Serving's GPUs are now demands of the water-filling: under a site cap (IT basis)
+  // of 75 % of the uncapped run's lowest IT power, IT stays under the cap in every sample after
+  // the first round, a replica GPU never draws more than an equal share of what the cap leaves
+  // the accelerators (max-min fair: every busy GPU gets the level or less), serving draws less and decodes slower than uncapped, and no slower than
+  // the DVFS law allows (t(f) ≤ t(f_max)·f_max/f_min: at most the clock ratio).
+  const auto run_cap = [](double cap_w) {
+    return testing::in_child([=]() -> std::vector<double> {
+      Scenario sc = load_checked_scenario(kScenario, {});
+      sc.serving.deployments[0].replicas = 8;
+      sc.serving.deployments[0].max_replicas = 8;
+      sc.serving.streams[0].rate_per_s = 120;
+      if (cap_w > 0) {
+        PolicyConfig cap;
+        cap.name = "power-cap";
+        cap.strings["scope"] = "site";
+        cap.strings["basis"] = "it";
+        cap.numbers["cap_w"] = cap_w;
+        cap.key_path = "policies.energy[0]";
+        sc.policies.energy.push_back(cap);
+      }
+      std::vector<Job> js;
+      for (int i = 0; i < 2; ++i)
+        js.push_back(testing::test_job(static_cast<JobId>(i + 1), 0, 8, 100 * 3600.0 * 8 * kPeak * 0.5,
+                                       testing::TestProfile{1.0, 0.0, 0.0, 0.5, 1.0, 0.25, 0.5}));
+      DiagnosticSink sink;
+      auto policy = make_policy_stack(sc.policies, sink);
+      sink.throw_if_any();
+      MemoryRecorder rec;
+      const RunSummary s = run_simulation(sc, std::move(js), *policy, rec, {});
+      const std::size_t it = rec.column("it_power_w"), acc = rec.column("accelerator_power_w");
+      const auto& g = rec.entity_groups.at("deployment");
+      double it_min = 1e300, it_max_after_first = 0, worst_share = -1e300, serving_gpu_w = 0, training_gpu_w = 0;
+      for (std::size_t i = 0; i < rec.rows.size(); ++i) {
+        it_min = std::min(it_min, rec.rows[i][it]);
+        if (i == 0) continue;
+        it_max_after_first = std::max(it_max_after_first, rec.rows[i][it]);
+        const double srv = g.rows[i][9] / 16, trn = (rec.rows[i][acc] - g.rows[i][9]) / 16;
+        // an equal share of what the cap leaves the 32 GPUs (the hosts' actual draw is at most
+        // their budget, so this bounds the water-filling level from above)
+        if (cap_w > 0) worst_share = std::max(worst_share, srv - (cap_w - (rec.rows[i][it] - rec.rows[i][acc])) / 32);
+        serving_gpu_w += srv / static_cast<double>(rec.rows.size() - 1);
+        training_gpu_w += trn / static_cast<double>(rec.rows.size() - 1);
+      }
+      return std::vector<double>{it_min, it_max_after_first, worst_share, serving_gpu_w, training_gpu_w,
+                                 s.values.at("serving_0_tpot_p50_s"), s.values.at("serving_0_tokens_out"),
+                                 s.values.at("serving_0_completed")};
+    });
+  };
+  const std::vector<double> free = run_cap(0);
+  REQUIRE(free.size() == 8);
+  const double cap = 0.75 * free[0];
+  const std::vector<double> capped = run_cap(cap);
+  REQUIRE(capped.size() == 8);
+  const AcceleratorPower h200(load_checked_scenario(kScenario, {}).site.platform.accelerators.at("H200-SXM"));
+  const double clock_ratio = h200.freq_mhz(0) / h200.freq_mhz(h200.pstate_count() - 1);
+  INFO("cap " << cap << " W: IT max " << capped[1] << " W (uncapped min " << free[0] << " W); per GPU serving "
+              << free[3] << " → " << capped[3] << " W, training " << free[4] << " → " << capped[4]
+              << " W; TPOT p50 " << free[5] << " → " << capped[5] << " s");
+  CHECK(capped[1] <= cap * (1 + 1e-9));
+  CHECK(capped[2] <= 1e-6 * cap);  // a serving GPU never above the equal share of the budget
+  CHECK(capped[3] < free[3]);
+  CHECK(capped[4] < free[4]);
+  CHECK(capped[5] > free[5]);
+  CHECK(capped[5] <= free[5] * clock_ratio);
+  CHECK(capped[7] == Approx(free[7]).epsilon(0.01));  // the same traffic is served
+}

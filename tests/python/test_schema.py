@@ -2,7 +2,8 @@
 
 A real ``dcsim run`` of a small scenario that switches on every optional part of the file
 (PV, wind, battery, marginal emissions from the fuel mix, an energy policy, per-rack and
-per-node series, the event table) is opened with h5py and compared with the tables of
+per-node series, the event table), and a short request-fidelity serving run (the request
+table), are opened with h5py and compared with the tables of
 SCHEMA.md's "Run file" section:
 
 - every variable in the file has a row (site series, per-entity series, job and event tables,
@@ -143,6 +144,30 @@ output: {{file: {d / 'schema-check.h5'}, per_rack: true, per_node: true, events:
     return out
 
 
+@pytest.fixture(scope="module")
+def request_run(require_binary, tmp_path_factory) -> Path:
+    """Serving in the request fidelity writes the request table (dimension `request`)."""
+    d = tmp_path_factory.mktemp("schema-request")
+    scenario = d / "schema-request.yaml"
+    scenario.write_text(f"""\
+extends: {EX / 'serving-quickstart.yaml'}
+name: schema-request
+time: {{start: 2024-06-01, duration: 2h, sample: 15min}}
+workload: {{jobs: 4}}
+serving: {{fidelity: request, step: 1min}}
+output: {{file: {d / 'schema-request.h5'}}}
+""")
+    out = d / "schema-request.h5"
+    run_dcsim(["run", scenario, "-q", "-o", out])
+    assert out.exists()
+    return out
+
+
+@pytest.fixture(params=["full", "request"])
+def any_run(request, full_run, request_run) -> Path:
+    return full_run if request.param == "full" else request_run
+
+
 def file_contents(path: Path):
     import h5py
 
@@ -165,12 +190,12 @@ def test_the_schema_tables_parse():
     assert "schema_version" in documented_root_attributes()
 
 
-def test_every_variable_of_a_run_is_documented_with_its_units_and_type(full_run):
-    variables, _ = file_contents(full_run)
+def test_every_variable_of_a_run_is_documented_with_its_units_and_type(any_run):
+    variables, _ = file_contents(any_run)
     docs = documented_variables()
     problems = []
     for name, v in sorted(variables.items()):
-        if name in ("job", "event"):
+        if name in ("job", "event", "request"):
             # dimensions without values: netCDF "dimension but not a variable" scales
             if not str(v["attrs"].get("NAME", "")).startswith("This is a netCDF dimension but not a netCDF variable."):
                 problems.append(f"{name}: not a netCDF dimension-only scale")
@@ -202,9 +227,12 @@ def test_every_variable_of_a_run_is_documented_with_its_units_and_type(full_run)
     assert not problems, "\n".join(problems)
 
 
-def test_every_documented_variable_is_written(full_run):
-    """The scenario switches on every optional part, so every row must be in the file."""
+def test_every_documented_variable_is_written(full_run, request_run):
+    """The scenarios switch on every optional part, so every row must be in one of the files."""
     variables, _ = file_contents(full_run)
+    request_vars, _ = file_contents(request_run)
+    assert not any(n.startswith("request") for n in variables), "an aggregated run wrote a request table"
+    variables.update(request_vars)
     missing = sorted(set(documented_variables()) - set(variables))
     assert not missing, f"SCHEMA.md lists variables a full run does not write: {missing}"
 
@@ -307,8 +335,8 @@ def documented_variable_attributes() -> set[str]:
     return names
 
 
-def test_variable_attributes_are_the_documented_ones(full_run):
-    variables, _ = file_contents(full_run)
+def test_variable_attributes_are_the_documented_ones(any_run):
+    variables, _ = file_contents(any_run)
     allowed = documented_variable_attributes()
     for must in ("units", "long_name", "cell_methods", "_FillValue", "calendar"):
         assert must in allowed, f"SCHEMA.md no longer names the variable attribute {must}"
@@ -318,7 +346,7 @@ def test_variable_attributes_are_the_documented_ones(full_run):
         if extra:
             problems.append(f"{name}: attributes {sorted(extra)} are not in SCHEMA.md")
         is_float = v["dtype"].kind == "f"
-        is_coordinate = name in ("time", "job", "event")
+        is_coordinate = name in ("time", "job", "event", "request")
         has_fill = "_FillValue" in v["attrs"]
         if is_float and not is_coordinate and not has_fill:
             problems.append(f"{name}: a float variable without _FillValue (SCHEMA.md: NaN)")

@@ -553,3 +553,76 @@ TEST_CASE("Summary names outside [A-Za-z0-9_] are written with '_' instead of fa
   h5::Handle f = h5::open_file_readonly(path);
   CHECK(h5::get_double_attr(f.get(), "summary_energy_total_kwh") == 5.0);
 }
+
+TEST_CASE("The request table streams through chunks, with NaN for a rejected request's first token, TTFT and TPOT") {
+  const auto dir = scratch_dir("requests");
+  const std::string path = (dir / "run.h5").string();
+  const std::vector<SeriesSpec> one = {{"a_w", "W", "a"}};
+  {
+    Hdf5Recorder rec(path, {.chunk_rows = 16});
+    rec.begin(sample_meta({}), one);
+    rec.begin_requests();
+    for (int i = 0; i < 100; ++i) {  // 6 full chunks and a partial one
+      ServingRequestRecord r;
+      r.id = static_cast<std::uint64_t>(i);
+      r.deployment = i % 2;
+      r.replica = 10 + i % 3;
+      r.node = i % 3;
+      r.arrival_s = i;
+      r.prompt_tokens = 500;
+      r.output_tokens = 150;
+      if (i == 7) {
+        r.end_s = i + 0.001;
+        r.outcome = "rejected";
+        r.slo_met = 0;
+      } else {
+        r.first_token_s = i + 0.05;
+        r.end_s = i + 1.0;
+        r.ttft_s = 0.05;
+        r.tpot_s = 0.95 / 149;
+        r.slo_met = 1;
+        r.outcome = "completed";
+      }
+      rec.add_request(r);
+    }
+    rec.append_sample(0, std::vector<double>{1});
+    rec.finish(sample_summary());
+  }
+  const auto id = column(path, "request_id");
+  REQUIRE(id.size() == 100);
+  CHECK(id[99] == 99.0);
+  CHECK(column(path, "request_deployment")[3] == 1.0);
+  CHECK(column(path, "request_arrival_time")[42] == 42.0);
+  CHECK(std::isnan(column(path, "request_first_token_time")[7]));
+  CHECK(std::isnan(column(path, "request_ttft_s")[7]));
+  CHECK(std::isnan(column(path, "request_tpot_s")[7]));
+  CHECK(column(path, "request_ttft_s")[8] == 0.05);
+  CHECK(column(path, "request_end_time")[7] == Approx(7.001));
+  h5::Handle f = h5::open_file_readonly(path);
+  h5::Handle out = h5::open_dataset(f.get(), "request_outcome");
+  const auto o = h5::read_strings(out.get());
+  REQUIRE(o.size() == 100);
+  CHECK(o[7] == "rejected");
+  CHECK(o[8] == "completed");
+  h5::Handle dim = h5::open_dataset(f.get(), "request");
+  CHECK(h5::dataset_dims(dim.get()) == std::vector<hsize_t>{100});
+  CHECK(is_dim_only(dim.get()));
+  h5::Handle at = h5::open_dataset(f.get(), "request_arrival_time");
+  CHECK(h5::get_string_attr(at.get(), "units") == kTimeUnits);
+}
+
+TEST_CASE("A run that asks for no request table has no request dimension, and misuse of it is an OutputError") {
+  const auto dir = scratch_dir("requests-none");
+  const std::string path = (dir / "run.h5").string();
+  write_sample(path);
+  h5::Handle f = h5::open_file_readonly(path);
+  CHECK(H5Lexists(f.get(), "request", H5P_DEFAULT) == 0);
+  CHECK(H5Lexists(f.get(), "request_id", H5P_DEFAULT) == 0);
+  const std::string p2 = (dir / "misuse.h5").string();
+  Hdf5Recorder rec(p2);
+  rec.begin(sample_meta({}), {{"a_w", "W", "a"}});
+  CHECK_THROWS_WITH(rec.add_request(ServingRequestRecord{}), Catch::Contains("before begin_requests"));
+  rec.begin_requests();
+  CHECK_THROWS_WITH(rec.begin_requests(), Catch::Contains("called twice"));
+  rec.abort();
+}
