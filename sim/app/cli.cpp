@@ -73,9 +73,9 @@ int cli_dispatch(int argc, char** argv) {
 
   // ---- describe
   std::string what = "all";
-  auto* desc = app.add_subcommand("describe", "list accelerators, node types, workload profiles and policies with their parameters");
-  desc->add_option("what", what, "accelerators | nodes | profiles | policies | all")
-      ->check(CLI::IsMember({"accelerators", "nodes", "profiles", "policies", "all"}));
+  auto* desc = app.add_subcommand("describe", "list accelerators, node types, workload profiles, policies with their parameters, and the closed choices of a scenario");
+  desc->add_option("what", what, "accelerators | nodes | profiles | policies | choices | all")
+      ->check(CLI::IsMember({"accelerators", "nodes", "profiles", "policies", "choices", "all"}));
 
   // ---- plot
   std::string plot_file, plot_dir;

@@ -117,10 +117,9 @@ std::string fmt(double v, int prec = 1) {
   return o.str();
 }
 
-double val(const RunSummary& s, const std::string& k) {
-  auto it = s.values.find(k);
-  return it == s.values.end() ? 0.0 : it->second;
-}
+// A registered key (a mistyped one throws, output/summary_keys.hpp); 0 when the run did not
+// write it (the table prints the optional rows only when present).
+double val(const RunSummary& s, const std::string& k) { return summary_value(s, k).value_or(0.0); }
 
 }  // namespace
 
@@ -191,8 +190,8 @@ std::string format_summary_table(const RunSummary& s, const std::string& output)
   row("peak power, instant (kW)", fmt(val(s, "peak_facility_power_kw"), 1));
   row("peak power, hourly mean (kW)", fmt(val(s, "peak_hourly_facility_power_kw"), 1));
   row("PUE", fmt(val(s, "pue"), 3));
-  if (s.values.count("pv_capacity_factor")) row("PV capacity factor", fmt(val(s, "pv_capacity_factor"), 3));
-  if (s.values.count("wind_capacity_factor")) row("wind capacity factor", fmt(val(s, "wind_capacity_factor"), 3));
+  if (summary_value(s, "pv_capacity_factor")) row("PV capacity factor", fmt(val(s, "pv_capacity_factor"), 3));
+  if (summary_value(s, "wind_capacity_factor")) row("wind capacity factor", fmt(val(s, "wind_capacity_factor"), 3));
   row("operational emissions (tCO2e)", fmt(val(s, "emissions_tco2"), 2));
   row("embodied emissions (tCO2e)", fmt(val(s, "embodied_tco2"), 2));
   row("total emissions (tCO2e)", fmt(val(s, "total_emissions_tco2"), 2));
@@ -325,6 +324,11 @@ int describe_command(const std::string& what) {
                 << p.intensity << " median " << p.duration_median_h << " h\n";
   }
   if (all || what == "policies") std::cout << describe_policies();
+  if (all || what == "choices") {
+    std::cout << "Closed choices of a scenario (one name table each: sim/model/choices.hpp)\n";
+    for (const auto& [key, names] : scenario_choices())
+      std::cout << "  " << std::left << std::setw(42) << key << names << "\n";
+  }
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "config/platform_loader.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -19,11 +21,7 @@ const Range kNonNeg{.min = 0};
 const Range kPos{.min = 0, .min_exclusive = true};
 const std::vector<std::string> kPrecisions{"fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4"};
 
-std::string fmt(double x) {
-  std::ostringstream s;
-  s << x;
-  return s.str();
-}
+std::string fmt(double x) { return text::format_g(x); }  // as std::ostream's default
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -321,7 +319,7 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 void parse_network(YamlMap m, NetworkSpec& n) {
-  n.topology = m.choice("topology", n.topology, {"leaf-spine", "fat-tree", "none"});
+  n.topology = m.choice("topology", n.topology);
   n.node_link_gbps = m.number("node_link_gbps", n.node_link_gbps, kPos);
   n.uplink_gbps = m.number("uplink_gbps", n.uplink_gbps, kPos);
   n.link_latency_s = m.number("link_latency_s", n.link_latency_s, kNonNeg);

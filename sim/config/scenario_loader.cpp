@@ -12,6 +12,7 @@
 
 #include "config/platform_loader.hpp"
 #include "config/serving_loader.hpp"
+#include "core/text.hpp"
 #include "core/calendar.hpp"
 
 namespace dcsim {
@@ -39,11 +40,7 @@ std::string human_bytes(double b) {
   return buf;
 }
 
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+std::string num(double v) { return text::format_g(v); }
 
 std::string sci(double v) {
   char buf[64];
@@ -168,7 +165,7 @@ struct Reader {
   }
 
   void cooling(YamlMap m, CoolingSpec& c) {
-    c.model = m.choice("model", c.model, {"constant-pue", "chiller", "chiller-economiser", "liquid"});
+    c.model = m.choice("model", c.model);
     c.pue = m.number("pue", c.pue, {.min = 1, .max = 5});
     c.weather = m.path("weather", c.weather);
     c.supply_temp_c = m.number("supply_temp_c", c.supply_temp_c, {.min = 5, .max = 40});
@@ -197,8 +194,8 @@ struct Reader {
     g.price_file = m.path("price_file", g.price_file);
     if (g.price_usd_per_kwh && m.has("price_file"))
       m.error("expected either price_usd_per_kwh or price_file, got both", "price_file");
-    g.gap_rule = m.choice("gap_rule", g.gap_rule, {"interpolate", "hold", "error"});
-    g.wrap_rule = m.choice("wrap_rule", g.wrap_rule, {"wrap", "hold", "error"});
+    g.gap_rule = m.choice("gap_rule", g.gap_rule);
+    g.wrap_rule = m.choice("wrap_rule", g.wrap_rule);
     g.carbon_factor_per_year = m.number("carbon_factor_per_year", g.carbon_factor_per_year, {.min = 0, .max = 10});
     g.price_factor_per_year = m.number("price_factor_per_year", g.price_factor_per_year, {.min = 0, .max = 10});
     g.trend_base_year = static_cast<int>(m.integer("trend_base_year", g.trend_base_year, {.min = 1900, .max = 2200}));
@@ -207,10 +204,10 @@ struct Reader {
         m.number("contracted_renewable_fraction", g.contracted_renewable_fraction, kFraction);
     g.marginal_column = m.string("marginal_column", g.marginal_column);
     g.marginal_file = m.path("marginal_file", g.marginal_file);
-    g.marginal_estimate = m.choice("marginal_estimate", g.marginal_estimate, {"off", "hour", "month-hour"});
-    if (!g.marginal_column.empty() && g.marginal_estimate != "off")
+    g.marginal_estimate = m.choice("marginal_estimate", g.marginal_estimate);
+    if (!g.marginal_column.empty() && g.marginal_estimate != MarginalEstimate::off)
       m.error("expected either marginal_column or marginal_estimate, got both", "marginal_estimate");
-    else if (g.marginal_estimate != "off" && g.carbon_file.empty())
+    else if (g.marginal_estimate != MarginalEstimate::off && g.carbon_file.empty())
       m.error("expected a carbon_file with generation by fuel (EIA-930) to estimate marginal emissions, got none",
               "marginal_estimate");
     else if (!g.marginal_column.empty() && g.carbon_file.empty() && g.marginal_file.empty())
@@ -222,16 +219,16 @@ struct Reader {
   // profile_normalisation / profile_capacity_mw of a solar or wind section.
   template <class Spec>
   void normalisation(YamlMap& m, Spec& s) {
-    s.profile_normalisation = m.choice("profile_normalisation", s.profile_normalisation, {"trace-peak", "capacity"});
+    s.profile_normalisation = m.choice("profile_normalisation", s.profile_normalisation);
     s.profile_capacity_mw = m.number("profile_capacity_mw", s.profile_capacity_mw, {.min = 0, .max = 1e7, .min_exclusive = true});
     if ((m.has("profile_normalisation") || m.has("profile_capacity_mw")) && s.profile_file.empty())
       m.error("expected profile_file (the normalisation applies to a generation profile), got none",
               m.has("profile_normalisation") ? "profile_normalisation" : "profile_capacity_mw");
-    else if (s.profile_normalisation == "capacity" && !m.has("profile_capacity_mw"))
+    else if (s.profile_normalisation == ProfileNormalisation::capacity && !m.has("profile_capacity_mw"))
       m.error("missing required key 'profile_capacity_mw' (expected the installed capacity in MW behind the "
               "profile, for profile_normalisation capacity)", "profile_normalisation");
-    else if (s.profile_normalisation != "capacity" && m.has("profile_capacity_mw"))
-      m.error("expected profile_normalisation: capacity with profile_capacity_mw, got " + s.profile_normalisation,
+    else if (s.profile_normalisation != ProfileNormalisation::capacity && m.has("profile_capacity_mw"))
+      m.error("expected profile_normalisation: capacity with profile_capacity_mw, got " + std::string(name_of(s.profile_normalisation)),
               "profile_capacity_mw");
   }
 
@@ -554,7 +551,7 @@ struct Reader {
   }
 
   void workload(YamlMap m, WorkloadSpec& w, double years) {
-    w.generator = m.choice("generator", w.generator, {"research-lab", "fixed", "trace", "none"});
+    w.generator = m.choice("generator", w.generator);
     if (auto v = m.value("catalogue")) {
       if (v->is_list()) {
         YamlList items = v->as_list();
@@ -600,15 +597,15 @@ struct Reader {
     for (const auto& item : traces) {
       YamlMap t = item.as_map();
       TraceImportSpec ts;
-      ts.format = t.choice("format", "", {"swf", "alibaba-gpu-2023", "helios", "dcsim-csv", "azure-llm"});
+      ts.format = t.choice("format", ts.format);
       if (!t.has("format"))
-        t.error("missing required key 'format' (expected swf, alibaba-gpu-2023, helios, dcsim-csv or azure-llm)", "format");
+        t.error("missing required key 'format' (expected " + names_list<JobTraceFormat>(", ") + ")", "format");
       ts.file = t.required_path("file");
-      ts.profile_rule = t.choice("profile_rule", ts.profile_rule, {"fixed", "by-gpus", "by-column", "mix"});
+      ts.profile_rule = t.choice("profile_rule", ts.profile_rule);
       {
         YamlMap pm = t.map("profile_map");
         for (auto& [k, v] : pm.entries()) {
-          if (ts.profile_rule == "by-gpus") {
+          if (ts.profile_rule == ProfileRule::by_gpus) {
             auto g = parse_yaml_number(k);
             if (!g || *g < 0 || *g != std::floor(*g)) {
               pm.error("expected a minimum GPU count (an integer >= 0) as key for rule by-gpus, got " + k, k);
@@ -627,13 +624,13 @@ struct Reader {
       if (t.has("limit")) ts.limit = static_cast<int>(t.integer("limit", 0, {.min = 1, .max = kMaxJobs}));
       w.traces.push_back(ts);
     }
-    if (w.generator == "trace" && traces.size() == 0)
+    if (w.generator == WorkloadGenerator::trace && traces.size() == 0)
       m.error("missing required key 'traces' (expected at least one trace for generator trace)",
               "traces");
     w.fixed_profile = m.string("fixed_profile", w.fixed_profile);
     w.work_flops_per_job = m.number("work_flops_per_job", w.work_flops_per_job, {.min = 0, .max = 1e30});
     w.interarrival_s = m.duration("interarrival", w.interarrival_s, {.min = 0, .max = 10 * kYear365});
-    w.arrival_process = m.choice("arrival_process", w.arrival_process, {"regular", "poisson"});
+    w.arrival_process = m.choice("arrival_process", w.arrival_process);
     {
       YamlMap by_year = m.map("mix_by_year");
       for (auto& [year, v] : by_year.entries()) {
@@ -679,8 +676,8 @@ struct Reader {
       m.error("expected sweep_fraction + chain_fraction <= 1, got " + num(w.sweep_fraction + w.chain_fraction), "chain_fraction");
 
     // Jobs submitted over the span, before they are generated: refuse absurd sizes.
-    double est = w.generator == "fixed" ? static_cast<double>(jobs_asked) : 0;
-    if (w.generator == "research-lab") {
+    double est = w.generator == WorkloadGenerator::fixed ? static_cast<double>(jobs_asked) : 0;
+    if (w.generator == WorkloadGenerator::research_lab) {
       double rate = w.jobs_per_year;
       for (double y = 0; y < years; y += 1) {
         est += rate * std::min(1.0, years - y);
@@ -692,7 +689,7 @@ struct Reader {
     if (est > kMaxJobs)
       m.error("expected at most " + sci(kMaxJobs) + " jobs over the run, got an estimated " +
                   sci(est) + " (~" + human_bytes(est * kBytesPerJob) + " of job records)",
-              w.generator == "fixed" ? "jobs" : "jobs_per_year");
+              w.generator == WorkloadGenerator::fixed ? "jobs" : "jobs_per_year");
   }
 
   PolicyConfig policy(const YamlValue& v, const std::string& kp) {

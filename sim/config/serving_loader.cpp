@@ -6,6 +6,7 @@
 #include <set>
 
 #include "config/scenario.hpp"
+#include "core/text.hpp"
 #include "core/error.hpp"
 #include "physics/llm_inference.hpp"
 #include "serving/presets.hpp"
@@ -15,18 +16,12 @@ namespace dcsim {
 
 namespace {
 
-const Range kPos{.min = 0, .min_exclusive = true};
-const Range kNonNeg{.min = 0};
 const Range kFraction{.min = 0, .max = 1};
 const Range kPosFraction{.min = 0, .max = 1, .min_exclusive = true};
 const std::vector<std::string> kPrecisions = {"fp32", "bf16", "fp16", "fp8", "int8"};
 constexpr double kMaxRequestLevelRequests = 1e9;
 
-std::string num(double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
+std::string num(double v) { return text::format_g(v, 4); }
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;

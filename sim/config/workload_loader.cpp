@@ -1,5 +1,7 @@
 #include "config/workload_loader.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,11 +13,7 @@ namespace dcsim {
 
 namespace {
 
-std::string fmt(double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%g", v);
-  return b;
-}
+std::string fmt(double v) { return text::format_g(v); }
 
 const Range kUnit{0.0, 1.0};
 const Range kPositive{0.0, std::numeric_limits<double>::infinity(), true};

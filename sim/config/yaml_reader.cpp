@@ -25,6 +25,7 @@
 #include <utility>
 #include <sstream>
 
+#include "core/text.hpp"
 #include "core/calendar.hpp"
 #include "core/suggest.hpp"
 
@@ -124,15 +125,7 @@ std::string shorten(const std::string& s, std::size_t max = 60) {
   return out;
 }
 
-std::string fmt_num(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    return std::to_string(static_cast<long long>(v));
-  }
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
+std::string fmt_num(double v) { return text::format_shortest(v); }
 
 std::string range_text(const char* what, const Range& r) {
   bool lo = std::isfinite(r.min), hi = std::isfinite(r.max);

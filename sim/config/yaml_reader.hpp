@@ -45,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/enum_names.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 
@@ -93,6 +94,11 @@ class YamlMap {
   // One of the allowed values.
   std::string choice(const std::string& key, const std::string& def,
                      const std::vector<std::string>& allowed);
+  // One of a closed choice's names (core/enum_names.hpp), as its enum.
+  template <class E>
+  E choice(const std::string& key, E def) {
+    return parse_name<E>(choice(key, std::string(name_of(def)), all_names<E>())).value_or(def);
+  }
   // A duration: "15min", "1h", a number of seconds.
   Seconds duration(const std::string& key, Seconds def, Range r = {});
   // A file path resolved relative to the directory of the file that names it; checked to exist.

@@ -80,8 +80,8 @@ RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Rec
   hour_fn_ = [cal](Seconds t) { return cal->hour_of_day(t); };
   // No silent zeros (scenarios/README.md, "Warnings"): what the user left out is said.
   if (jobs_.empty() && !sc.serving.enabled())
-    warn("no jobs: the workload (generator " + sc.workload.generator +
-         (sc.workload.generator == "research-lab" && !(sc.workload.jobs_per_year > 0) ? ", jobs_per_year 0" : "") +
+    warn("no jobs: the workload (generator " + std::string(name_of(sc.workload.generator)) +
+         (sc.workload.generator == WorkloadGenerator::research_lab && !(sc.workload.jobs_per_year > 0) ? ", jobs_per_year 0" : "") +
          ") submits none over the span, so the figures are those of an idle site (give workload.generator "
          "with jobs, jobs_per_year or traces)");
   const GridSpec& g = sc.site.supply.grid;
@@ -325,7 +325,7 @@ void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
       if (nd.boot_gen != tm.generation || views_[tm.target].state != NodeState::booting) break;
       set_node_state(tm.target, NodeState::on, now);
       events_.push_back(NodeBooted{tm.target});
-      record_event(now, "booted", tm.target, 0);
+      record_event(now, EventKind::booted, tm.target, 0);
       break;
     }
     case SimTimer::shutdown_done: {
@@ -333,7 +333,7 @@ void RunCore::handle_timer(const SimTimer& tm, Seconds now) {
       if (nd.boot_gen != tm.generation || views_[tm.target].state != NodeState::shutting_down) break;
       set_node_state(tm.target, NodeState::off, now);
       events_.push_back(NodeShutDown{tm.target});
-      record_event(now, "shut_down", tm.target, 0);
+      record_event(now, EventKind::shut_down, tm.target, 0);
       break;
     }
     case SimTimer::fleet: fleet_event(tm, now); break;
@@ -637,7 +637,7 @@ void RunCore::fleet_event(const SimTimer& tm, Seconds now) {
     // The facility laws use the new cooling from now on (recompute_site at the step's end); a
     // facility-basis cap allows another IT power under it.
     site_->set_cooling(sc_.site.cooling_upgrades[tm.target].cooling);
-    record_event(now, "cooling_upgrade", tm.target, 0);
+    record_event(now, EventKind::cooling_upgrade, tm.target, 0);
     if (site_group_.active() && site_group_.basis == CapBasis::facility) update_site_budget(now);
     return;
   }
@@ -647,10 +647,10 @@ void RunCore::fleet_event(const SimTimer& tm, Seconds now) {
   const auto last = static_cast<std::uint32_t>(std::min<std::size_t>(first + ps.nodes[g].count, nodes_.size()));
   if (tm.generation == kInstall) {
     for (std::uint32_t n = first; n < last; ++n) install_node(n, now);
-    record_event(now, "fleet_install", g, ps.nodes[g].count);
+    record_event(now, EventKind::fleet_install, g, ps.nodes[g].count);
   } else if (tm.generation == kRetire) {
     for (std::uint32_t n = first; n < last; ++n) retire_node(n, now);
-    record_event(now, "fleet_retire", g, ps.nodes[g].count);
+    record_event(now, EventKind::fleet_retire, g, ps.nodes[g].count);
   }
   if (tm.generation != kRate) ++node_summary_.topology_version;
   embodied_rate_kg_per_s_ = embodied_rate_at(now);
@@ -717,7 +717,7 @@ void RunCore::recompute_site(Seconds now) {
   if (tb < kInf && now + tb < run_end()) push_timer(now + tb, SimTimer::battery_bound, 0, battery_gen_);
 }
 
-void RunCore::record_event(Seconds t, const char* kind, std::int64_t target, double value) {
+void RunCore::record_event(Seconds t, EventKind kind, std::int64_t target, double value) {
   if (!sc_.output.events) return;
   rec_.add_event(EventRecord{t, kind, target, value});
 }

@@ -90,7 +90,7 @@ class RunCore final : public ExecutorClient {
   void node_changing(std::size_t n);
   void node_changed(std::size_t n);
   void recompute_site(Seconds now);
-  void record_event(Seconds t, const char* kind, std::int64_t target, double value);
+  void record_event(Seconds t, EventKind kind, std::int64_t target, double value);
   // Fleet plan (site.fleet): installs and retirements at their dates, and the embodied rate.
   void fleet_setup();
   void fleet_event(const SimTimer& tm, Seconds now);

@@ -81,7 +81,7 @@ void RunCore::apply(const ResizeJob& d, Seconds now) {
     if (!kept) refresh_node(o.node, now);
   }
   ++resizes_;
-  record_event(now, "resize", static_cast<std::int64_t>(q.id), total);
+  record_event(now, EventKind::resize, static_cast<std::int64_t>(q.id), total);
   events_.push_back(JobResized{q.id});
   redecide_ = true;
 }
@@ -98,7 +98,7 @@ void RunCore::apply(const PreemptJob& d, Seconds now) {
   r.state = JobState::queued;
   queue_.push_back(&r.job.request);
   ++preemptions_;
-  record_event(now, "preempt", static_cast<std::int64_t>(r.job.request.id), r.remaining);
+  record_event(now, EventKind::preempt, static_cast<std::int64_t>(r.job.request.id), r.remaining);
   events_next_.push_back(JobPreempted{r.job.request.id});
 }
 
@@ -175,7 +175,7 @@ void RunCore::apply(const SetPowerCap& d, Seconds now) {
       break;
     }
   }
-  record_event(now, "cap", d.scope == CapScope::site ? -1 : d.id ? static_cast<std::int64_t>(*d.id) : -1, cap);
+  record_event(now, EventKind::cap, d.scope == CapScope::site ? -1 : d.id ? static_cast<std::int64_t>(*d.id) : -1, cap);
   if (d.scope == CapScope::device || d.scope == CapScope::node) {
     const std::size_t lo = d.id ? *d.id : 0, hi = d.id ? *d.id + 1 : nodes_.size();
     for (std::size_t i = lo; i < hi; ++i) refresh_node(i, now);
@@ -188,7 +188,7 @@ void RunCore::apply(const PowerOff& d, Seconds now) {
   if (v.state != NodeState::on || v.gpus_free != v.gpus_total) return;  // busy or not on: moot
   const NodeSpec& s = *nodes_[d.node].spec;
   set_node_state(d.node, NodeState::shutting_down, now);
-  record_event(now, "power_off", d.node, 0);
+  record_event(now, EventKind::power_off, d.node, 0);
   push_timer(now + s.shutdown_s, SimTimer::shutdown_done, d.node, ++nodes_[d.node].boot_gen);
 }
 
@@ -199,7 +199,7 @@ void RunCore::apply(const PowerOn& d, Seconds now) {
   if (!nodes_[d.node].present) return;  // not installed (yet) or retired: moot (site.fleet)
   const NodeSpec& s = *nodes_[d.node].spec;
   set_node_state(d.node, NodeState::booting, now);
-  record_event(now, "power_on", d.node, 0);
+  record_event(now, EventKind::power_on, d.node, 0);
   push_timer(now + s.boot_s, SimTimer::boot_done, d.node, ++nodes_[d.node].boot_gen);
 }
 
@@ -208,7 +208,7 @@ void RunCore::apply(const WakeAt& d, Seconds now) {
 }
 
 void RunCore::apply(const SetBatteryMode& d, Seconds now) {
-  if (battery_mode_ != d.mode) record_event(now, "battery_mode", -1, static_cast<double>(d.mode));
+  if (battery_mode_ != d.mode) record_event(now, EventKind::battery_mode, -1, static_cast<double>(d.mode));
   battery_mode_ = d.mode;
   site_->conditions().battery_mode = d.mode;
 }

@@ -109,6 +109,7 @@ RunSummary run_simulation(const Scenario& scenario, std::vector<Job> jobs, Polic
     RunSummary s = core.summary();
     if (options.simgrid_energy_plugin && sg) s.values["simgrid_host_energy_j"] = sg->plugin_energy_j();
     s.text["scenario"] = scenario.name;
+    check_summary_keys(s);  // an unregistered key is a bug: before the result is complete
     recorder.finish(s);
     return s;
   } catch (...) {

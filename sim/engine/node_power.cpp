@@ -114,7 +114,7 @@ void RunCore::apply_pstate(std::size_t n, Seconds now) {
     exec_.set_pstate(static_cast<std::uint32_t>(n), p);
     views_[n].pstate = p;
     ++pstate_changes_;
-    record_event(now, "pstate", static_cast<std::int64_t>(n), nd.power->freq_mhz(p));
+    record_event(now, EventKind::pstate, static_cast<std::int64_t>(n), nd.power->freq_mhz(p));
     begin_transition(n, now);
   }
   update_node_power(n, now);

@@ -135,8 +135,8 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
   if (root) out.zone->set_parent(root);
 
   using Dir = sg4::LinkInRoute::Direction;
-  const std::string& kind = net.topology;
-  const bool racks = kind == "leaf-spine" || kind == "fat-tree";
+  const NetworkTopology kind = net.topology;
+  const bool racks = kind == NetworkTopology::leaf_spine || kind == NetworkTopology::fat_tree;
 
   // All links first, in the site zone: SimGrid 3.32 checks every new name against every zone
   // created so far, so links made before the rack zones exist cost O(1) zones each instead of
@@ -151,7 +151,7 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
   if (racks)
     for (RackId r = 0; r < topo.rack_count(); ++r)
       rack_up.push_back(make_link("rack-" + std::to_string(r) + "-uplink", net.uplink_gbps));
-  if (kind == "fat-tree") {
+  if (kind == NetworkTopology::fat_tree) {
     std::vector<std::uint32_t> racks_in_row(topo.row_count(), 0);
     for (RackId r = 0; r < topo.rack_count(); ++r) ++racks_in_row[topo.row_of_rack(r)];
     for (std::uint32_t w = 0; w < topo.row_count(); ++w)
@@ -189,10 +189,10 @@ BuiltPlatform build_simgrid_platform(const SiteTopology& topo, const PlatformSpe
     out.rack_zones[r] = rz;
   };
 
-  if (kind == "leaf-spine") {
+  if (kind == NetworkTopology::leaf_spine) {
     out.rack_zones.resize(topo.rack_count(), nullptr);
     for (RackId r = 0; r < topo.rack_count(); ++r) add_rack(out.zone, r, "leaf-");
-  } else if (kind == "fat-tree") {
+  } else if (kind == NetworkTopology::fat_tree) {
     out.rack_zones.resize(topo.rack_count(), nullptr);
     RackId r = 0;  // racks are numbered row by row
     for (std::uint32_t w = 0; w < topo.row_count(); ++w) {

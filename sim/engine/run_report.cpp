@@ -48,7 +48,7 @@ void RunCore::write_job(JobRt& r) {
   rec.delay_s = r.first_start_s >= 0 ? r.first_start_s - r.job.request.submit_s : -1;
   rec.optimisation = r.job.profile.optimisation;
   rec.quality_cost = r.job.profile.quality_cost;
-  rec.outcome = to_string(r.outcome);
+  rec.outcome = r.outcome;
   rec.reason = r.reason;
   rec.deferrable = r.job.request.deferrable;
   rec.deadline_s = r.job.request.deadline_s.value_or(-1.0);

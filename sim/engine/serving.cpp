@@ -125,7 +125,7 @@ bool RunCore::place_replica(std::size_t d, Seconds t, bool loaded) {
     r.per_gpu_w = nd.power->power_w(nd.eff_pstate, 0.0, 0.0);  // until the step's advance reports it
     serving_reps_[id] = r;
     serving_node_power(n, t);
-    record_event(t, "serving_replica_add", static_cast<std::int64_t>(n), static_cast<double>(d));
+    record_event(t, EventKind::serving_replica_add, static_cast<std::int64_t>(n), static_cast<double>(d));
     return true;
   }
   return false;
@@ -185,7 +185,7 @@ void RunCore::release_replica_gpus(serving::ReplicaId id, Seconds now) {
   nodes_[r.node].serving_gpus -= r.gpus;
   if (v.gpus_free == v.gpus_total) v.idle_since_s = now;
   serving_node_power(r.node, now);
-  record_event(now, "serving_replica_release", static_cast<std::int64_t>(r.node), static_cast<double>(r.deployment));
+  record_event(now, EventKind::serving_replica_release, static_cast<std::int64_t>(r.node), static_cast<double>(r.deployment));
   events_.push_back(dcsim::Timer{now});  // the scheduler may use the GPUs at once
 }
 

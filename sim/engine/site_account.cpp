@@ -2,34 +2,83 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include "output/schema.hpp"
 
 namespace dcsim::engine {
 
+namespace {
+
+// The site series: ONE row per written channel, in column order: the channel, its variable
+// name, and its unit and long name (empty: the standard set's, output/schema.hpp). The
+// static_assert ties every row to its channel, so the channel enum (site_account.hpp) and the
+// written columns cannot drift apart by position.
+struct SiteSeriesRow {
+  Ch channel;
+  const char* name;
+  const char* unit = nullptr;       // nullptr: standard_series(name)
+  const char* long_name = nullptr;
+  bool compress = true;
+};
+constexpr SiteSeriesRow kSiteSeries[] = {
+    {ch_it, "it_power_w"},
+    {ch_cooling, "cooling_power_w"},
+    {ch_loss, "losses_power_w"},
+    {ch_facility, "facility_power_w"},
+    {ch_pue, "pue"},
+    {ch_util, "utilisation"},
+    {ch_running, "running_jobs"},
+    {ch_queued, "queued_jobs"},
+    {ch_pv, "pv_power_w"},
+    {ch_wind, "wind_power_w"},
+    {ch_battery, "battery_power_w"},
+    {ch_soc, "battery_soc"},
+    {ch_grid, "grid_import_w"},
+    {ch_carbon, "carbon_intensity_g_per_kwh"},
+    {ch_emissions, "emissions_rate_kg_per_h"},
+    {ch_price, "price_usd_per_mwh"},
+    {ch_temp, "outdoor_temp_c"},
+    {ch_freq, "mean_freq_mhz"},
+    {ch_nodes_on, "nodes_on"},
+    {ch_cap, "power_cap_w"},
+    {ch_accel, "accelerator_power_w", "W", "power of all accelerators, p-state transitions included", false},
+    {ch_host, "host_power_w", "W", "power of node hosts (CPU, memory, NIC, fans), incl. booting, shutting down and off", false},
+    {ch_misc, "misc_power_w", "W", "fixed facility loads (lighting, offices); part of facility power"},
+    {ch_bat_charge, "battery_charge_w", "W", "power into the battery"},
+    {ch_bat_discharge, "battery_discharge_w", "W", "power out of the battery into the site"},
+    {ch_grid_import, "grid_import_only_w", "W", "power imported from the grid (never negative)", false},
+    {ch_grid_export, "grid_export_w", "W", "surplus exported to the grid"},
+    {ch_curtailed, "curtailed_w", "W", "surplus generation curtailed (export not allowed)"},
+    {ch_cost, "cost_rate_usd_per_h", "USD/h", "cost rate of grid imports", false},
+    {ch_installed_gpus, "installed_gpus", "1", "accelerators of the installed nodes (a fleet plan adds and retires them)"},
+    {ch_embodied, "embodied_rate_kg_per_h", "kg/h", "embodied carbon booked: amortised or at purchase (kgCO2e per hour)", false},
+    // only when the scenario has marginal data (GridSpec::has_marginal), after the others
+    {ch_marginal, "marginal_intensity_g_per_kwh", "g/kWh", "grid marginal emission intensity (gCO2e per kWh)"},
+    {ch_marginal_emissions, "marginal_emissions_rate_kg_per_h", "kg/h",
+     "marginal emission rate of the grid import (kgCO2e per hour)", false},
+};
+constexpr std::size_t kMarginalRows = 2;
+
+constexpr bool rows_follow_channels() {
+  if (std::size(kSiteSeries) != ch_written + kMarginalRows) return false;
+  for (std::size_t i = 0; i < ch_written; ++i)
+    if (kSiteSeries[i].channel != i) return false;
+  return kSiteSeries[ch_written].channel == ch_marginal &&
+         kSiteSeries[ch_written + 1].channel == ch_marginal_emissions;
+}
+static_assert(rows_follow_channels(), "kSiteSeries: one row per written channel, in channel order");
+
+}  // namespace
+
 std::vector<SeriesSpec> site_series_specs(bool marginal) {
   std::vector<SeriesSpec> v;
-  for (const char* n : {"it_power_w", "cooling_power_w", "losses_power_w", "facility_power_w", "pue",
-                        "utilisation", "running_jobs", "queued_jobs", "pv_power_w", "wind_power_w",
-                        "battery_power_w", "battery_soc", "grid_import_w", "carbon_intensity_g_per_kwh",
-                        "emissions_rate_kg_per_h", "price_usd_per_mwh", "outdoor_temp_c",
-                        "mean_freq_mhz", "nodes_on", "power_cap_w"})
-    v.push_back(standard_series(n));
-  v.push_back({"accelerator_power_w", "W", "power of all accelerators, p-state transitions included", false});
-  v.push_back({"host_power_w", "W", "power of node hosts (CPU, memory, NIC, fans), incl. booting, shutting down and off", false});
-  v.push_back({"misc_power_w", "W", "fixed facility loads (lighting, offices); part of facility power"});
-  v.push_back({"battery_charge_w", "W", "power into the battery"});
-  v.push_back({"battery_discharge_w", "W", "power out of the battery into the site"});
-  v.push_back({"grid_import_only_w", "W", "power imported from the grid (never negative)", false});
-  v.push_back({"grid_export_w", "W", "surplus exported to the grid"});
-  v.push_back({"curtailed_w", "W", "surplus generation curtailed (export not allowed)"});
-  v.push_back({"cost_rate_usd_per_h", "USD/h", "cost rate of grid imports", false});
-  v.push_back({"installed_gpus", "1", "accelerators of the installed nodes (a fleet plan adds and retires them)"});
-  v.push_back({"embodied_rate_kg_per_h", "kg/h", "embodied carbon booked: amortised or at purchase (kgCO2e per hour)", false});
-  if (marginal) {
-    v.push_back({"marginal_intensity_g_per_kwh", "g/kWh", "grid marginal emission intensity (gCO2e per kWh)"});
-    v.push_back({"marginal_emissions_rate_kg_per_h", "kg/h", "marginal emission rate of the grid import (kgCO2e per hour)", false});
+  const std::size_t n = ch_written + (marginal ? kMarginalRows : 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const SiteSeriesRow& r = kSiteSeries[i];
+    if (!r.unit) v.push_back(standard_series(r.name));
+    else v.push_back({r.name, r.unit, r.long_name, r.compress});
   }
   return v;
 }

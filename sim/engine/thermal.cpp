@@ -134,7 +134,7 @@ void RunCore::thermal_node_power(std::size_t n, Seconds now) {
   if (throttled != th.throttled) {
     th.throttled = throttled;
     if (throttled) ++thermal_throttle_events_;
-    record_event(now, throttled ? "thermal_throttle_start" : "thermal_throttle_end", static_cast<std::int64_t>(n),
+    record_event(now, throttled ? EventKind::thermal_throttle_start : EventKind::thermal_throttle_end, static_cast<std::int64_t>(n),
                  nd.power->freq_mhz(nd.eff_pstate));
   }
 }
@@ -196,13 +196,13 @@ void RunCore::thermal_timer(const SimTimer& tm, Seconds now) {
     failure_start_c_ = coolant_c_;
     failure_index_ = static_cast<int>(tm.target);
     site_->set_chiller_failed(true);
-    record_event(now, "chiller_failure_start", -1, coolant_c_);
+    record_event(now, EventKind::chiller_failure_start, -1, coolant_c_);
     if (f.end_s < run_end()) push_timer(f.end_s, SimTimer::thermal, tm.target, 2);
   } else if (tm.generation == 2) {
     failure_index_ = -1;
     site_->set_chiller_failed(false);
     chiller_failed_s_ += f.end_s - f.start_s;
-    record_event(now, "chiller_failure_end", -1, coolant_c_);
+    record_event(now, EventKind::chiller_failure_end, -1, coolant_c_);
     thermal_set_coolant(thermal_coolant_now(now), now);
     return;
   }

@@ -89,17 +89,6 @@ std::unique_ptr<StepInput> with_trend(std::unique_ptr<StepInput> in, double fact
 
 namespace {
 
-traces::GapRule gap_rule_of(const std::string& s) {
-  if (s == "hold") return traces::GapRule::hold;
-  if (s == "error") return traces::GapRule::error;
-  return traces::GapRule::interpolate;
-}
-traces::BeyondSpanRule beyond_rule_of(const std::string& s) {
-  if (s == "hold") return traces::BeyondSpanRule::hold;
-  if (s == "error") return traces::BeyondSpanRule::error;
-  return traces::BeyondSpanRule::wrap;
-}
-
 traces::TimeSeries map_series(const traces::TimeSeries& base, const traces::TimeSeries* other,
                               const std::function<double(double, double)>& f);
 
@@ -113,9 +102,9 @@ struct Loader {
 
   Loader(const Scenario& s, const Calendar& c, Seconds span, std::vector<std::string>& r)
       : sc(s), cal(c), span_s(span), reports(r) {
-    load.rules.empty_cells = gap_rule_of(s.site.supply.grid.gap_rule);
-    load.rules.missing_steps = gap_rule_of(s.site.supply.grid.gap_rule);
-    align.beyond = beyond_rule_of(s.site.supply.grid.wrap_rule);
+    load.rules.empty_cells = s.site.supply.grid.gap_rule;
+    load.rules.missing_steps = s.site.supply.grid.gap_rule;
+    align.beyond = s.site.supply.grid.wrap_rule;
   }
 
   traces::LoadedSeries aligned(const traces::LoadedSeries& in) {
@@ -211,11 +200,11 @@ struct Loader {
   // A generation profile as a share of the installed capacity: by the column's own maximum
   // (trace-peak), or by the capacity the user gives (capacity; the column's peak must not
   // exceed it). key: the scenario's section, for the message.
-  traces::TimeSeries profile(const std::string& file, const std::string& column, const std::string& how,
+  traces::TimeSeries profile(const std::string& file, const std::string& column, ProfileNormalisation how,
                              double capacity_mw, const std::string& key) {
     const traces::LoadedSeries raw = traces::load_generation_profile(file, column, load);
     traces::TimeSeries share = aligned(raw).series;
-    if (how != "capacity") return share;
+    if (how != ProfileNormalisation::capacity) return share;
     const traces::LoadedSeries abs = traces::load_series(file, column, load);
     double peak = 0;
     for (double x : abs.series.values()) peak = std::max(peak, x);
@@ -270,9 +259,9 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
   if (!g.marginal_column.empty())
     in.marginal_gco2_per_kwh = make_series_input(
         ld.carbon(g.marginal_file.empty() ? g.carbon_file : g.marginal_file, g.marginal_column));
-  else if (g.marginal_estimate != "off")
+  else if (g.marginal_estimate != MarginalEstimate::off)
     in.marginal_gco2_per_kwh = make_series_input(ld.marginal_estimate(
-        g.carbon_file, g.marginal_estimate == "hour" ? MarginalBins::hour_of_day : MarginalBins::month_hour));
+        g.carbon_file, g.marginal_estimate == MarginalEstimate::hour ? MarginalBins::hour_of_day : MarginalBins::month_hour));
   if (!g.price_file.empty())
     in.price_usd_per_kwh = make_series_input(ld.carbon(g.price_file, "price"));
   else

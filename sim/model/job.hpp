@@ -2,9 +2,11 @@
 // Jobs. A JobRequest is what a scheduler may see (what the user asked for); a JobProfile is how
 // the job really runs (hidden from policies, used by the engine and physics).
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "core/enum_names.hpp"
 #include "core/units.hpp"
 
 namespace dcsim {
@@ -60,15 +62,11 @@ struct Job {
 };
 
 enum class JobOutcome { completed, killed, rejected, unfinished };
-
-inline const char* to_string(JobOutcome o) {
-  switch (o) {
-    case JobOutcome::completed: return "completed";
-    case JobOutcome::killed: return "killed";
-    case JobOutcome::rejected: return "rejected";
-    case JobOutcome::unfinished: return "unfinished";
-  }
-  return "?";
-}
+inline constexpr Named<JobOutcome> kJobOutcomeNames[] = {{JobOutcome::completed, "completed"},
+                                                         {JobOutcome::killed, "killed"},
+                                                         {JobOutcome::rejected, "rejected"},
+                                                         {JobOutcome::unfinished, "unfinished"}};
+constexpr std::span<const Named<JobOutcome>> names_of(JobOutcome) { return kJobOutcomeNames; }
+inline const char* to_string(JobOutcome o) { return name_of(o).data(); }
 
 }  // namespace dcsim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "model/choices.hpp"
 #include "model/job.hpp"
 #include "model/platform.hpp"
 
@@ -28,7 +29,7 @@ struct NodeGroup {
 };
 
 struct NetworkSpec {
-  std::string topology = "leaf-spine";  // "leaf-spine" | "fat-tree" | "none"
+  NetworkTopology topology = NetworkTopology::leaf_spine;
   double node_link_gbps = 400;          // node ↔ leaf (ToR)
   double uplink_gbps = 1600;            // leaf ↔ spine
   Seconds link_latency_s = 1e-6;
@@ -62,7 +63,7 @@ struct LossSpec {       // Rasmussen (APC WP 113): loss = a·P_rated + b·P + c�
 };
 
 struct CoolingSpec {
-  std::string model = "constant-pue";  // constant-pue | chiller | chiller-economiser | liquid
+  CoolingModel model = CoolingModel::constant_pue;
   double pue = 1.2;                    // constant-pue only
   std::string weather;                 // outdoor temperature trace (EPW, NSRDB, PVGIS)
   Celsius supply_temp_c = 18;          // chilled-air supply temperature (Moore et al. CoP)
@@ -108,8 +109,8 @@ struct GridSpec {
   std::string carbon_column;                  // column to use (default by format)
   std::optional<double> price_usd_per_kwh;    // constant price, or:
   std::string price_file;
-  std::string gap_rule = "interpolate";       // interpolate | hold | error
-  std::string wrap_rule = "wrap";             // wrap | hold | error (trace shorter than the run)
+  GapRule gap_rule = GapRule::interpolate;
+  BeyondSpanRule wrap_rule = BeyondSpanRule::wrap;  // trace shorter than the run
   double export_allowed = 1;                  // 1: surplus exported, 0: curtailed
   double contracted_renewable_fraction = 0;   // market-based accounting
   // Marginal emissions (optional): a marginal intensity column (gCO2e/kWh, e.g. a WattTime MOER
@@ -118,14 +119,14 @@ struct GridSpec {
   // "hour" (of day, UTC) or "month-hour"; "off" = no marginal accounting.
   std::string marginal_column;
   std::string marginal_file;
-  std::string marginal_estimate = "off";     // off | hour | month-hour
+  MarginalEstimate marginal_estimate = MarginalEstimate::off;
   // Trends (scenarios/README.md "Trends"): the carbon intensity and the price of calendar year y
   // are the trace's (or constant's) values times factor^(y − trend_base_year), piecewise constant
   // by UTC calendar year. 1 = no trend; trend_base_year 0 = the start year.
   double carbon_factor_per_year = 1;
   double price_factor_per_year = 1;
   int trend_base_year = 0;
-  bool has_marginal() const { return !marginal_column.empty() || marginal_estimate != "off"; }
+  bool has_marginal() const { return !marginal_column.empty() || marginal_estimate != MarginalEstimate::off; }
 };
 
 struct SolarSpec {
@@ -134,7 +135,7 @@ struct SolarSpec {
   std::string profile_file;       // EIA SUN column, scaled to peak_mw
   // How profile_file is made a share of peak_mw: "trace-peak" (by the column's own maximum) or
   // "capacity" (by profile_capacity_mw, the installed capacity behind the column).
-  std::string profile_normalisation = "trace-peak";
+  ProfileNormalisation profile_normalisation = ProfileNormalisation::trace_peak;
   double profile_capacity_mw = 0;
   double efficiency_derate = 0.86;  // inverter, wiring, soiling
   double temp_coeff_per_c = -0.004;
@@ -145,7 +146,7 @@ struct WindSpec {
   double rated_mw = 0;
   std::string weather;            // wind speed; or:
   std::string profile_file;       // EIA WND column, scaled to rated_mw
-  std::string profile_normalisation = "trace-peak";  // as SolarSpec
+  ProfileNormalisation profile_normalisation = ProfileNormalisation::trace_peak;  // as SolarSpec
   double profile_capacity_mw = 0;
   double hub_height_m = 100;
   double cut_in_ms = 3, rated_ms = 12, cut_out_ms = 25;
@@ -208,9 +209,9 @@ struct SiteSpec {
 
 // ---- workload ---------------------------------------------------------------------------------
 struct TraceImportSpec {
-  std::string format;       // swf | alibaba-gpu-2023 | helios | dcsim-csv | azure-llm
+  JobTraceFormat format = JobTraceFormat::swf;  // required in a scenario
   std::string file;
-  std::string profile_rule = "by-gpus";  // how jobs are mapped to profiles
+  ProfileRule profile_rule = ProfileRule::by_gpus;  // how jobs are mapped to profiles
   std::string default_profile = "image_classification";
   double time_scale = 1.0;
   std::optional<int> limit;
@@ -233,7 +234,7 @@ struct DeadlineBurst {
 };
 
 struct WorkloadSpec {
-  std::string generator = "research-lab";  // research-lab | fixed | trace | none
+  WorkloadGenerator generator = WorkloadGenerator::research_lab;
   std::vector<std::string> catalogue_files;  // profile catalogues (default workloads/profiles.yaml)
   int jobs = 0;                   // fixed generator: number of jobs
   double jobs_per_year = 0;       // research-lab: jobs in the first year
@@ -261,7 +262,7 @@ struct WorkloadSpec {
   std::string fixed_profile = "image_classification";  // fixed generator: profile of every job
   Flops work_flops_per_job = 0;   // fixed generator: 0 = drawn from the profile's duration
   Seconds interarrival_s = 0;     // fixed generator: (mean) gap between submissions (0 = all at t = 0)
-  std::string arrival_process = "regular";  // fixed generator: regular (i·gap) | poisson (exponential gaps)
+  ArrivalProcess arrival_process = ArrivalProcess::regular;  // fixed generator: regular (i·gap) | poisson (exponential gaps)
   std::map<int, std::map<std::string, double>> mix_by_year;  // research-lab: from that year on
   std::vector<DeadlineBurst> deadline_bursts;
   double peak_hour_utc = 14;      // daily cycle: hour of the highest arrival rate

@@ -500,7 +500,7 @@ void Hdf5Recorder::add_job(const JobRecord& j) {
   c[10].f64.push_back(started ? j.delay_s : kNaN);
   c[11].str.push_back(j.optimisation);
   c[12].f64.push_back(j.quality_cost);
-  c[13].str.push_back(j.outcome);
+  c[13].str.push_back(to_string(j.outcome));
   c[14].str.push_back(j.reason);
   c[15].f64.push_back(j.emissions_marginal_g / 1000.0);
   c[16].i32.push_back(j.deferrable ? 1 : 0);
@@ -514,7 +514,7 @@ void Hdf5Recorder::add_event(const EventRecord& ev) {
   m.require(Impl::State::Begun, "add_event");
   auto& c = m.events.cols;
   c[0].f64.push_back(ev.time_s);
-  c[1].str.push_back(ev.kind);
+  c[1].str.push_back(std::string(name_of(ev.kind)));
   c[2].i64.push_back(ev.target);
   c[3].f64.push_back(ev.value);
   m.row_added(m.events);

@@ -5,11 +5,17 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/enum_names.hpp"
 #include "core/units.hpp"
+#include "model/job.hpp"
+#include "output/summary_keys.hpp"
 
 namespace dcsim {
 
@@ -49,7 +55,7 @@ struct JobRecord {
   Seconds delay_s = 0;         // start − submit
   std::string optimisation;
   double quality_cost = 0;
-  std::string outcome;         // completed | killed | rejected | unfinished
+  JobOutcome outcome = JobOutcome::unfinished;  // written as to_string(outcome)
   std::string reason;          // why, for killed / rejected
   // Marginal emissions (g), facility overhead included; NaN when the run has no marginal data.
   double emissions_marginal_g = std::numeric_limits<double>::quiet_NaN();
@@ -57,6 +63,35 @@ struct JobRecord {
   Seconds deadline_s = -1;     // -1: none
   Seconds full_speed_s = -1;   // run time at f_max without caps, delays or queue; -1: never started
 };
+
+// The kinds of the event table (analysis/SCHEMA.md, "Events"); the name is written only by the
+// writer (hdf5_writer.cpp), tests/python/test_schema.py checks SCHEMA.md lists exactly these.
+enum class EventKind : std::uint8_t {
+  pstate, power_on, power_off, booted, shut_down, cap, preempt, resize, battery_mode,
+  serving_replica_add, serving_replica_release,
+  thermal_throttle_start, thermal_throttle_end, chiller_failure_start, chiller_failure_end,
+  fleet_install, fleet_retire, cooling_upgrade,
+};
+inline constexpr Named<EventKind> kEventKindNames[] = {
+    {EventKind::pstate, "pstate"},
+    {EventKind::power_on, "power_on"},
+    {EventKind::power_off, "power_off"},
+    {EventKind::booted, "booted"},
+    {EventKind::shut_down, "shut_down"},
+    {EventKind::cap, "cap"},
+    {EventKind::preempt, "preempt"},
+    {EventKind::resize, "resize"},
+    {EventKind::battery_mode, "battery_mode"},
+    {EventKind::serving_replica_add, "serving_replica_add"},
+    {EventKind::serving_replica_release, "serving_replica_release"},
+    {EventKind::thermal_throttle_start, "thermal_throttle_start"},
+    {EventKind::thermal_throttle_end, "thermal_throttle_end"},
+    {EventKind::chiller_failure_start, "chiller_failure_start"},
+    {EventKind::chiller_failure_end, "chiller_failure_end"},
+    {EventKind::fleet_install, "fleet_install"},
+    {EventKind::fleet_retire, "fleet_retire"},
+    {EventKind::cooling_upgrade, "cooling_upgrade"}};
+constexpr std::span<const Named<EventKind>> names_of(EventKind) { return kEventKindNames; }
 
 // One row of the request table (LLM serving, request fidelity): a completed or rejected request.
 struct ServingRequestRecord {
@@ -76,16 +111,38 @@ struct ServingRequestRecord {
 
 struct EventRecord {
   Seconds time_s = 0;
-  std::string kind;   // pstate | power_on | power_off | booted | shut_down | cap | preempt | battery_mode | thermal_throttle_start | … (SCHEMA.md)
+  EventKind kind = EventKind::pstate;
   std::int64_t target = -1;  // node or rack id, -1 = site
   double value = 0;
 };
 
 // The run summary, written as root attributes (`summary_*`) and printed by the CLI.
+// Keys are registered in output/summary_keys.hpp; check_summary_keys() and summary_value()
+// make an unregistered (mistyped) key an error, never a silent 0.
 struct RunSummary {
   std::map<std::string, double> values;   // name (with unit in the name) → value
   std::map<std::string, std::string> text;
 };
+
+// Throws std::logic_error naming every key of `s` that output/summary_keys.hpp does not register.
+inline void check_summary_keys(const RunSummary& s) {
+  std::string bad;
+  for (const auto& [k, v] : s.values)
+    if (!is_summary_key(k)) bad += (bad.empty() ? "" : ", ") + k;
+  for (const auto& [k, v] : s.text)
+    if (!contains_key(kSummaryTextKeys, k)) bad += (bad.empty() ? "" : ", ") + k;
+  if (!bad.empty()) throw std::logic_error("run summary: keys not registered in output/summary_keys.hpp: " + bad);
+}
+
+// The value of a registered key; nullopt when this run did not write it (e.g. pv_capacity_factor
+// without PV). Throws std::logic_error for a key that is not registered.
+inline std::optional<double> summary_value(const RunSummary& s, std::string_view key) {
+  if (!is_summary_key(key))
+    throw std::logic_error("run summary: no key '" + std::string(key) + "' (output/summary_keys.hpp)");
+  auto it = s.values.find(std::string(key));
+  if (it == s.values.end()) return std::nullopt;
+  return it->second;
+}
 
 class Recorder {
  public:

@@ -67,10 +67,10 @@ CoolingResult cooling_power(const CoolingSpec& s, Watts it_heat_w, Celsius outdo
   CoolingResult r;
   const Watts q = std::max(it_heat_w, 0.0);
   const Watts q_d = design_it_w > 0 ? design_it_w : q;
-  if (s.model == "constant-pue") {
+  if (s.model == CoolingModel::constant_pue) {
     r.chiller_w = std::max(s.pue - 1.0, 0.0) * q;
-  } else if (s.model == "chiller" || s.model == "chiller-economiser") {
-    const AirPath a = air_path(s, q, q_d, outdoor_c, s.model == "chiller-economiser");
+  } else if (s.model == CoolingModel::chiller || s.model == CoolingModel::chiller_economiser) {
+    const AirPath a = air_path(s, q, q_d, outdoor_c, s.model == CoolingModel::chiller_economiser);
     r.chiller_w = a.chiller_w;
     r.fan_w = a.fan_w;
     r.economiser = a.economiser;
@@ -109,7 +109,7 @@ FacilityPower facility_power(const CoolingSpec& cooling, const LossSpec& ups, co
                              Watts it_w, Celsius outdoor_c, Watts design_it_w) {
   FacilityPower f;
   f.it_w = std::max(it_w, 0.0);
-  if (cooling.model == "constant-pue") {
+  if (cooling.model == CoolingModel::constant_pue) {
     f.cooling = cooling_power(cooling, f.it_w, outdoor_c, design_it_w);
   } else {
     f.pdu_loss_w = conversion_loss_w(pdu, f.it_w, design_it_w);

@@ -65,19 +65,19 @@ Watts thermal_power_limit_w(const DeviceThermal& d, Celsius coolant_c) {
 }
 
 Celsius device_coolant_c(const CoolingSpec& c, Celsius outdoor_c) {
-  if (c.model == "liquid") return c.liquid_supply_temp_c;
-  if (c.model == "chiller-economiser" && outdoor_c < c.economiser_below_c)
+  if (c.model == CoolingModel::liquid) return c.liquid_supply_temp_c;
+  if (c.model == CoolingModel::chiller_economiser && outdoor_c < c.economiser_below_c)
     return std::max(outdoor_c, c.supply_temp_c);
   return c.supply_temp_c;
 }
 
 bool chiller_carries_air(const CoolingSpec& c, Celsius outdoor_c) {
-  return !(c.model == "chiller-economiser" && outdoor_c < c.economiser_below_c);
+  return !(c.model == CoolingModel::chiller_economiser && outdoor_c < c.economiser_below_c);
 }
 
 Celsius failed_coolant_c(const CoolingSpec& c, const ThermalSpec& t, Celsius outdoor_c, Celsius start_c,
                          Seconds since_s) {
-  if (c.model == "liquid") return std::max(c.liquid_supply_temp_c, outdoor_c + c.approach_c);
+  if (c.model == CoolingModel::liquid) return std::max(c.liquid_supply_temp_c, outdoor_c + c.approach_c);
   if (!chiller_carries_air(c, outdoor_c)) return device_coolant_c(c, outdoor_c);
   const Celsius top = std::max(t.failure_max_supply_c, start_c);
   return std::min(top, start_c + t.failure_rise_c_per_min * std::max(since_s, 0.0) / 60.0);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/text.hpp"
 #include "core/calendar.hpp"
 #include "core/suggest.hpp"
 #include "policy/carbon.hpp"
@@ -23,23 +24,8 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMaxSeconds = 10 * 366 * 86400.0;  // ten years
 
-std::string fmt(double v) {
-  if (v == kInf) return "inf";
-  if (v == -kInf) return "-inf";
-  char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
-    return std::string(buf, r.ptr);
-  }
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-  return s;
-}
+using text::join;
+std::string fmt(double v) { return text::format_shortest(v); }
 
 ParamSpec num(std::string name, std::string unit, double def, double lo, double hi, std::string doc,
               bool integer = false) {

@@ -95,10 +95,8 @@ SiteTopology SiteTopology::build(const PlatformSpec& spec) {
   positive_int("rows_per_room", net.rows_per_room);
   positive_int("racks_per_power_domain", net.racks_per_power_domain);
   positive_int("racks_per_cooling_domain", net.racks_per_cooling_domain);
-  const bool leaf_spine = net.topology == "leaf-spine";
-  const bool fat_tree = net.topology == "fat-tree";
-  if (!leaf_spine && !fat_tree && net.topology != "none")
-    bad("network.topology", "expected one of leaf-spine, fat-tree, none, got \"" + net.topology + "\"");
+  const bool leaf_spine = net.topology == NetworkTopology::leaf_spine;
+  const bool fat_tree = net.topology == NetworkTopology::fat_tree;
   if (leaf_spine || fat_tree) {
     positive_int("spine_switches", net.spine_switches);
     if (!(net.node_link_gbps > 0))
@@ -266,7 +264,7 @@ std::vector<Diagnostic> SiteTopology::check_structure() const {
   }
 
   // 2. network connected: every node and switch reachable from the first node through links
-  if (network_.topology != "none") {
+  if (network_.topology != NetworkTopology::none) {
     std::vector<Vertex> members;
     for (Vertex v = 0; v < nv; ++v)
       if (g_[v].kind == VertexKind::node || g_[v].kind == VertexKind::network_switch) members.push_back(v);

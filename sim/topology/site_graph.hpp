@@ -90,7 +90,7 @@ class SiteTopology {
   std::uint32_t power_domain_count() const { return power_domain_count_; }
   std::uint32_t cooling_domain_count() const { return cooling_domain_count_; }
   std::uint32_t switch_count() const { return static_cast<std::uint32_t>(switches_.size()); }
-  const std::string& network_topology() const { return network_.topology; }
+  NetworkTopology network_topology() const { return network_.topology; }
   const NetworkSpec& network() const { return network_; }
 
   // ---- flat per-node / per-rack arrays (hot paths) ----------------------------------------------

@@ -4,17 +4,7 @@
 
 namespace dcsim::traces {
 
-const char* to_string(GapRule r) {
-  switch (r) {
-    case GapRule::interpolate:
-      return "interpolate";
-    case GapRule::hold:
-      return "hold";
-    case GapRule::error:
-      return "error";
-  }
-  return "?";
-}
+const char* to_string(GapRule r) { return name_of(r).data(); }
 const char* to_string(DuplicateRule r) {
   switch (r) {
     case DuplicateRule::keep_first:
@@ -35,17 +25,7 @@ const char* to_string(OrderRule r) {
   }
   return "?";
 }
-const char* to_string(BeyondSpanRule r) {
-  switch (r) {
-    case BeyondSpanRule::wrap:
-      return "wrap";
-    case BeyondSpanRule::hold:
-      return "hold";
-    case BeyondSpanRule::error:
-      return "error";
-  }
-  return "?";
-}
+const char* to_string(BeyondSpanRule r) { return name_of(r).data(); }
 const char* to_string(CalendarMode m) {
   switch (m) {
     case CalendarMode::typical_year:

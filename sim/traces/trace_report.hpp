@@ -11,26 +11,21 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "model/choices.hpp"
 
 namespace dcsim::traces {
 
 // Empty cells (empty, NA, NaN, the format's missing marker such as EPW 99.9 °C) and missing
 // timestamps (a step longer than gap_factor × the file's nominal step).
-enum class GapRule {
-  interpolate,  // linear in time between the nearest valid neighbours (hold at the ends)
-  hold,         // last valid value before (the first valid one at the start)
-  error,        // InputError naming file:line of every occurrence
-};
+// (the scenario's gap_rule: the enum and its names live in model/choices.hpp)
+using ::dcsim::GapRule;
 // Two rows with the same timestamp.
 enum class DuplicateRule { keep_first, keep_last, error };
 // A row whose timestamp is earlier than the previous row's.
 enum class OrderRule { sort, error };
 // The run covers times the trace does not (a 2022 trace, a 2024–2026 run).
-enum class BeyondSpanRule {
-  wrap,   // repeat the trace's year by month/day/hour (Feb 29 from Feb 28), or repeat its span
-  hold,   // first value before the trace, last value after it
-  error,  // InputError: the trace must cover the run
-};
+// (the scenario's wrap_rule: model/choices.hpp)
+using ::dcsim::BeyondSpanRule;
 // How run years map onto the trace's time axis.
 enum class CalendarMode {
   typical_year,  // every run year reads the trace's reference year at the same month/day/hour

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/text.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/suggest.hpp"
@@ -26,11 +27,7 @@ Diagnostic diag(const std::string& key, const std::string& msg) {
   return Diagnostic{"", 0, 0, key, msg};
 }
 
-std::string num(double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%g", v);
-  return b;
-}
+std::string num(double v) { return text::format_g(v); }
 
 // The mix of profiles in force in a year.
 const std::map<std::string, double>& mix_for_year(const WorkloadSpec& spec, const Catalogue& cat,
@@ -109,7 +106,7 @@ class Builder {
   void fixed() {
     const ProfileSpec& p = cat_.by_name(spec_.fixed_profile);
     const int g = spec_.gpus_per_job;
-    const bool poisson = spec_.arrival_process == "poisson" && spec_.interarrival_s > 0;
+    const bool poisson = spec_.arrival_process == ArrivalProcess::poisson && spec_.interarrival_s > 0;
     Seconds t = 0;
     for (int i = 0; i < spec_.jobs; ++i) {
       t = poisson ? t + arrivals_.exponential(1.0 / spec_.interarrival_s) : spec_.interarrival_s * i;
@@ -272,11 +269,6 @@ class Builder {
 
 void validate_workload(const WorkloadSpec& spec, const Catalogue& cat) {
   DiagnosticSink errs;
-  const std::vector<std::string> generators = {"research-lab", "fixed", "trace", "none"};
-  if (std::find(generators.begin(), generators.end(), spec.generator) == generators.end()) {
-    errs.add(diag("workload.generator",
-                  "expected research-lab, fixed, trace or none, got \"" + spec.generator + "\""));
-  }
   std::vector<std::string> names, techniques;
   for (const auto& [n, p] : cat.profiles) names.push_back(n);
   for (const auto& [n, o] : cat.optimisations) techniques.push_back(n);
@@ -291,18 +283,16 @@ void validate_workload(const WorkloadSpec& spec, const Catalogue& cat) {
   };
   check_mix(spec.mix, "workload.mix");
   for (const auto& [y, mix] : spec.mix_by_year) check_mix(mix, "workload.mix_by_year." + std::to_string(y));
-  if (spec.generator == "research-lab") {
+  if (spec.generator == WorkloadGenerator::research_lab) {
     if (spec.mix.empty() && spec.mix_by_year.empty() && cat.default_mix.empty())
       errs.add(diag("workload.mix", "expected a profile mix (none in the scenario or the catalogue)"));
   }
-  if (spec.generator == "fixed") {
+  if (spec.generator == WorkloadGenerator::fixed) {
     if (!cat.find(spec.fixed_profile))
       errs.add(diag("workload.fixed_profile", "expected a profile of the catalogue, got \"" + spec.fixed_profile + "\"" +
                                                   did_you_mean(spec.fixed_profile, names)));
     if (spec.gpus_per_job < 1) errs.add(diag("workload.gpus_per_job", "expected an integer >= 1, got " + std::to_string(spec.gpus_per_job)));
     if (spec.jobs < 0) errs.add(diag("workload.jobs", "expected an integer >= 0, got " + std::to_string(spec.jobs)));
-    if (spec.arrival_process != "regular" && spec.arrival_process != "poisson")
-      errs.add(diag("workload.arrival_process", "expected regular or poisson, got \"" + spec.arrival_process + "\""));
     if (spec.interarrival_s < 0)
       errs.add(diag("workload.interarrival", "expected a duration >= 0, got " + num(spec.interarrival_s)));
   }
@@ -383,8 +373,8 @@ std::vector<Job> generate_jobs(const WorkloadSpec& spec, const Calendar& calenda
                                const GenerateOptions& options) {
   validate_workload(spec, catalogue);
   Builder b(spec, calendar, seed, catalogue);
-  if (spec.generator == "fixed") b.fixed();
-  if (spec.generator == "research-lab") b.research_lab(span_s);
+  if (spec.generator == WorkloadGenerator::fixed) b.fixed();
+  if (spec.generator == WorkloadGenerator::research_lab) b.research_lab(span_s);
   b.import(seed);
   if (options.notes) options.notes->insert(options.notes->end(), b.notes.begin(), b.notes.end());
   std::vector<Job> jobs = std::move(b.jobs);

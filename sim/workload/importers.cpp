@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <stdexcept>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/text.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -23,11 +25,7 @@ namespace {
   throw InputError(Diagnostic{file, line, 0, key, msg});
 }
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
+std::string trim(std::string_view s) { return std::string(text::trim(s)); }
 
 std::vector<std::string> split(const std::string& line, char sep) {
   std::vector<std::string> out;
@@ -41,18 +39,13 @@ std::vector<std::string> split(const std::string& line, char sep) {
   return out;
 }
 
+// Fields are trimmed by split(); a field with inner white space is not a number either way.
 std::optional<double> to_number(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  double v = 0;
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (*b == '+') ++b;
-  auto [ptr, ec] = std::from_chars(b, e, v);
-  if (ec != std::errc() || ptr != e || !std::isfinite(v)) return std::nullopt;
-  return v;
+  if (s.empty() || s != text::trim(s)) return std::nullopt;
+  return text::parse_number(s);
 }
 
-std::string quote(const std::string& s) { return "\"" + (s.size() > 40 ? s.substr(0, 40) + "…" : s) + "\""; }
+std::string quote(const std::string& s) { return text::quote(s); }
 
 double number_at(const std::vector<std::string>& f, std::size_t i, const std::string& name,
                  const std::string& file, int line) {
@@ -107,17 +100,13 @@ Header read_header(std::istream& in, const std::string& file, const std::vector<
 }
 
 // Maps a job to a profile by the configured rule.
-class ProfileRule {
+class ProfileMapper {
  public:
-  ProfileRule(const TraceImportSpec& spec, const Catalogue& cat, std::uint64_t seed)
+  ProfileMapper(const TraceImportSpec& spec, const Catalogue& cat, std::uint64_t seed)
       : spec_(spec), cat_(cat), rng_(seed, "workload.trace.mix") {
-    const std::string& r = spec.profile_rule;
-    if (r != "fixed" && r != "by-gpus" && r != "by-column" && r != "mix") {
-      throw InputError(Diagnostic{spec.file, 0, 0, "profile_rule",
-                                  "expected fixed, by-gpus, by-column or mix, got " + quote(r)});
-    }
+    const ProfileRule r = spec.profile_rule;
     cat.by_name(spec.default_profile);
-    if (r == "by-gpus") {
+    if (r == ProfileRule::by_gpus) {
       if (spec.profile_map.empty()) {
         thresholds_ = cat.trace_gpu_rule;
       } else {
@@ -132,28 +121,28 @@ class ProfileRule {
       }
       for (const auto& [g, name] : thresholds_) cat.by_name(name);
     }
-    if (r == "by-column") {
+    if (r == ProfileRule::by_column) {
       for (const auto& [k, v] : spec.profile_map) cat.by_name(v);
     }
-    if (r == "mix" && cat.default_mix.empty()) {
+    if (r == ProfileRule::mix && cat.default_mix.empty()) {
       throw InputError(Diagnostic{spec.file, 0, 0, "profile_rule", "expected a catalogue with a default mix for rule mix"});
     }
   }
 
   const ProfileSpec& pick(int gpus, const std::string& column_value) {
-    const std::string& r = spec_.profile_rule;
-    if (r == "by-gpus" && !thresholds_.empty()) {
+    const ProfileRule r = spec_.profile_rule;
+    if (r == ProfileRule::by_gpus && !thresholds_.empty()) {
       const std::string* name = &thresholds_.begin()->second;
       for (const auto& [g, n] : thresholds_) {
         if (g <= gpus) name = &n;
       }
       return cat_.by_name(*name);
     }
-    if (r == "by-column") {
+    if (r == ProfileRule::by_column) {
       auto it = spec_.profile_map.find(column_value);
       if (it != spec_.profile_map.end()) return cat_.by_name(it->second);
     }
-    if (r == "mix") {
+    if (r == ProfileRule::mix) {
       double total = 0;
       for (const auto& [k, v] : cat_.default_mix) total += v;
       const double u = rng_.uniform() * total;
@@ -199,53 +188,59 @@ ImportResult import_swf(std::istream& in, const std::string& file, const TraceIm
                                   "requested_processors", "requested_time", "requested_memory",
                                   "status", "user_id", "group_id", "executable", "queue",
                                   "partition", "preceding_job", "think_time"};
-  ProfileRule rule(spec, cat, seed);
+  ProfileMapper rule(spec, cat, seed);
   ImportResult res;
   std::string line;
   int line_no = 0;
   std::optional<double> t0;
   std::unordered_set<JobId> ids;
   std::vector<std::pair<std::size_t, JobId>> preceding;  // job index, preceding id
+  DiagnosticSink errors;  // every bad line, with its line number (printed capped: core/diagnostics.hpp)
   while (std::getline(in, line)) {
     ++line_no;
-    const auto c = line.find(';');
-    if (c != std::string::npos) line.erase(c);
-    std::istringstream ls(line);
-    std::vector<std::string> f;
-    std::string tok;
-    while (ls >> tok) f.push_back(tok);
-    if (f.empty()) continue;
-    if (f.size() != 18) {
-      fail(file, line_no, "", "expected 18 whitespace-separated SWF fields, got " + std::to_string(f.size()));
+    try {
+      const auto c = line.find(';');
+      if (c != std::string::npos) line.erase(c);
+      std::istringstream ls(line);
+      std::vector<std::string> f;
+      std::string tok;
+      while (ls >> tok) f.push_back(tok);
+      if (f.empty()) continue;
+      if (f.size() != 18) {
+        fail(file, line_no, "", "expected 18 whitespace-separated SWF fields, got " + std::to_string(f.size()));
+      }
+      double v[18];
+      for (std::size_t i = 0; i < 18; ++i) v[i] = number_at(f, i, names[i], file, line_no);
+      if (limit_reached(spec, res.jobs.size())) break;
+      double procs = v[4] > 0 ? v[4] : v[7];
+      double runtime = v[3] >= 0 ? v[3] : v[8];
+      if (procs <= 0 || runtime < 0) {
+        ++res.skipped;  // no processor count or no run time: nothing to replay
+        continue;
+      }
+      const JobId job_id = id_at(v[0], 0, f[0], names[0], file, line_no);
+      const double gpus_asked = std::round(procs / std::max(1e-9, spec.procs_per_gpu));
+      if (!(gpus_asked <= kMaxCount))
+        fail(file, line_no, names[4], "expected at most 1e6 GPUs (processors / procs_per_gpu), got " + quote(v[4] > 0 ? f[4] : f[7]));
+      if (!t0) t0 = v[1];
+      const int gpus = std::max(1, static_cast<int>(gpus_asked));
+      std::string column;
+      if (spec.profile_column == "queue") column = f[14];
+      else if (spec.profile_column == "partition") column = f[15];
+      else if (spec.profile_column == "executable") column = f[13];
+      else if (spec.profile_column == "user") column = f[11];
+      const ProfileSpec& p = rule.pick(gpus, column);
+      Job j = job_from_runtime(p, cat, job_id, (v[1] - *t0) * spec.time_scale, gpus, runtime);
+      if (v[8] > 0) j.request.walltime_estimate_s = v[8];
+      j.request.user = "u" + f[11];
+      if (v[16] > 0) preceding.emplace_back(res.jobs.size(), id_at(v[16], 1, f[16], names[16], file, line_no));
+      ids.insert(j.request.id);
+      res.jobs.push_back(std::move(j));
+    } catch (const InputError& e) {
+      for (const Diagnostic& d : e.diagnostics()) errors.add(d);
     }
-    double v[18];
-    for (std::size_t i = 0; i < 18; ++i) v[i] = number_at(f, i, names[i], file, line_no);
-    if (limit_reached(spec, res.jobs.size())) break;
-    double procs = v[4] > 0 ? v[4] : v[7];
-    double runtime = v[3] >= 0 ? v[3] : v[8];
-    if (procs <= 0 || runtime < 0) {
-      ++res.skipped;  // no processor count or no run time: nothing to replay
-      continue;
-    }
-    const JobId job_id = id_at(v[0], 0, f[0], names[0], file, line_no);
-    const double gpus_asked = std::round(procs / std::max(1e-9, spec.procs_per_gpu));
-    if (!(gpus_asked <= kMaxCount))
-      fail(file, line_no, names[4], "expected at most 1e6 GPUs (processors / procs_per_gpu), got " + quote(v[4] > 0 ? f[4] : f[7]));
-    if (!t0) t0 = v[1];
-    const int gpus = std::max(1, static_cast<int>(gpus_asked));
-    std::string column;
-    if (spec.profile_column == "queue") column = f[14];
-    else if (spec.profile_column == "partition") column = f[15];
-    else if (spec.profile_column == "executable") column = f[13];
-    else if (spec.profile_column == "user") column = f[11];
-    const ProfileSpec& p = rule.pick(gpus, column);
-    Job j = job_from_runtime(p, cat, job_id, (v[1] - *t0) * spec.time_scale, gpus, runtime);
-    if (v[8] > 0) j.request.walltime_estimate_s = v[8];
-    j.request.user = "u" + f[11];
-    if (v[16] > 0) preceding.emplace_back(res.jobs.size(), id_at(v[16], 1, f[16], names[16], file, line_no));
-    ids.insert(j.request.id);
-    res.jobs.push_back(std::move(j));
   }
+  errors.throw_if_any();
   std::size_t unknown = 0;
   for (const auto& [i, dep] : preceding) {
     if (ids.count(dep)) res.jobs[i].request.depends_on.push_back(dep);
@@ -259,7 +254,7 @@ ImportResult import_swf(std::istream& in, const std::string& file, const TraceIm
 ImportResult import_alibaba_gpu_2023(std::istream& in, const std::string& file,
                                      const TraceImportSpec& spec, const Catalogue& cat,
                                      std::uint64_t seed) {
-  ProfileRule rule(spec, cat, seed);
+  ProfileMapper rule(spec, cat, seed);
   const Header h = read_header(in, file, {"name", "num_gpu", "gpu_milli", "qos", "creation_time",
                                           "deletion_time", "scheduled_time"});
   ImportResult res;
@@ -273,46 +268,52 @@ ImportResult import_alibaba_gpu_2023(std::istream& in, const std::string& file,
     if (!h.has(spec.profile_column)) fail(file, 1, "profile_column", "expected a column of the file, got " + quote(spec.profile_column));
     column_name = spec.profile_column;
   }
+  DiagnosticSink errors;  // every bad line, with its line number (printed capped: core/diagnostics.hpp)
   while (std::getline(in, line)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (trim(line).empty()) continue;
-    const auto f = split(line, ',');
-    if (f.size() != h.size) {
-      fail(file, line_no, "", "expected " + std::to_string(h.size) + " comma-separated fields, got " + std::to_string(f.size()));
+    try {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (trim(line).empty()) continue;
+      const auto f = split(line, ',');
+      if (f.size() != h.size) {
+        fail(file, line_no, "", "expected " + std::to_string(h.size) + " comma-separated fields, got " + std::to_string(f.size()));
+      }
+      if (limit_reached(spec, res.jobs.size())) break;
+      const double num_gpu = number_at(f, c_gpu, "num_gpu", file, line_no);
+      const double milli = number_at(f, c_milli, "gpu_milli", file, line_no);
+      const double created = number_at(f, c_create, "creation_time", file, line_no);
+      const double deleted = number_at(f, c_delete, "deletion_time", file, line_no);
+      double start = created;
+      if (f[c_sched].empty()) {
+        ++pending;
+      } else {
+        start = number_at(f, c_sched, "scheduled_time", file, line_no);
+      }
+      if (num_gpu < 0 || num_gpu != std::floor(num_gpu)) fail(file, line_no, "num_gpu", "expected an integer >= 0, got " + quote(f[c_gpu]));
+      if (milli < 0 || milli > 1000) fail(file, line_no, "gpu_milli", "expected a number in [0, 1000], got " + quote(f[c_milli]));
+      if (deleted < start) fail(file, line_no, "deletion_time", "expected a time >= the start (" + f[c_sched] + "), got " + quote(f[c_delete]));
+      const int gpus = count_of(num_gpu, f[c_gpu], "num_gpu", file, line_no);
+      const ProfileSpec& p = rule.pick(gpus, column_name ? f[h.at(*column_name)] : std::string());
+      Job j = job_from_runtime(p, cat, static_cast<JobId>(res.jobs.size() + 1), created * spec.time_scale,
+                               gpus, deleted - start);
+      if (gpus == 0) ++host_only;
+      if (gpus == 1 && milli < 1000) {
+        // A GPU-sharing pod: one whole GPU in dcsim, at its share of the profile's activity.
+        const double s = milli / 1000.0;
+        j.profile.utilisation *= s;
+        j.profile.mfu *= s;
+        j.profile.work_flops *= s;
+        ++shared;
+      }
+      j.request.user = f[c_qos];
+      j.request.priority = f[c_qos] == "LS" || f[c_qos] == "Guaranteed" ? 1 : 0;
+      j.request.preemptible = f[c_qos] == "BE";
+      res.jobs.push_back(std::move(j));
+    } catch (const InputError& e) {
+      for (const Diagnostic& d : e.diagnostics()) errors.add(d);
     }
-    if (limit_reached(spec, res.jobs.size())) break;
-    const double num_gpu = number_at(f, c_gpu, "num_gpu", file, line_no);
-    const double milli = number_at(f, c_milli, "gpu_milli", file, line_no);
-    const double created = number_at(f, c_create, "creation_time", file, line_no);
-    const double deleted = number_at(f, c_delete, "deletion_time", file, line_no);
-    double start = created;
-    if (f[c_sched].empty()) {
-      ++pending;
-    } else {
-      start = number_at(f, c_sched, "scheduled_time", file, line_no);
-    }
-    if (num_gpu < 0 || num_gpu != std::floor(num_gpu)) fail(file, line_no, "num_gpu", "expected an integer >= 0, got " + quote(f[c_gpu]));
-    if (milli < 0 || milli > 1000) fail(file, line_no, "gpu_milli", "expected a number in [0, 1000], got " + quote(f[c_milli]));
-    if (deleted < start) fail(file, line_no, "deletion_time", "expected a time >= the start (" + f[c_sched] + "), got " + quote(f[c_delete]));
-    const int gpus = count_of(num_gpu, f[c_gpu], "num_gpu", file, line_no);
-    const ProfileSpec& p = rule.pick(gpus, column_name ? f[h.at(*column_name)] : std::string());
-    Job j = job_from_runtime(p, cat, static_cast<JobId>(res.jobs.size() + 1), created * spec.time_scale,
-                             gpus, deleted - start);
-    if (gpus == 0) ++host_only;
-    if (gpus == 1 && milli < 1000) {
-      // A GPU-sharing pod: one whole GPU in dcsim, at its share of the profile's activity.
-      const double s = milli / 1000.0;
-      j.profile.utilisation *= s;
-      j.profile.mfu *= s;
-      j.profile.work_flops *= s;
-      ++shared;
-    }
-    j.request.user = f[c_qos];
-    j.request.priority = f[c_qos] == "LS" || f[c_qos] == "Guaranteed" ? 1 : 0;
-    j.request.preemptible = f[c_qos] == "BE";
-    res.jobs.push_back(std::move(j));
   }
+  errors.throw_if_any();
   res.notes.push_back(std::to_string(pending) + " never-scheduled pods use deletion − creation as run time");
   res.notes.push_back(std::to_string(shared) + " GPU-sharing pods (gpu_milli < 1000) scaled to their share");
   res.notes.push_back(std::to_string(host_only) + " pods without GPU imported as host-only jobs");
@@ -322,7 +323,7 @@ ImportResult import_alibaba_gpu_2023(std::istream& in, const std::string& file,
 // ---- Helios load series ------------------------------------------------------------------------
 ImportResult import_helios(std::istream& in, const std::string& file, const TraceImportSpec& spec,
                            const Catalogue& cat, std::uint64_t seed) {
-  ProfileRule rule(spec, cat, seed);
+  ProfileMapper rule(spec, cat, seed);
   const std::vector<std::string> cols = {"time", "running_gpu_num_noless_8", "pending_gpu_num_noless_8",
                                          "running_gpu_num_less_8", "pending_gpu_num_less_8"};
   const Header h = read_header(in, file, cols);
@@ -344,43 +345,49 @@ ImportResult import_helios(std::istream& in, const std::string& file, const Trac
     k.open.push_back({start, gpus});
     k.demand += gpus;
   };
+  DiagnosticSink errors;  // every bad line, with its line number (printed capped: core/diagnostics.hpp)
   while (std::getline(in, line)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (trim(line).empty()) continue;
-    const auto f = split(line, ',');
-    if (f.size() != h.size) {
-      fail(file, line_no, "", "expected " + std::to_string(h.size) + " comma-separated fields, got " + std::to_string(f.size()));
-    }
-    auto ct = parse_datetime(f[h.at("time")]);
-    if (!ct) fail(file, line_no, "time", "expected a date-time like 2020-05-01 00:00:00, got " + quote(f[h.at("time")]));
-    const double unix_t = unix_from_civil(*ct);
-    if (!t0) t0 = unix_t;
-    t = (unix_t - *t0) * spec.time_scale;
-    if (t < last_t) fail(file, line_no, "time", "expected times in increasing order, got " + quote(f[h.at("time")]));
-    last_t = t;
-    const int demand[2] = {
-        count_of(number_at(f, h.at(cols[1]), cols[1], file, line_no) + number_at(f, h.at(cols[2]), cols[2], file, line_no),
-                 f[h.at(cols[1])] + " + " + f[h.at(cols[2])], cols[1] + " + " + cols[2], file, line_no),
-        count_of(number_at(f, h.at(cols[3]), cols[3], file, line_no) + number_at(f, h.at(cols[4]), cols[4], file, line_no),
-                 f[h.at(cols[3])] + " + " + f[h.at(cols[4])], cols[3] + " + " + cols[4], file, line_no)};
-    for (int c = 0; c < 2; ++c) {
-      Class& k = classes[c];
-      const int target = std::max(0, demand[c]);
-      while (k.demand > target) {  // end the most recent blocks
-        Block b = k.open.back();
-        k.open.pop_back();
-        k.demand -= b.gpus;
-        done.emplace_back(b, t);
-        if (k.demand < target) {  // partly ended: the rest continues as a new block
-          add_block(k, t, target - k.demand);
+    try {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (trim(line).empty()) continue;
+      const auto f = split(line, ',');
+      if (f.size() != h.size) {
+        fail(file, line_no, "", "expected " + std::to_string(h.size) + " comma-separated fields, got " + std::to_string(f.size()));
+      }
+      auto ct = parse_datetime(f[h.at("time")]);
+      if (!ct) fail(file, line_no, "time", "expected a date-time like 2020-05-01 00:00:00, got " + quote(f[h.at("time")]));
+      const double unix_t = unix_from_civil(*ct);
+      if (!t0) t0 = unix_t;
+      t = (unix_t - *t0) * spec.time_scale;
+      if (t < last_t) fail(file, line_no, "time", "expected times in increasing order, got " + quote(f[h.at("time")]));
+      last_t = t;
+      const int demand[2] = {
+          count_of(number_at(f, h.at(cols[1]), cols[1], file, line_no) + number_at(f, h.at(cols[2]), cols[2], file, line_no),
+                   f[h.at(cols[1])] + " + " + f[h.at(cols[2])], cols[1] + " + " + cols[2], file, line_no),
+          count_of(number_at(f, h.at(cols[3]), cols[3], file, line_no) + number_at(f, h.at(cols[4]), cols[4], file, line_no),
+                   f[h.at(cols[3])] + " + " + f[h.at(cols[4])], cols[3] + " + " + cols[4], file, line_no)};
+      for (int c = 0; c < 2; ++c) {
+        Class& k = classes[c];
+        const int target = std::max(0, demand[c]);
+        while (k.demand > target) {  // end the most recent blocks
+          Block b = k.open.back();
+          k.open.pop_back();
+          k.demand -= b.gpus;
+          done.emplace_back(b, t);
+          if (k.demand < target) {  // partly ended: the rest continues as a new block
+            add_block(k, t, target - k.demand);
+          }
+        }
+        while (k.demand < target) {
+          add_block(k, t, std::min(k.block, target - k.demand));
         }
       }
-      while (k.demand < target) {
-        add_block(k, t, std::min(k.block, target - k.demand));
-      }
+    } catch (const InputError& e) {
+      for (const Diagnostic& d : e.diagnostics()) errors.add(d);
     }
   }
+  errors.throw_if_any();
   const Seconds end = t + 60.0 * spec.time_scale;
   for (Class& k : classes) {
     for (const Block& b : k.open) done.emplace_back(b, end);
@@ -535,64 +542,70 @@ ImportResult import_dcsim_csv(std::istream& in, const std::string& file, const T
   std::string line;
   int line_no = 1;
   std::unordered_set<JobId> seen;
+  DiagnosticSink errors;  // every bad line, with its line number (printed capped: core/diagnostics.hpp)
   while (std::getline(in, line)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (trim(line).empty() || trim(line)[0] == '#') continue;
-    const auto f = split(line, ',');
-    if (f.size() != h.size) {
-      fail(file, line_no, "", "expected " + std::to_string(h.size) + " comma-separated fields, got " + std::to_string(f.size()));
-    }
-    if (limit_reached(spec, res.jobs.size())) break;
-    const double id = number_at(f, h.at("id"), "id", file, line_no);
-    const JobId job_id = id_at(id, 1, f[h.at("id")], "id", file, line_no);
-    if (!seen.insert(job_id).second) fail(file, line_no, "id", "expected a unique id, got a repeated " + quote(f[h.at("id")]));
-    const double submit = number_at(f, h.at("submit_s"), "submit_s", file, line_no);
-    if (submit < 0) fail(file, line_no, "submit_s", "expected a time >= 0, got " + quote(f[h.at("submit_s")]));
-    const double gpus = number_at(f, h.at("gpus"), "gpus", file, line_no);
-    if (gpus < 0 || gpus != std::floor(gpus)) fail(file, line_no, "gpus", "expected an integer >= 0, got " + quote(f[h.at("gpus")]));
-    const std::string pname = f[h.at("profile")];
-    const ProfileSpec* p = cat.find(pname.empty() ? spec.default_profile : pname);
-    if (!p) fail(file, line_no, "profile", "expected a profile of the catalogue, got " + quote(pname));
-    const auto kind = kind_from(col(f, "kind"));
-    if (!kind) fail(file, line_no, "kind", "expected training, fine_tuning, evaluation or inference, got " + quote(col(f, "kind")));
-    const std::string dur_s = col(f, "duration_s"), work_s = col(f, "work_flops");
-    double duration = 0;
-    if (!dur_s.empty()) {
-      duration = number_at(f, h.at("duration_s"), "duration_s", file, line_no);
-      if (duration < 0) fail(file, line_no, "duration_s", "expected a duration >= 0, got " + quote(dur_s));
-    } else if (work_s.empty()) {
-      fail(file, line_no, "duration_s", "expected a duration_s or a work_flops value, got neither");
-    }
-    Job j = job_from_runtime(*p, cat, job_id, submit * spec.time_scale,
-                             count_of(gpus, f[h.at("gpus")], "gpus", file, line_no), duration);
-    j.request.kind = *kind;
-    if (!work_s.empty()) {
-      const double w = number_at(f, h.at("work_flops"), "work_flops", file, line_no);
-      if (w < 0) fail(file, line_no, "work_flops", "expected a number >= 0, got " + quote(work_s));
-      j.profile.work_flops = w;
-    }
-    if (!col(f, "walltime_estimate_s").empty()) j.request.walltime_estimate_s = number_at(f, h.at("walltime_estimate_s"), "walltime_estimate_s", file, line_no);
-    if (!col(f, "deadline_s").empty()) j.request.deadline_s = number_at(f, h.at("deadline_s"), "deadline_s", file, line_no) * spec.time_scale;
-    if (!col(f, "priority").empty())
-      j.request.priority = count_of(number_at(f, h.at("priority"), "priority", file, line_no), col(f, "priority"), "priority", file, line_no);
-    for (const char* b : {"deferrable", "preemptible"}) {
-      const std::string v = col(f, b);
-      if (v.empty()) continue;
-      if (v != "0" && v != "1" && v != "true" && v != "false") fail(file, line_no, b, "expected 0, 1, true or false, got " + quote(v));
-      (std::string(b) == "deferrable" ? j.request.deferrable : j.request.preemptible) = (v == "1" || v == "true");
-    }
-    j.request.user = col(f, "user");
-    const std::string deps = col(f, "depends_on");
-    if (!deps.empty()) {
-      for (const auto& d : split(deps, ';')) {
-        auto v = to_number(d);
-        if (!v || *v < 1) fail(file, line_no, "depends_on", "expected job ids separated by ';', got " + quote(deps));
-        j.request.depends_on.push_back(id_at(*v, 1, d, "depends_on", file, line_no));
+    try {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (trim(line).empty() || trim(line)[0] == '#') continue;
+      const auto f = split(line, ',');
+      if (f.size() != h.size) {
+        fail(file, line_no, "", "expected " + std::to_string(h.size) + " comma-separated fields, got " + std::to_string(f.size()));
       }
+      if (limit_reached(spec, res.jobs.size())) break;
+      const double id = number_at(f, h.at("id"), "id", file, line_no);
+      const JobId job_id = id_at(id, 1, f[h.at("id")], "id", file, line_no);
+      if (!seen.insert(job_id).second) fail(file, line_no, "id", "expected a unique id, got a repeated " + quote(f[h.at("id")]));
+      const double submit = number_at(f, h.at("submit_s"), "submit_s", file, line_no);
+      if (submit < 0) fail(file, line_no, "submit_s", "expected a time >= 0, got " + quote(f[h.at("submit_s")]));
+      const double gpus = number_at(f, h.at("gpus"), "gpus", file, line_no);
+      if (gpus < 0 || gpus != std::floor(gpus)) fail(file, line_no, "gpus", "expected an integer >= 0, got " + quote(f[h.at("gpus")]));
+      const std::string pname = f[h.at("profile")];
+      const ProfileSpec* p = cat.find(pname.empty() ? spec.default_profile : pname);
+      if (!p) fail(file, line_no, "profile", "expected a profile of the catalogue, got " + quote(pname));
+      const auto kind = kind_from(col(f, "kind"));
+      if (!kind) fail(file, line_no, "kind", "expected training, fine_tuning, evaluation or inference, got " + quote(col(f, "kind")));
+      const std::string dur_s = col(f, "duration_s"), work_s = col(f, "work_flops");
+      double duration = 0;
+      if (!dur_s.empty()) {
+        duration = number_at(f, h.at("duration_s"), "duration_s", file, line_no);
+        if (duration < 0) fail(file, line_no, "duration_s", "expected a duration >= 0, got " + quote(dur_s));
+      } else if (work_s.empty()) {
+        fail(file, line_no, "duration_s", "expected a duration_s or a work_flops value, got neither");
+      }
+      Job j = job_from_runtime(*p, cat, job_id, submit * spec.time_scale,
+                               count_of(gpus, f[h.at("gpus")], "gpus", file, line_no), duration);
+      j.request.kind = *kind;
+      if (!work_s.empty()) {
+        const double w = number_at(f, h.at("work_flops"), "work_flops", file, line_no);
+        if (w < 0) fail(file, line_no, "work_flops", "expected a number >= 0, got " + quote(work_s));
+        j.profile.work_flops = w;
+      }
+      if (!col(f, "walltime_estimate_s").empty()) j.request.walltime_estimate_s = number_at(f, h.at("walltime_estimate_s"), "walltime_estimate_s", file, line_no);
+      if (!col(f, "deadline_s").empty()) j.request.deadline_s = number_at(f, h.at("deadline_s"), "deadline_s", file, line_no) * spec.time_scale;
+      if (!col(f, "priority").empty())
+        j.request.priority = count_of(number_at(f, h.at("priority"), "priority", file, line_no), col(f, "priority"), "priority", file, line_no);
+      for (const char* b : {"deferrable", "preemptible"}) {
+        const std::string v = col(f, b);
+        if (v.empty()) continue;
+        if (v != "0" && v != "1" && v != "true" && v != "false") fail(file, line_no, b, "expected 0, 1, true or false, got " + quote(v));
+        (std::string(b) == "deferrable" ? j.request.deferrable : j.request.preemptible) = (v == "1" || v == "true");
+      }
+      j.request.user = col(f, "user");
+      const std::string deps = col(f, "depends_on");
+      if (!deps.empty()) {
+        for (const auto& d : split(deps, ';')) {
+          auto v = to_number(d);
+          if (!v || *v < 1) fail(file, line_no, "depends_on", "expected job ids separated by ';', got " + quote(deps));
+          j.request.depends_on.push_back(id_at(*v, 1, d, "depends_on", file, line_no));
+        }
+      }
+      res.jobs.push_back(std::move(j));
+    } catch (const InputError& e) {
+      for (const Diagnostic& d : e.diagnostics()) errors.add(d);
     }
-    res.jobs.push_back(std::move(j));
   }
+  errors.throw_if_any();
   return res;
 }
 
@@ -622,13 +635,14 @@ void write_dcsim_csv(std::ostream& out, const std::vector<Job>& jobs, const Refe
 ImportResult import_trace(const TraceImportSpec& spec, const Catalogue& cat, std::uint64_t seed) {
   std::ifstream in(spec.file);
   if (!in) throw InputError(Diagnostic{spec.file, 0, 0, "file", "expected a readable trace file, got one that cannot be opened"});
-  if (spec.format == "swf") return import_swf(in, spec.file, spec, cat, seed);
-  if (spec.format == "alibaba-gpu-2023") return import_alibaba_gpu_2023(in, spec.file, spec, cat, seed);
-  if (spec.format == "helios") return import_helios(in, spec.file, spec, cat, seed);
-  if (spec.format == "azure-llm") return import_azure_llm(in, spec.file, spec, cat);
-  if (spec.format == "dcsim-csv") return import_dcsim_csv(in, spec.file, spec, cat);
-  throw InputError(Diagnostic{spec.file, 0, 0, "format",
-                              "expected swf, alibaba-gpu-2023, helios, azure-llm or dcsim-csv, got " + quote(spec.format)});
+  switch (spec.format) {
+    case JobTraceFormat::swf: return import_swf(in, spec.file, spec, cat, seed);
+    case JobTraceFormat::alibaba_gpu_2023: return import_alibaba_gpu_2023(in, spec.file, spec, cat, seed);
+    case JobTraceFormat::helios: return import_helios(in, spec.file, spec, cat, seed);
+    case JobTraceFormat::azure_llm: return import_azure_llm(in, spec.file, spec, cat);
+    case JobTraceFormat::dcsim_csv: return import_dcsim_csv(in, spec.file, spec, cat);
+  }
+  throw std::logic_error("import_trace: a JobTraceFormat outside its name table");
 }
 
 }  // namespace dcsim

@@ -71,7 +71,7 @@ void BM_Hdf5_jobs(benchmark::State& state) {
   j.year = 2024;
   j.gpus = 64;
   j.optimisation = "";
-  j.outcome = "completed";
+  j.outcome = JobOutcome::completed;
   for (auto _ : state) {
     Hdf5Recorder rec(path);
     rec.begin(meta(), specs);

@@ -204,7 +204,7 @@ void BM_Swf(benchmark::State& state) {
     text += std::to_string(i + 1) + " " + std::to_string(i * 10) + " 0 3600 8 -1 -1 8 7200 -1 1 1 1 1 1 1 -1 -1\n";
   static const Catalogue profiles = load_catalogue_file(kSrc + "/workloads/profiles.yaml");
   TraceImportSpec spec;
-  spec.format = "swf";
+  spec.format = JobTraceFormat::swf;
   spec.file = "big.swf";
   per_parse(state, [&] {
     std::istringstream in(text);

@@ -205,7 +205,7 @@ inline Outcome run_trace(std::string_view data) {
 namespace detail {
 inline TraceImportSpec import_spec(const char* format) {
   TraceImportSpec s;
-  s.format = format;
+  s.format = parse_name<JobTraceFormat>(format).value();
   s.file = "fuzz-jobs";
   return s;
 }

@@ -79,7 +79,7 @@ TEST_CASE("an elastic job grows into the GPUs another job frees and ends when th
   CHECK(s.values.at("resizes") == 1);
   int resizes = 0;
   for (const auto& e : rec.events)
-    if (e.kind == "resize") {
+    if (e.kind == EventKind::resize) {
       ++resizes;
       CHECK(e.time_s == Approx(tb));
       CHECK(e.target == 1);

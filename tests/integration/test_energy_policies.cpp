@@ -41,10 +41,10 @@ TEST_CASE("a node that boots, runs, idles and shuts down has exactly the energy 
   // Submitted at 2 h: the node has been off since it idled for 30 min at the start.
   const RunSummary s = run_simulation(sc, {make_job(1, 7200.0, 8, 2.0e19)}, *policy, rec, {});
   REQUIRE(rec.jobs.size() == 1);
-  REQUIRE(rec.jobs[0].outcome == "completed");
+  REQUIRE(rec.jobs[0].outcome == JobOutcome::completed);
 
   std::map<std::string, std::vector<double>> when;
-  for (const auto& e : rec.events) when[e.kind].push_back(e.time_s);
+  for (const auto& e : rec.events) when[std::string(name_of(e.kind))].push_back(e.time_s);
   // off at 30 min, on again at 2 h, off 30 min after the job.
   REQUIRE(when["power_off"].size() == 2);
   REQUIRE(when["shut_down"].size() == 2);
@@ -143,7 +143,7 @@ TEST_CASE("carbon-aware shifting on the California 2023 file lowers emissions ag
       const RunSummary s = run_simulation(sc, jobs, *policy, rec, {});
       double missed = 0, done = 0, job_g = 0;
       for (const auto& jr : rec.jobs) {
-        if (jr.outcome != "completed") continue;
+        if (jr.outcome != JobOutcome::completed) continue;
         ++done;
         job_g += jr.emissions_g;
         const JobId id = jr.id;

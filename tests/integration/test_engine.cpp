@@ -69,7 +69,7 @@ std::vector<double> one_capped_job(const Scenario& sc, const PolicyConfig* cap) 
     MemoryRecorder rec;
     run_simulation(sc, linear_jobs(1, 8, 0), *policy, rec, {});
     if (rec.jobs.size() != 1) return {};
-    return {rec.jobs[0].outcome == "completed" ? 1.0 : 0.0, rec.jobs[0].end_s - rec.jobs[0].start_s,
+    return {rec.jobs[0].outcome == JobOutcome::completed ? 1.0 : 0.0, rec.jobs[0].end_s - rec.jobs[0].start_s,
             rec.jobs[0].mean_freq_mhz};
   });
 }
@@ -138,7 +138,7 @@ TEST_CASE("every submitted job is accounted for at the end and job energy is a s
   for (const auto& j : rec.jobs) {
     REQUIRE(j.energy_j >= 0);
     job_e += j.energy_j;
-    if (j.outcome == "completed") REQUIRE(j.end_s > j.start_s);
+    if (j.outcome == JobOutcome::completed) REQUIRE(j.end_s > j.start_s);
   }
   REQUIRE(job_e < s.values.at("it_energy_kwh") * kJoulesPerKwh);
 }

@@ -106,7 +106,7 @@ TEST_CASE("a job's marginal emissions follow the marginal intensity over its run
   MemoryRecorder rec;
   run_simulation(sc, {j}, *policy, rec, {});
   REQUIRE(rec.jobs.size() == 1);
-  REQUIRE(rec.jobs[0].outcome == "unfinished");
+  REQUIRE(rec.jobs[0].outcome == JobOutcome::unfinished);
   // Both attributions are the job's power × PUE × intensity integrated over the same 4 h, so
   // their ratio is Σ marginal / Σ average = (700 + 600 + 500 + 900) / (4 · 300) = 2.25.
   REQUIRE(rec.jobs[0].emissions_g > 0);

@@ -165,7 +165,7 @@ std::vector<double> run_autoscaling(int jobs) {
     const RunSummary s = run_simulation(sc, std::move(js), *policy, rec, {});
     double adds_before = 0, adds_after = 0, first_add_after = -1;
     for (const EventRecord& e : rec.events) {
-      if (e.kind != "serving_replica_add") continue;
+      if (e.kind != EventKind::serving_replica_add) continue;
       if (e.time_s < 2 * 3600.0) ++adds_before;
       else {
         ++adds_after;

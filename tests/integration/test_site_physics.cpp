@@ -53,7 +53,7 @@ TEST_CASE("the engine's facility series is facility_power() of its IT series at 
     INFO(model);
     const auto bad = testing::in_child([&]() -> std::vector<double> {
       Scenario sc = load_checked_scenario(kScenario, {});
-      sc.site.cooling.model = model;
+      sc.site.cooling.model = parse_name<CoolingModel>(model).value();
       sc.site.cooling.pue = 1.3;
       ScriptedPolicy p({{0, {StartJob{1, {Slice{0, 8}}}, StartJob{2, {Slice{2, 8}}}}}});
       MemoryRecorder rec;
@@ -103,7 +103,7 @@ TEST_CASE("under the power-cap policy at site scope, facility power stays at or 
   INFO(s.text.at("run_warnings"));
   CHECK(s.text.at("run_warnings").empty());
   // The fourth node never ran a job: no p-state event on it.
-  for (const auto& e : rec.events) CHECK_FALSE((e.kind == "pstate" && e.target == 3));
+  for (const auto& e : rec.events) CHECK_FALSE((e.kind == EventKind::pstate && e.target == 3));
 }
 
 TEST_CASE("under the power-cap policy at site scope with basis it, IT power stays at or under the cap and facility "
@@ -182,7 +182,7 @@ TEST_CASE("a battery charged from the grid only passes the grid's carbon-free sh
   const auto score = [&](bool battery) {
     return testing::in_child([&]() -> std::vector<double> {
       Scenario sc = load_checked_scenario(kScenario, {"site.supply.grid={carbon_gco2_per_kwh: ~, carbon_file: " + trace + "}"});
-      sc.site.cooling.model = "constant-pue";
+      sc.site.cooling.model = CoolingModel::constant_pue;
       if (battery) {
         sc.site.supply.battery.capacity_mwh = 0.2;
         sc.site.supply.battery.power_mw = 0.05;
@@ -211,7 +211,7 @@ TEST_CASE("a battery charged from the grid only passes the grid's carbon-free sh
 TEST_CASE("on SimGrid, a run of p-state changes books the transitions in IT energy, facility energy and emissions",
           "[engine][site][transition]") {
   Scenario sc = load_checked_scenario(kScenario, {});
-  sc.site.cooling.model = "constant-pue";
+  sc.site.cooling.model = CoolingModel::constant_pue;
   sc.site.cooling.pue = 1.25;
   const NodeSpec& node = sc.site.platform.node_types.at("dgx-h200");
   const AcceleratorSpec& acc = sc.site.platform.accelerators.at("H200-SXM");

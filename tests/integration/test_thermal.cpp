@@ -88,20 +88,20 @@ TEST_CASE("with a hotter supply a job runs at the clock that keeps its devices a
   const double want = hours * 3600 * fmax / f + acc.pstate_transition_s;
   REQUIRE(rec.jobs.size() == 1);
   const JobRecord& j = rec.jobs[0];
-  CHECK(j.outcome == "completed");
+  CHECK(j.outcome == JobOutcome::completed);
   CHECK(j.end_s - j.start_s == Approx(want).epsilon(1e-6));
   CHECK(j.end_s - j.start_s > hours * 3600 * 1.05);
   CHECK(j.mean_freq_mhz == Approx(f).epsilon(1e-6));
   // Events: the throttle starts with the job at the throttled clock and ends with it.
   int starts = 0, ends = 0;
   for (const EventRecord& e : rec.events) {
-    if (e.kind == "thermal_throttle_start") {
+    if (e.kind == EventKind::thermal_throttle_start) {
       ++starts;
       CHECK(e.time_s == Approx(0.0).margin(1e-9));
       CHECK(e.value == Approx(f));
       CHECK(e.target == 0);
     }
-    if (e.kind == "thermal_throttle_end") {
+    if (e.kind == EventKind::thermal_throttle_end) {
       ++ends;
       CHECK(e.time_s == Approx(j.end_s).epsilon(1e-9));
     }

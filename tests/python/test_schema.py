@@ -386,3 +386,27 @@ def test_the_sweep_index_variables_are_the_documented_ones(small_sweep):
         assert not undocumented, f"index variables missing from SCHEMA.md: {sorted(undocumented)}"
         assert f["realization"].attrs["standard_name"] == "realization"
         assert f["realization"].dtype == "int32" and f["point"].dtype == "int32"
+
+
+def registered_summary_keys() -> tuple[set[str], list[str]]:
+    """The run summary's key table (sim/output/summary_keys.hpp), as summary_ attribute names
+    and the per-deployment suffixes."""
+    text = (SOURCE_DIR / "sim" / "output" / "summary_keys.hpp").read_text()
+    tables = {}
+    for name, body in re.findall(r"constexpr std::string_view (k\w+)\[\] = \{(.*?)\};", text, re.S):
+        tables[name] = re.findall(r'"([^"]+)"', body)
+    plain = {"summary_" + k for k in tables["kSummaryKeys"] + tables["kSummaryTextKeys"]}
+    return plain, tables["kServingDeploymentSummaryKeys"]
+
+
+def test_the_registered_summary_keys_are_exactly_the_documented_ones():
+    plain, suffixes = registered_summary_keys()
+    serving_names, serving_patterns = documented_serving_summary()
+    documented = documented_summary() | serving_names
+    # The engine's SimGrid energy-plugin figure is only written with --simgrid-energy-plugin.
+    undocumented = plain - documented - {"summary_simgrid_host_energy_j"}
+    assert not undocumented, f"registered in summary_keys.hpp, not in SCHEMA.md: {sorted(undocumented)}"
+    unregistered = documented - plain
+    assert not unregistered, f"in SCHEMA.md, not registered in summary_keys.hpp: {sorted(unregistered)}"
+    documented_suffixes = sorted(p.split(r"\d+_")[-1].replace("\\", "") for p in serving_patterns)
+    assert sorted(suffixes) == documented_suffixes

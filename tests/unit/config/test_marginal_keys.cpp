@@ -53,7 +53,7 @@ const std::string kEia = kRoot + "/scenarios/data/carbon/eia_ciso_2022_hourly.cs
 
 TEST_CASE("marginal emissions are off unless a column or an estimate is asked for", "[scenario][marginal]") {
   const Scenario s = load_scenario(write_scenario("off.yaml", "{carbon_file: " + kEia + "}"), no_platform());
-  CHECK(s.site.supply.grid.marginal_estimate == "off");
+  CHECK(s.site.supply.grid.marginal_estimate == MarginalEstimate::off);
   CHECK(s.site.supply.grid.marginal_column.empty());
   CHECK_FALSE(s.site.supply.grid.has_marginal());
 }
@@ -61,7 +61,7 @@ TEST_CASE("marginal emissions are off unless a column or an estimate is asked fo
 TEST_CASE("marginal_estimate and marginal_column are read", "[scenario][marginal]") {
   const Scenario a = load_scenario(
       write_scenario("est.yaml", "{carbon_file: " + kEia + ", marginal_estimate: month-hour}"), no_platform());
-  CHECK(a.site.supply.grid.marginal_estimate == "month-hour");
+  CHECK(a.site.supply.grid.marginal_estimate == MarginalEstimate::month_hour);
   CHECK(a.site.supply.grid.has_marginal());
   const Scenario b = load_scenario(
       write_scenario("col.yaml", "{carbon_file: " + kEia + ", marginal_file: " + kEia + ", marginal_column: NG}"),

@@ -123,7 +123,7 @@ TEST_CASE("the site platforms load with their node counts", "[config][platform]"
   }
   DiagnosticSink errors;
   const auto large = load_platform(kRoot + "/platforms/sites/large-10k-h200.yaml", errors);
-  CHECK(large.network.topology == "fat-tree");
+  CHECK(large.network.topology == NetworkTopology::fat_tree);
   CHECK(large.network.uplink_gbps == 3200);
 }
 
@@ -142,7 +142,7 @@ TEST_CASE("users add accelerators and node types through extra catalogue files",
   CHECK(a.pstates[1].rel_voltage == 0.9);
   CHECK(a.pstate_transition_s == 0.005);
   CHECK(total_accelerators(p) == 10 * 4 + 2 * 8);
-  CHECK(p.network.topology == "fat-tree");
+  CHECK(p.network.topology == NetworkTopology::fat_tree);
   CHECK(p.network.nodes_per_rack == 2);
   CHECK(p.network.uplink_gbps == 1600);  // default kept
   SECTION("a catalogue file validates on its own and returns only its own entries") {

@@ -40,12 +40,12 @@ TEST_CASE("a base scenario is read with its values and every other default", "[s
   CHECK(s.time.years == 1);
   CHECK(s.time.duration_s == 366 * 86400.0);  // 2024 is a leap year
   CHECK(s.time.sample_s == 900);
-  CHECK(s.site.cooling.model == "constant-pue");
+  CHECK(s.site.cooling.model == CoolingModel::constant_pue);
   CHECK(s.site.cooling.pue == 1.3);
   CHECK(s.site.cooling.supply_temp_c == 18);  // default of specs.hpp
   REQUIRE(s.site.supply.grid.carbon_gco2_per_kwh.has_value());
   CHECK(*s.site.supply.grid.carbon_gco2_per_kwh == 400);
-  CHECK(s.workload.generator == "fixed");
+  CHECK(s.workload.generator == WorkloadGenerator::fixed);
   CHECK(s.workload.jobs == 100);
   CHECK(s.policies.scheduler.name == "fcfs");
   REQUIRE(s.policies.energy.size() == 1);
@@ -92,7 +92,7 @@ TEST_CASE("extends merges mappings key by key and replaces lists", "[scenario]")
   CHECK(s.seed == 7);                                    // from the base
   CHECK(s.time.sample_s == 900);                         // base's time.sample kept
   CHECK(s.time.duration_s == (366 + 365) * 86400.0);     // child's years: 2
-  CHECK(s.site.cooling.model == "constant-pue");         // base
+  CHECK(s.site.cooling.model == CoolingModel::constant_pue);         // base
   CHECK(s.site.cooling.pue == 1.15);                     // child
   CHECK_FALSE(s.site.supply.grid.carbon_gco2_per_kwh);   // removed by `~`
   CHECK(s.site.supply.grid.carbon_file.find("eia_erco_2022_hourly.csv") != std::string::npos);
@@ -315,7 +315,7 @@ TEST_CASE("one composition rule for files and --set: a mix replaces whole, ~ rem
   }
   SECTION("a mapping that is not whole still merges under --set") {
     Scenario s = load_scenario(kDir + "base.yaml", no_platform({"site.cooling={pue: 1.4}"}));
-    CHECK(s.site.cooling.model == "constant-pue");
+    CHECK(s.site.cooling.model == CoolingModel::constant_pue);
     CHECK(s.site.cooling.pue == 1.4);
   }
   SECTION("a mix written in thirds is accepted, a sum off by more than 0.001 is not") {

@@ -25,7 +25,7 @@ const std::string kProfiles = kSrc + "/workloads/profiles.yaml";
 // Mean reference energy (kWh) of `n` jobs of one profile drawn by the research-lab generator.
 double generated_mean_kwh(const Catalogue& cat, const std::string& profile, double n, std::uint64_t seed) {
   WorkloadSpec w;
-  w.generator = "research-lab";
+  w.generator = WorkloadGenerator::research_lab;
   w.jobs_per_year = n;
   w.mix = {{profile, 1.0}};
   w.daily_cycle = 0;

@@ -84,7 +84,7 @@ TEST_CASE("StartJob runs a job on its allocation for its time at f_max and books
   ScriptedPolicy p({{0, {StartJob{1, node_slice(0, 8)}}}});
   const Result r = run_fake(f.sc, {job(1, 0, 8, 7200)}, p);
   const JobRecord& j = record(r.rec, 1);
-  CHECK(j.outcome == "completed");
+  CHECK(j.outcome == JobOutcome::completed);
   CHECK(j.start_s == 0);
   CHECK(j.end_s == Approx(7200).epsilon(1e-12));
   CHECK(j.mean_freq_mhz == Approx(1980));
@@ -132,13 +132,13 @@ TEST_CASE("PreemptJob checkpoints a job back into the queue; it restarts with it
                     {3600, {StartJob{1, node_slice(2, 8)}}}});
   const Result r = run_fake(f.sc, {j1}, p);
   const JobRecord& j = record(r.rec, 1);
-  CHECK(j.outcome == "completed");
+  CHECK(j.outcome == JobOutcome::completed);
   CHECK(j.start_s == 0);
   // 1,800 s done before the preemption; 5,400 s left + 300 s restart from 3,600 s.
   CHECK(j.end_s == Approx(3600 + 5400 + 300).epsilon(1e-12));
   CHECK(r.summary.values.at("preemptions") == 1);
   int preempt_events = 0;
-  for (const auto& e : r.rec.events) preempt_events += e.kind == "preempt";
+  for (const auto& e : r.rec.events) preempt_events += e.kind == EventKind::preempt;
   CHECK(preempt_events == 1);
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("RejectJob records the job as rejected with its reason; a second rejec
   ScriptedPolicy p({{0, {RejectJob{1, "too big"}, RejectJob{1, "again"}}}});
   const Result r = run_fake(f.sc, {job(1, 0, 8, 3600)}, p);
   REQUIRE(r.rec.jobs.size() == 1);
-  CHECK(r.rec.jobs[0].outcome == "rejected");
+  CHECK(r.rec.jobs[0].outcome == JobOutcome::rejected);
   CHECK(r.rec.jobs[0].reason == "too big");
   CHECK(r.summary.values.at("jobs_rejected") == 1);
 }
@@ -246,7 +246,7 @@ TEST_CASE("a rack cap shares its budget among busy accelerators by water-filling
   CHECK(record(r.rec, 1).mean_freq_mhz == Approx(1980));
   double node1_mhz_at_start = 0;  // the clock node 1 settles on at t = 0
   for (const auto& ev : r.rec.events)
-    if (ev.kind == "pstate" && ev.target == 1 && ev.time_s == 0) node1_mhz_at_start = ev.value;
+    if (ev.kind == EventKind::pstate && ev.target == 1 && ev.time_s == 0) node1_mhz_at_start = ev.value;
   CHECK(node1_mhz_at_start == Approx(f.power.freq_mhz(ph)));
   // When the light job ends the heavy one gets the headroom: its mean clock is higher.
   CHECK(record(r.rec, 2).mean_freq_mhz > f.power.freq_mhz(ph));
@@ -277,7 +277,7 @@ TEST_CASE("a site cap limits facility power at every sample; idle nodes keep the
   }
   CHECK(r.rec.rows[0][fac] > 0.9 * cap);  // the headroom is used
   // Node 3 idles at its idle power: its accelerators are never throttled, it has no p-state event.
-  for (const auto& e : r.rec.events) CHECK_FALSE((e.kind == "pstate" && e.target == 3));
+  for (const auto& e : r.rec.events) CHECK_FALSE((e.kind == EventKind::pstate && e.target == 3));
   CHECK(r.summary.text.at("run_warnings").empty());
 }
 
@@ -288,7 +288,7 @@ TEST_CASE("PowerOff and PowerOn move a node through shutdown, off and boot with 
   const Result r = run_fake(f.sc, {}, p);
   std::vector<std::string> kinds;
   for (const auto& e : r.rec.events)
-    if (e.target == 3) kinds.push_back(e.kind);
+    if (e.target == 3) kinds.emplace_back(name_of(e.kind));
   CHECK(kinds == std::vector<std::string>{"power_off", "shut_down", "power_on", "booted"});
   // Node 3's energy: shutdown, off, boot, on; nodes 1-2 idle; node 0 shut down at 20,000 s.
   const auto& n = f.node;
@@ -316,7 +316,7 @@ TEST_CASE("SetBatteryMode charges the battery from the grid and records the mode
   // One hour at 10 kW into the battery (it does not reach soc_max: 0.05 + 0.0094 MWh < 0.09).
   CHECK(r.summary.values.at("battery_charge_kwh") == Approx(10).epsilon(1e-9));
   int modes = 0;
-  for (const auto& e : r.rec.events) modes += e.kind == "battery_mode";
+  for (const auto& e : r.rec.events) modes += e.kind == EventKind::battery_mode;
   CHECK(modes == 2);
 }
 
@@ -354,9 +354,9 @@ TEST_CASE("time.drain lets running jobs finish after the span; queued jobs stay 
   ScriptedPolicy p({{0, {StartJob{1, node_slice(0, 8)}}}});
   // Job 1 needs 30 h (past the 24 h span); job 2 is never started.
   const Result r = run_fake(f.sc, {job(1, 0, 8, 30 * 3600), job(2, 0, 8, 3600)}, p);
-  CHECK(record(r.rec, 1).outcome == "completed");
+  CHECK(record(r.rec, 1).outcome == JobOutcome::completed);
   CHECK(record(r.rec, 1).end_s == Approx(30 * 3600).epsilon(1e-12));
-  CHECK(record(r.rec, 2).outcome == "unfinished");
+  CHECK(record(r.rec, 2).outcome == JobOutcome::unfinished);
   CHECK(record(r.rec, 2).reason == "queued at the end of the simulated span");
   // The run ends when the last running job finishes, not at the end of the drain.
   CHECK(r.summary.values.at("simulated_s") == Approx(30 * 3600).epsilon(1e-12));
@@ -365,7 +365,7 @@ TEST_CASE("time.drain lets running jobs finish after the span; queued jobs stay 
     f.sc.time.drain_s = 0;
     ScriptedPolicy q({{0, {StartJob{1, node_slice(0, 8)}}}});
     const Result r0 = run_fake(f.sc, {job(1, 0, 8, 30 * 3600)}, q);
-    CHECK(record(r0.rec, 1).outcome == "unfinished");
+    CHECK(record(r0.rec, 1).outcome == JobOutcome::unfinished);
     CHECK(r0.summary.values.at("simulated_s") == Approx(86400));
   }
 }

@@ -40,7 +40,7 @@ const std::vector<std::string> kCm02 = {"--cfg=network/model:CM02", "--cfg=netwo
 //     one state at 5e13 FLOP/s; idle = 2·40 + 80 = 160 W; all cores = 160 + 2·260 = 680 W.
 // Site: 10 n4 nodes (racks 0–2) then 3 n2 nodes (rack 3); 2 racks per row; 400 Gbit/s node
 // links (5e10 B/s), 600 Gbit/s leaf uplinks (7.5e10 B/s), 1 µs per link.
-PlatformSpec small_platform(const std::string& topology = "leaf-spine") {
+PlatformSpec small_platform(NetworkTopology topology = NetworkTopology::leaf_spine) {
   PlatformSpec p;
   p.name = "small";
   p.file = "platforms/sites/small.yaml";
@@ -168,7 +168,7 @@ TEST_CASE("leaf-spine routes cross the NICs and the two leaf uplinks with the to
 TEST_CASE("fat-tree routes climb to the row aggregation and the core only when they must") {
   EngineArgs a(kCm02);
   sg4::Engine e(&a.argc, a.argv.data());
-  auto bp = build(small_platform("fat-tree"));
+  auto bp = build(small_platform(NetworkTopology::fat_tree));
   double lat = 0;
   CHECK(route_names(bp.hosts[0], bp.hosts[12], &lat) ==
         std::vector<std::string>{"node-0-nic_UP", "rack-0-uplink_UP", "row-0-uplink_UP", "row-1-uplink_DOWN",
@@ -183,7 +183,7 @@ TEST_CASE("fat-tree routes climb to the row aggregation and the core only when t
 TEST_CASE("without a network model every host reaches every other through the two NICs only") {
   EngineArgs a(kCm02);
   sg4::Engine e(&a.argc, a.argv.data());
-  auto bp = build(small_platform("none"));
+  auto bp = build(small_platform(NetworkTopology::none));
   CHECK(bp.rack_zones.empty());
   double lat = 0;
   CHECK(route_names(bp.hosts[0], bp.hosts[12], &lat) == std::vector<std::string>{"node-0-nic_UP", "node-12-nic_DOWN"});
@@ -202,7 +202,7 @@ TEST_CASE("a transfer between racks takes the path latency plus size over the bo
 TEST_CASE("a fat-tree transfer between rows pays six link latencies") {
   EngineArgs a(kCm02);
   sg4::Engine e(&a.argc, a.argv.data());
-  auto bp = build(small_platform("fat-tree"));
+  auto bp = build(small_platform(NetworkTopology::fat_tree));
   // node-0 → edge-0 → agg-0 → core → agg-1 → edge-3 → node-12: 6 µs + 1e9 B / 5e10 B/s
   auto t = transfer_times(bp, {0}, {12}, 1e9);
   CHECK(t[0] == Approx(6e-6 + 1e9 / 5e10).epsilon(1e-9));

@@ -35,7 +35,7 @@ TEST_CASE("a marginal column is read hour by hour, its empty cell filled by the 
 
 TEST_CASE("with gap_rule error an empty marginal cell is an InputError at its file and line", "[site_inputs][marginal]") {
   Scenario sc = scenario();
-  sc.site.supply.grid.gap_rule = "error";
+  sc.site.supply.grid.gap_rule = GapRule::error;
   const Calendar cal(sc.time.start);
   try {
     load_site_inputs(sc, cal);
@@ -67,7 +67,7 @@ TEST_CASE("a marginal column the file does not have is an InputError naming it",
 TEST_CASE("an estimate needs generation by fuel: a file without the EIA fuel columns is an InputError", "[site_inputs][marginal]") {
   Scenario sc = scenario();
   sc.site.supply.grid.marginal_column.clear();
-  sc.site.supply.grid.marginal_estimate = "hour";
+  sc.site.supply.grid.marginal_estimate = MarginalEstimate::hour;
   const Calendar cal(sc.time.start);
   CHECK_THROWS_AS(load_site_inputs(sc, cal), InputError);
 }

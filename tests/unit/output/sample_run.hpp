@@ -52,7 +52,7 @@ inline JobRecord sample_job(std::size_t k) {
   j.delay_s = 30.0;
   j.optimisation = "none";
   j.quality_cost = 0.0;
-  j.outcome = k == 2 ? "rejected" : "completed";
+  j.outcome = k == 2 ? JobOutcome::rejected : JobOutcome::completed;
   j.reason = k == 2 ? "larger than the cluster" : "";
   j.deferrable = k == 1;
   j.deadline_s = k == 1 ? 7200.0 : -1;             // only job 1 has a deadline
@@ -100,7 +100,7 @@ inline void fill_sample(Recorder& rec, const SampleRun& s) {
   }
   for (std::size_t k = 0; k < s.jobs; ++k) rec.add_job(sample_job(k));
   for (std::size_t k = 0; k < s.events; ++k)
-    rec.add_event(EventRecord{30.0 * double(k), k % 2 ? "pstate" : "power_on", std::int64_t(k), double(k)});
+    rec.add_event(EventRecord{30.0 * double(k), k % 2 ? EventKind::pstate : EventKind::power_on, std::int64_t(k), double(k)});
 }
 
 inline void write_sample(const std::string& path, const SampleRun& s = {}, Hdf5Options o = {}) {
@@ -157,17 +157,18 @@ inline void write_realistic_sample(const std::string& path, double pv_peak_w = 5
     rec.append_entity_sample("rack", 900.0 * double(i), rack_row);
   }
   const char* profiles[] = {"llm-pretrain", "llm-finetune", "vision-train", "inference-batch"};
-  const char* outcomes[] = {"completed", "completed", "completed", "killed", "rejected", "unfinished"};
+  const JobOutcome outcomes[] = {JobOutcome::completed, JobOutcome::completed, JobOutcome::completed,
+                                 JobOutcome::killed,    JobOutcome::rejected,  JobOutcome::unfinished};
   for (std::size_t k = 0; k < 20; ++k) {
     JobRecord j;
     j.id = k;
     j.profile = profiles[k % 4];
     j.year = 2022 + int(k % 3);
     j.submit_s = 3600.0 * double(k);
-    const std::string outcome = outcomes[k % 6];
-    const bool started = outcome != "rejected";
+    const JobOutcome outcome = outcomes[k % 6];
+    const bool started = outcome != JobOutcome::rejected;
     j.start_s = started ? j.submit_s + 300.0 * double(k % 5) : -1;
-    j.end_s = started && outcome != "unfinished" ? j.start_s + 7200.0 * double(1 + k % 4) : -1;
+    j.end_s = started && outcome != JobOutcome::unfinished ? j.start_s + 7200.0 * double(1 + k % 4) : -1;
     j.delay_s = started ? j.start_s - j.submit_s : 0;
     j.gpus = 8 << (k % 5);
     j.energy_j = started ? 3.6e6 * 50.0 * double(j.gpus) / 8.0 : 0;
@@ -176,14 +177,15 @@ inline void write_realistic_sample(const std::string& path, double pv_peak_w = 5
     j.optimisation = k % 3 ? "none" : "mixed-precision";
     j.quality_cost = k % 3 ? 0.0 : 0.01;
     j.outcome = outcome;
-    j.reason = outcome == "killed" ? "node failure" : outcome == "rejected" ? "larger than the cluster" : "";
+    j.reason = outcome == JobOutcome::killed ? "node failure" : outcome == JobOutcome::rejected ? "larger than the cluster" : "";
     rec.add_job(j);
   }
-  const char* kinds[] = {"power_on", "pstate", "pstate", "cap", "power_off", "booted"};
+  const EventKind kinds[] = {EventKind::power_on, EventKind::pstate,    EventKind::pstate,
+                             EventKind::cap,      EventKind::power_off, EventKind::booted};
   for (std::size_t k = 0; k < 30; ++k) {
-    const std::string kind = kinds[k % 6];
-    rec.add_event(EventRecord{1800.0 * double(k), kind, kind == "cap" ? -1 : std::int64_t(k % 10),
-                              kind == "pstate" ? double(k % 4) : kind == "cap" ? 9e6 : 0.0});
+    const EventKind kind = kinds[k % 6];
+    rec.add_event(EventRecord{1800.0 * double(k), kind, kind == EventKind::cap ? -1 : std::int64_t(k % 10),
+                              kind == EventKind::pstate ? double(k % 4) : kind == EventKind::cap ? 9e6 : 0.0});
   }
   RunSummary sum;
   sum.values = {{"facility_energy_kwh", facility_j / 3.6e6}, {"emissions_kg", emissions_kg},

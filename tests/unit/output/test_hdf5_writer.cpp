@@ -524,7 +524,7 @@ TEST_CASE("The writer's memory does not grow with simulated time") {
     row[0] = double(i);
     rec.append_sample(900.0 * double(i), row);
     rec.append_entity_sample("rack", 900.0 * double(i), racks);
-    for (int k = 0; k < 10; ++k) rec.add_event(EventRecord{900.0 * double(i), "pstate", k, double(k % 4)});
+    for (int k = 0; k < 10; ++k) rec.add_event(EventRecord{900.0 * double(i), EventKind::pstate, k, double(k % 4)});
     if (i % 4 == 0) rec.add_job(sample_job(i % 3));
     if (i + 1 == rows_per_year) after_first_year = rss_kb();
   }

@@ -23,7 +23,7 @@ TEST_CASE("conversion loss is a·P_r + b·P + c·P²/P_r (Rasmussen)", "[physics
 
 TEST_CASE("the fixed losses make PUE rise at low load", "[physics][facility]") {
   CoolingSpec c;
-  c.model = "chiller";
+  c.model = CoolingModel::chiller;
   const auto ups = typical_ups_loss(), pdu = typical_pdu_loss();
   const double design = 1e6;
   const auto full = facility_power(c, ups, pdu, 1.0 * design, 25, design);
@@ -65,7 +65,7 @@ TEST_CASE("the chiller's CoP falls with the compressor lift in hot weather", "[p
 
 TEST_CASE("hotter outdoor air needs more cooling power", "[physics][facility]") {
   CoolingSpec c;
-  c.model = "chiller";
+  c.model = CoolingModel::chiller;
   const auto r25 = cooling_power(c, 1e6, 25, 1e6);
   CHECK(r25.chiller_w == Approx(1e6 / 2.6756));
   CHECK(r25.fan_w == Approx(50000));
@@ -83,7 +83,7 @@ TEST_CASE("hotter outdoor air needs more cooling power", "[physics][facility]") 
 
 TEST_CASE("the economiser switches the chiller off below its threshold", "[physics][facility]") {
   CoolingSpec c;
-  c.model = "chiller-economiser";  // threshold 15 °C, fans 5 % of design at design flow
+  c.model = CoolingModel::chiller_economiser;  // threshold 15 °C, fans 5 % of design at design flow
   const auto cold = cooling_power(c, 1e6, 10, 1e6);
   CHECK(cold.economiser);
   CHECK(cold.chiller_w == 0);
@@ -106,7 +106,7 @@ TEST_CASE("the economiser switches the chiller off below its threshold", "[physi
 
 TEST_CASE("constant PUE lumps all overhead into cooling", "[physics][facility]") {
   CoolingSpec c;
-  c.model = "constant-pue";
+  c.model = CoolingModel::constant_pue;
   c.pue = 1.4;
   CHECK(cooling_power(c, 1e6, 30, 1e6).cooling_w == Approx(400000));
   const auto f = facility_power(c, typical_ups_loss(), typical_pdu_loss(), 1e6, 30, 2e6);
@@ -117,7 +117,7 @@ TEST_CASE("constant PUE lumps all overhead into cooling", "[physics][facility]")
 
 TEST_CASE("a liquid loop removes most heat with pumps and a dry cooler", "[physics][facility]") {
   CoolingSpec c;
-  c.model = "liquid";  // capture 0.8, pumps 2 %, dry cooler 2 %, coolant 40 °C
+  c.model = CoolingModel::liquid;  // capture 0.8, pumps 2 %, dry cooler 2 %, coolant 40 °C
   const auto r = cooling_power(c, 1e6, 25, 1e6);
   // air share 0.2 MW on the chiller (CoP 2.6756) + its fans 5 % of 0.2 MW; pumps 16 kW;
   // dry cooler at design flow 16 kW
@@ -126,7 +126,7 @@ TEST_CASE("a liquid loop removes most heat with pumps and a dry cooler", "[physi
   CHECK(r.pump_w == Approx(16000));
   CHECK(r.dry_cooler_w == Approx(16000));
   CoolingSpec air;
-  air.model = "chiller";
+  air.model = CoolingModel::chiller;
   CHECK(r.cooling_w < cooling_power(air, 1e6, 25, 1e6).cooling_w);
   SECTION("when the dry cooler cannot keep up a trim chiller takes the rest") {
     const auto hot = cooling_power(c, 1e6, 34, 1e6);
@@ -142,7 +142,7 @@ TEST_CASE("with the default power path, PUE stays within 1.03–2.0 from −20 t
           "[physics][facility]") {
   for (const char* model : {"chiller", "chiller-economiser", "liquid"}) {
     CoolingSpec c;
-    c.model = model;
+    c.model = parse_name<CoolingModel>(model).value();
     double lo = 10, hi = 0;
     for (double t = -20; t <= 48; t += 1) {
       for (double load = 0.3; load <= 1.0; load += 0.1) {

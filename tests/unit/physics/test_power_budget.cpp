@@ -33,7 +33,7 @@ TEST_CASE("water-filling gives small demands what they need and shares the rest 
 
 TEST_CASE("the IT power under a facility cap is the inverse of facility_power", "[physics][budget]") {
   SiteSpec s;
-  s.cooling.model = "chiller-economiser";
+  s.cooling.model = CoolingModel::chiller_economiser;
   s.ups = typical_ups_loss();
   s.pdu = typical_pdu_loss();
   const Watts design = 1e6;

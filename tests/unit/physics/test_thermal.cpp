@@ -65,27 +65,27 @@ TEST_CASE("at the thermal power limit the steady temperature is the slowdown tem
 
 TEST_CASE("the coolant at the devices follows the cooling model and rises in a chiller failure", "[thermal]") {
   CoolingSpec c;
-  c.model = "chiller";
+  c.model = CoolingModel::chiller;
   c.supply_temp_c = 22;
   CHECK(device_coolant_c(c, 40) == 22);
-  c.model = "chiller-economiser";
+  c.model = CoolingModel::chiller_economiser;
   c.economiser_below_c = 25;
   CHECK(device_coolant_c(c, 10) == 22);  // outside air mixed down to the set point
   CHECK(device_coolant_c(c, 24) == 24);  // outside air warmer than the set point
   CHECK(device_coolant_c(c, 30) == 22);  // chiller
-  c.model = "liquid";
+  c.model = CoolingModel::liquid;
   c.liquid_supply_temp_c = 40;
   CHECK(device_coolant_c(c, 45) == 40);
   ThermalSpec t;
   t.failure_rise_c_per_min = 2;
   t.failure_max_supply_c = 50;
-  c.model = "chiller";
+  c.model = CoolingModel::chiller;
   CHECK(failed_coolant_c(c, t, 40, 22, 0) == 22);
   CHECK(failed_coolant_c(c, t, 40, 22, 600) == Approx(42));
   CHECK(failed_coolant_c(c, t, 40, 22, 3600) == 50);
-  c.model = "chiller-economiser";
+  c.model = CoolingModel::chiller_economiser;
   CHECK(failed_coolant_c(c, t, 10, 22, 3600) == 22);  // in free cooling a failed chiller changes nothing
-  c.model = "liquid";
+  c.model = CoolingModel::liquid;
   c.approach_c = 5;
   CHECK(failed_coolant_c(c, t, 45, 40, 60) == 50);  // dry cooler alone: outdoor + approach
   CHECK(failed_coolant_c(c, t, 20, 40, 60) == 40);

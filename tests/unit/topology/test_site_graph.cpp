@@ -17,7 +17,7 @@ namespace {
 //   H200 group → racks 0, 1, 2 holding nodes 0–3, 4–7, 8–9; A100 group starts rack 3: nodes 10–12.
 //   4 racks → rows 0 (racks 0, 1) and 1 (racks 2, 3) → 1 room.
 //   power domains = 4 (one per rack); cooling domains = ceil(4 / 3) = 2: racks 0–2 and rack 3.
-PlatformSpec small_site(const std::string& topology = "leaf-spine") {
+PlatformSpec small_site(NetworkTopology topology = NetworkTopology::leaf_spine) {
   PlatformSpec p;
   p.name = "small";
   p.file = "platforms/sites/small.yaml";
@@ -123,7 +123,7 @@ TEST_CASE("leaf-spine paths go through the leaf within a rack and through a spin
 }
 
 TEST_CASE("fat-tree paths climb to the aggregation switch within a row and to a core across rows") {
-  auto t = SiteTopology::build(small_site("fat-tree"));
+  auto t = SiteTopology::build(small_site(NetworkTopology::fat_tree));
   CHECK(t.switch_count() == 8);  // 4 edge + 2 aggregation + 2 core
   auto same_row = t.network_path(0, 4);
   CHECK(t.path_names(same_row) == std::vector<std::string>{"node-0", "edge-0", "agg-0", "edge-1", "node-4"});
@@ -137,7 +137,7 @@ TEST_CASE("fat-tree paths climb to the aggregation switch within a row and to a 
 }
 
 TEST_CASE("a site without network has no switches and no network paths") {
-  auto t = SiteTopology::build(small_site("none"));
+  auto t = SiteTopology::build(small_site(NetworkTopology::none));
   CHECK(t.switch_count() == 0);
   CHECK(t.network_path(0, 12).empty());
   CHECK(t.check_structure().empty());
@@ -147,19 +147,17 @@ TEST_CASE("a site without network has no switches and no network paths") {
 TEST_CASE("out-of-range layout numbers are reported together with their key paths") {
   auto p = small_site();
   p.network.nodes_per_rack = 0;
-  p.network.topology = "ring";
   p.nodes[1].count = -2;
   try {
     SiteTopology::build(p);
     FAIL("expected InputError");
   } catch (const InputError& e) {
     const auto& d = e.diagnostics();
-    REQUIRE(d.size() == 3);
+    REQUIRE(d.size() == 2);
     CHECK(d[0].key_path == "network.nodes_per_rack");
     CHECK(d[0].message == "expected an integer >= 1, got 0");
     CHECK(d[0].file == "platforms/sites/small.yaml");
-    CHECK(d[1].key_path == "network.topology");
-    CHECK(d[2].key_path == "nodes[1].count");
+    CHECK(d[1].key_path == "nodes[1].count");
   }
 }
 
@@ -244,7 +242,7 @@ TEST_CASE("a 10000-GPU site of 1250 nodes builds with one rack per 4 nodes") {
 TEST_CASE("the layout of platforms/sites/large-10k-h200.yaml gives the hand-counted fat-tree") {
   PlatformSpec p;  // the numbers of that file
   p.nodes = {{"dgx-h200", 1250}};
-  p.network.topology = "fat-tree";
+  p.network.topology = NetworkTopology::fat_tree;
   p.network.uplink_gbps = 3200;
   p.network.nodes_per_rack = 4;
   p.network.racks_per_row = 16;
