@@ -21,7 +21,7 @@ from .io import (
     serving,
     summary,
 )
-from .fleet import yearly
+from .fleet import plot_growth_vs_efficiency, yearly, yearly_ensemble
 from .ensemble import by_realization, ensemble_summary, mean_ci, sensitivity, series_ci
 from .metrics import compare, energy_kwh
 from .serving_metrics import latency_percentiles, serving_kpis, serving_requests, slo_attainment
@@ -78,4 +78,6 @@ __all__ = [
     "latency_percentiles",
     "summary",
     "yearly",
+    "yearly_ensemble",
+    "plot_growth_vs_efficiency",
 ]
