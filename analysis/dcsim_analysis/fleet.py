@@ -109,7 +109,7 @@ def yearly_ensemble(
             if v.size < 2:
                 continue
             ci = mean_ci(v, level=level, method=method)
-            row.update({(c, "mean"): ci.mean, (c, "lower"): ci.lower, (c, "upper"): ci.upper,
+            row.update({(c, "mean"): ci.mean, (c, "lower"): ci.lo, (c, "upper"): ci.hi,
                         (c, "p05"): float(np.quantile(v, 0.05)), (c, "p95"): float(np.quantile(v, 0.95)),
                         (c, "n"): float(v.size)})
         rows[y] = row

@@ -169,7 +169,7 @@ def test_the_fleet_decade_table_of_the_examples_readme_is_what_the_run_gives(tmp
             for line in table.splitlines() if re.match(r"\| 20\d\d \|", line)]
     assert len(rows) == 10
     y = da.yearly(out)
-    for year, gpus, ci, gwh, op, emb, util in rows:
+    for year, gpus, ci, gwh, op, emb, util, kwh_job in rows:
         r = y.loc[int(year)]
         assert float(gpus) == pytest.approx(r.installed_gpus, abs=0.5)
         assert float(ci) == pytest.approx(r.carbon_intensity_g_per_kwh, abs=0.05)
@@ -177,6 +177,7 @@ def test_the_fleet_decade_table_of_the_examples_readme_is_what_the_run_gives(tmp
         assert float(op) == pytest.approx(r.operational_tco2, abs=0.5)
         assert float(emb) == pytest.approx(r.embodied_tco2, abs=0.5)
         assert float(util) == pytest.approx(r.utilisation, abs=0.0005)
+        assert float(kwh_job) == pytest.approx(r.kwh_per_job, abs=0.5)
     # The decarbonisation path year by year: 400 · 0.93^(y − 2025).
     np.testing.assert_allclose(y["carbon_intensity_g_per_kwh"], 400 * 0.93 ** (y.index - 2025), rtol=1e-12)
     s = da.summary(out)
@@ -208,3 +209,64 @@ def test_a_dated_cooling_upgrade_changes_the_pue_from_its_date(tmp_path):
     proc = validate(p)
     assert proc.returncode != 0
     assert "site.cooling_upgrades.1.date" in proc.stderr and "after the previous upgrade" in proc.stderr
+
+
+def test_the_fleet_ensemble_table_is_what_the_sweep_gives_with_intervals_computed_by_hand(tmp_path):
+    """scenarios/examples/README.md's ensemble table (issue 19 item 5) is what `dcsim sweep` of
+    fleet-decade-ensemble.yaml gives through dcsim_analysis.yearly_ensemble, and its statistics
+    are the textbook ones: the mean and Student-t 90 % interval of the 10 runs' yearly values, the
+    5 % / 95 % quantiles; the narrated rankings hold (Spearman ρ of the sampled inputs)."""
+    import re
+    from scipy import stats
+
+    out = tmp_path / "ens"
+    run_dcsim(["sweep", SOURCE_DIR / "scenarios/sweeps/fleet-decade-ensemble.yaml", "-o", out, "-q"], timeout=1800)
+    sweep = da.load_sweep(out)
+    assert sweep.sizes["run"] == 10 and sorted(set(sweep["realization"].values.tolist())) == list(range(10))
+    paths = [out / p for p in np.asarray(sweep["run_result_path"].values).astype(str)]
+    per_run = [da.yearly(p) for p in paths]
+    e = da.yearly_ensemble(out)
+    # by hand, for every year and quantity of the table
+    for q in ("facility_energy_mwh", "operational_tco2", "kwh_per_job", "carbon_intensity_g_per_kwh"):
+        for year in range(2025, 2035):
+            v = np.array([t.at[year, q] for t in per_run])
+            half = stats.t.ppf(0.95, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+            assert e.at[year, (q, "mean")] == pytest.approx(v.mean(), rel=1e-12)
+            assert e.at[year, (q, "lower")] == pytest.approx(v.mean() - half, rel=1e-9)
+            assert e.at[year, (q, "upper")] == pytest.approx(v.mean() + half, rel=1e-9)
+            assert e.at[year, (q, "p05")] == pytest.approx(np.quantile(v, 0.05), rel=1e-12)
+            assert e.at[year, (q, "p95")] == pytest.approx(np.quantile(v, 0.95), rel=1e-12)
+    tot = np.array([t["facility_energy_mwh"].sum() for t in per_run])
+    assert e.at["total", ("facility_energy_mwh", "mean")] == pytest.approx(tot.mean(), rel=1e-12)
+    # the committed table, cell by cell at its printed precision
+    text = (SOURCE_DIR / "scenarios/examples/README.md").read_text()
+    table = text[text.index("<!-- fleet-ensemble table"):text.index("<!-- end fleet-ensemble table")]
+    num = r"([\d,.]+)"
+    trip = rf"{num} \[{num}, {num}\] \({num}–{num}\)"
+    rows = [line for line in table.splitlines() if re.match(r"\| 20\d\d \|", line)]
+    assert len(rows) == 10
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        year = int(cells[0])
+        for cell, q, scale, tol in ((cells[1], "facility_energy_mwh", 1000, 0.05), (cells[2], "operational_tco2", 1, 0.5),
+                                    (cells[4], "kwh_per_job", 1, 0.5), (cells[5], "carbon_intensity_g_per_kwh", 1, 0.5)):
+            m = re.fullmatch(trip, cell)
+            assert m, f"{year}: {cell!r}"
+            for got, stat in zip(m.groups(), ("mean", "lower", "upper", "p05", "p95")):
+                assert float(got.replace(",", "")) == pytest.approx(e.at[year, (q, stat)] / scale, abs=tol), (year, q, stat)
+        assert float(cells[3].replace(",", "")) == pytest.approx(e.at[year, ("embodied_tco2", "mean")], abs=0.5)
+    # the narration: 2034 energy ranked by the workload growth, emissions by both inputs
+    g = np.asarray(sweep["workload_jobs_growth_per_year"].values)
+    c = np.asarray(sweep["grid_carbon_factor_per_year"].values)
+    energy = [t.at[2034, "facility_energy_mwh"] for t in per_run]
+    emis = [t.at[2034, "operational_tco2"] for t in per_run]
+    assert stats.spearmanr(g, energy)[0] > 0.9
+    assert stats.spearmanr(g, emis)[0] > 0.3 and stats.spearmanr(c, emis)[0] > 0.3
+    # efficiency against growth: energy per job falls by about a third, energy grows > 20x
+    kwh = e[("kwh_per_job", "mean")]
+    assert 0.6 < kwh[2030] / kwh[2025] < 0.75
+    assert e.at[2034, ("facility_energy_mwh", "mean")] / e.at[2025, ("facility_energy_mwh", "mean")] > 20
+    import matplotlib
+    matplotlib.use("Agg")
+    ax = da.plot_growth_vs_efficiency(e)
+    assert len(ax.get_lines()) == 5
