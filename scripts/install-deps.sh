@@ -7,9 +7,9 @@ pkgs=(
   build-essential cmake ninja-build pkg-config git
   libsimgrid-dev libboost-graph-dev libhdf5-dev hdf5-tools
   libyaml-dev libcli11-dev catch2 libbenchmark-dev time
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-tidy clang-format
   python3 python3-h5py python3-xarray python3-h5netcdf python3-netcdf4 netcdf-bin
-  python3-pandas python3-matplotlib python3-pytest python3-yaml
+  python3-pandas python3-matplotlib python3-pytest python3-yaml python3-scipy
   jupyter-nbconvert python3-nbclient python3-ipykernel python3-nbformat
   openmpi-bin libopenmpi-dev slurm-wlm munge
 )
