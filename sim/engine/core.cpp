@@ -85,7 +85,7 @@ RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Rec
          ") submits none over the span, so the figures are those of an idle site (give workload.generator "
          "with jobs, jobs_per_year or traces)");
   const GridSpec& g = sc.site.supply.grid;
-  if (!g.carbon_gco2_per_kwh && g.carbon_file.empty())
+  if (!g.carbon_gco2_per_kwh && g.carbon_file.empty() && g.carbon_files.empty())
     warn("no carbon source: neither site.supply.grid.carbon_gco2_per_kwh nor carbon_file is given, "
          "so grid electricity is counted at 0 gCO2e/kWh and the operational emissions are 0");
 }
