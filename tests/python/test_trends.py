@@ -99,6 +99,12 @@ def test_stitched_yearly_files_give_each_year_its_own_values(tmp_path):
     assert ci2[years == 2026].mean() == pytest.approx((va.mean() * 60) ** 0.5, rel=1e-6)
     assert ci2[years == 2027].mean() == pytest.approx(60.0, rel=1e-6)
     np.testing.assert_allclose(ci2[years == 2027] / vb, 60.0 / vb.mean(), rtol=1e-9)
+    # A file that no year of the run reads is said, not silently dropped.
+    old = year_trace(tmp_path / "old_2020.csv", 2020, 500.0)
+    late = year_trace(tmp_path / "late_2031.csv", 2031, 50.0)
+    p = scenario(tmp_path, "unread", f"      carbon_files: {{2020: {old}, 2025: {a}, 2031: {late}}}\n", years=1)
+    proc = run_dcsim(["run", p, "-o", tmp_path / "unread.h5", "-q"])
+    assert "carbon_files: no year of the run (2025..2025) reads the file(s) of 2020, 2031" in proc.stderr
 
 
 def dcsim(*args) -> subprocess.CompletedProcess:
