@@ -184,6 +184,27 @@ struct Reader {
     c.liquid_supply_temp_c = m.number("liquid_supply_temp_c", c.liquid_supply_temp_c, {.min = 5, .max = 70});
   }
 
+  // The entries of a `year: value` mapping (carbon_files, carbon_targets): each key a calendar
+  // year in [1900, 2200], ascending; read(year, key) reads the value.
+  template <class Read>
+  void year_entries(YamlMap& f, Read read) {
+    int prev = 0;
+    for (const std::string& k : f.keys()) {
+      const std::optional<double> y = parse_yaml_number(k);
+      if (!y || *y != std::floor(*y) || *y < 1900 || *y > 2200) {
+        f.error("expected a calendar year (an integer in [1900, 2200]) as the key, got '" + k + "'", k);
+        f.accept(k);
+        continue;
+      }
+      const int year = static_cast<int>(*y);
+      if (year <= prev)
+        f.error("expected the years in ascending order, got " + std::to_string(year) + " after " +
+                    std::to_string(prev), k);
+      prev = std::max(prev, year);
+      read(year, k);
+    }
+  }
+
   void grid(YamlMap m, GridSpec& g) {
     g.carbon_gco2_per_kwh = m.optional_number("carbon_gco2_per_kwh", {.min = 0, .max = 5000});
     g.carbon_file = m.path("carbon_file", g.carbon_file);
@@ -199,6 +220,32 @@ struct Reader {
     g.carbon_factor_per_year = m.number("carbon_factor_per_year", g.carbon_factor_per_year, {.min = 0, .max = 10});
     g.price_factor_per_year = m.number("price_factor_per_year", g.price_factor_per_year, {.min = 0, .max = 10});
     g.trend_base_year = static_cast<int>(m.integer("trend_base_year", g.trend_base_year, {.min = 1900, .max = 2200}));
+    if (m.has("carbon_files")) {
+      YamlMap f = m.map("carbon_files");
+      g.carbon_files.clear();
+      year_entries(f, [&](int y, const std::string& k) { g.carbon_files[y] = f.path(k); });
+      if (m.has("carbon_file") || g.carbon_gco2_per_kwh)
+        m.error(std::string("expected either carbon_files or ") +
+                    (g.carbon_gco2_per_kwh ? "carbon_gco2_per_kwh" : "carbon_file") + ", got both",
+                "carbon_files");
+      else if (f.present() && f.keys().empty())
+        m.error("expected at least one `year: file` entry, got none", "carbon_files");
+    }
+    if (m.has("carbon_targets")) {
+      YamlMap f = m.map("carbon_targets");
+      g.carbon_targets.clear();
+      year_entries(f, [&](int y, const std::string& k) {
+        g.carbon_targets[y] = f.number(k, 0, {.min = 0, .max = 5000, .min_exclusive = true});
+      });
+      if (m.has("carbon_factor_per_year"))
+        m.error("expected either carbon_targets or carbon_factor_per_year (two decarbonisation paths), got both",
+                "carbon_targets");
+      else if (f.present() && f.keys().empty())
+        m.error("expected at least one `year: gCO2e/kWh` entry, got none", "carbon_targets");
+      else if (!g.carbon_gco2_per_kwh && !m.has("carbon_file") && !m.has("carbon_files"))
+        m.error("expected a base to scale (carbon_gco2_per_kwh, carbon_file or carbon_files), got none",
+                "carbon_targets");
+    }
     g.export_allowed = m.number("export_allowed", g.export_allowed, kFraction);
     g.contracted_renewable_fraction =
         m.number("contracted_renewable_fraction", g.contracted_renewable_fraction, kFraction);

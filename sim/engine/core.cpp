@@ -85,9 +85,24 @@ RunCore::RunCore(const Scenario& sc, std::vector<Job>& jobs, Policy& policy, Rec
          ") submits none over the span, so the figures are those of an idle site (give workload.generator "
          "with jobs, jobs_per_year or traces)");
   const GridSpec& g = sc.site.supply.grid;
-  if (!g.carbon_gco2_per_kwh && g.carbon_file.empty())
-    warn("no carbon source: neither site.supply.grid.carbon_gco2_per_kwh nor carbon_file is given, "
+  if (!g.carbon_gco2_per_kwh && g.carbon_file.empty() && g.carbon_files.empty())
+    warn("no carbon source: neither site.supply.grid.carbon_gco2_per_kwh nor carbon_file(s) is given, "
          "so grid electricity is counted at 0 gCO2e/kWh and the operational emissions are 0");
+  if (!g.carbon_files.empty()) {
+    // A yearly file no run year reads (each year reads its own or the nearest earlier one).
+    const int y0 = cal_.year_at(0), y1 = cal_.year_at(std::max<Seconds>(0, end_s_ - 1e-6));
+    std::string unread;
+    for (auto it = g.carbon_files.begin(); it != g.carbon_files.end(); ++it) {
+      const auto next = std::next(it);
+      const bool first = it == g.carbon_files.begin();
+      const int from = first ? y0 : std::max(it->first, y0);  // the first file also serves earlier years
+      const int to = next == g.carbon_files.end() ? y1 : std::min(next->first - 1, y1);
+      if (from > to) unread += (unread.empty() ? "" : ", ") + std::to_string(it->first);
+    }
+    if (!unread.empty())
+      warn("site.supply.grid.carbon_files: no year of the run (" + std::to_string(y0) + ".." + std::to_string(y1) +
+           ") reads the file(s) of " + unread + " (a year reads its own file or the nearest earlier one)");
+  }
 }
 
 void RunCore::build_nodes() {

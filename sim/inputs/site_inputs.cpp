@@ -85,6 +85,121 @@ std::unique_ptr<StepInput> with_trend(std::unique_ptr<StepInput> in, double fact
   return std::make_unique<YearlyTrendInput>(std::move(in), factor, base_year ? base_year : cal.start().year, cal);
 }
 
+Seconds year_start_of(const Calendar& cal, int y) { return cal.at(CivilTime{y, 1, 1, 0, 0, 0}); }
+
+// The base input times a multiplier per UTC calendar year (GridSpec::carbon_targets), the
+// multipliers given for the run's years [first, first + size); outside, the nearest one.
+class YearMultiplierInput final : public StepInput {
+ public:
+  YearMultiplierInput(std::unique_ptr<StepInput> base, int first, std::vector<double> m, const Calendar& cal)
+      : base_(std::move(base)), first_(first), m_(std::move(m)), cal_(cal) {}
+  double value_at(Seconds t) override { return base_->value_at(t) * multiplier(cal_.year_at(t)); }
+  Seconds next_change_after(Seconds t) override {
+    return std::min(base_->next_change_after(t), year_start_of(cal_, cal_.year_at(t) + 1));
+  }
+  double mean_over(Seconds t0, Seconds t1) override {
+    if (!(t1 > t0)) return value_at(t0);
+    double sum = 0;
+    for (Seconds a = t0; a < t1;) {
+      const int y = cal_.year_at(a);
+      const Seconds b = std::min(t1, year_start_of(cal_, y + 1));
+      sum += base_->mean_over(a, b) * multiplier(y) * (b - a);
+      a = b;
+    }
+    return sum / (t1 - t0);
+  }
+
+ private:
+  double multiplier(int y) const {
+    const long i = std::clamp<long>(y - first_, 0, static_cast<long>(m_.size()) - 1);
+    return m_[static_cast<std::size_t>(i)];
+  }
+  std::unique_ptr<StepInput> base_;
+  int first_;
+  std::vector<double> m_;
+  Calendar cal_;
+};
+
+// Decarbonisation targets (scenarios/README.md "Trends"): each calendar year y of the run gets a
+// target mean T(y) (the targets; between two anchors geometric, T_a·(T_b/T_a)^((y−a)/(b−a)), a
+// constant yearly factor like carbon_factor_per_year; before the first anchor and after the last
+// held at their values). The base year (trend_base_year, default the start year) is an anchor
+// with the base's own mean when it precedes the first target year. The base is scaled in year y
+// by T(y) / (its mean over the part of y inside the run), so that part's mean is T(y) exactly and
+// the base's shape within the year is kept.
+std::unique_ptr<StepInput> with_targets(std::unique_ptr<StepInput> in, const std::map<int, double>& targets,
+                                        int base_year, const Calendar& cal, Seconds span, const std::string& file) {
+  if (targets.empty()) return in;
+  const std::string key = "site.supply.grid.carbon_targets";
+  const int y0 = cal.year_at(0), y1 = cal.year_at(std::max<Seconds>(0, span - 1e-6));
+  auto window_mean = [&](int y) {
+    const Seconds a = std::max<Seconds>(0, year_start_of(cal, y)), b = std::min(span, year_start_of(cal, y + 1));
+    return in->mean_over(a, b);
+  };
+  std::map<int, double> anchors = targets;
+  const int by = base_year ? base_year : y0;
+  if (by < targets.begin()->first) {
+    if (by < y0 || by > y1) {
+      char buf[240];
+      std::snprintf(buf, sizeof buf, "expected trend_base_year inside the run (%d..%d) to anchor carbon_targets "
+                    "before their first year %d, got %d", y0, y1, targets.begin()->first, by);
+      throw InputError(Diagnostic{file, 0, 0, "site.supply.grid.trend_base_year", buf});
+    }
+    anchors[by] = window_mean(by);
+  }
+  auto target_of = [&](int y) {
+    auto hi = anchors.lower_bound(y);
+    if (hi == anchors.end()) return std::prev(hi)->second;
+    if (hi->first == y || hi == anchors.begin()) return hi->second;
+    auto lo = std::prev(hi);
+    return lo->second * std::pow(hi->second / lo->second, double(y - lo->first) / double(hi->first - lo->first));
+  };
+  std::vector<double> m;
+  for (int y = y0; y <= y1; ++y) {
+    const double base = window_mean(y), t = target_of(y);
+    if (!(base > 0)) {
+      char buf[240];
+      std::snprintf(buf, sizeof buf, "expected a base intensity with a positive mean in %d to scale to the target "
+                    "%.6g g/kWh, got a mean of %.6g", y, t, base);
+      throw InputError(Diagnostic{file, 0, 0, key, buf});
+    }
+    m.push_back(t / base);
+  }
+  return std::make_unique<YearMultiplierInput>(std::move(in), y0, std::move(m), cal);
+}
+
+// Yearly trace files stitched (GridSpec::carbon_files): calendar year y reads the input of the
+// latest year listed ≤ y (the first one before it).
+class ByYearInput final : public StepInput {
+ public:
+  ByYearInput(std::map<int, std::unique_ptr<StepInput>> in, const Calendar& cal) : in_(std::move(in)), cal_(cal) {}
+  double value_at(Seconds t) override { return at(cal_.year_at(t)).value_at(t); }
+  Seconds next_change_after(Seconds t) override {
+    const int y = cal_.year_at(t);
+    return std::min(at(y).next_change_after(t), year_start_of(cal_, y + 1));
+  }
+  double mean_over(Seconds t0, Seconds t1) override {
+    if (!(t1 > t0)) return value_at(t0);
+    double sum = 0;
+    for (Seconds a = t0; a < t1;) {
+      const int y = cal_.year_at(a);
+      const Seconds b = std::min(t1, year_start_of(cal_, y + 1));
+      sum += at(y).mean_over(a, b) * (b - a);
+      a = b;
+    }
+    return sum / (t1 - t0);
+  }
+
+ private:
+  StepInput& at(int y) {
+    auto it = in_.upper_bound(y);
+    if (it != in_.begin()) --it;
+    return *it->second;
+  }
+  std::map<int, std::unique_ptr<StepInput>> in_;
+  Calendar cal_;
+};
+
 }  // namespace
 
 namespace {
@@ -114,6 +229,36 @@ struct Loader {
   }
   traces::TimeSeries carbon(const std::string& file, const std::string& column) {
     return aligned(traces::load_carbon(file, column, load)).series;
+  }
+  // One of GridSpec::carbon_files: a dated trace whose year is `year` (the UTC year holding most
+  // of its points) covering a whole year, aligned like carbon_file (each run year reads it by
+  // month/day/hour; the stitching picks the year).
+  traces::TimeSeries carbon_of_year(int year, const std::string& file, const std::string& column) {
+    const traces::LoadedSeries ls = traces::load_carbon(file, column, load);
+    const std::string key = "site.supply.grid.carbon_files." + std::to_string(year);
+    auto fail = [&](const std::string& msg) { throw InputError(Diagnostic{sc.file, 0, 0, key, file + ": " + msg}); };
+    if (ls.meta.base != traces::TimeBase::absolute_utc || ls.series.size() == 0)
+      fail("expected a dated trace (UTC timestamps of one calendar year), got a " +
+           std::string(ls.meta.base == traces::TimeBase::relative ? "relative (time_s)" : "typical-year") + " one");
+    std::map<int, std::size_t> per_year;
+    for (double x : ls.series.times()) ++per_year[civil_from_unix(x).year];
+    int ref = 0;
+    std::size_t best = 0;
+    for (const auto& [y, c] : per_year)
+      if (c > best) best = c, ref = y;
+    if (ref != year)
+      fail("expected a trace of " + std::to_string(year) + " (the year it is listed under), got one of " +
+           std::to_string(ref));
+    const Seconds step = ls.meta.nominal_step_s > 0 ? ls.meta.nominal_step_s : 3600.0;
+    const double len = static_cast<double>(days_from_civil(year + 1, 1, 1) - days_from_civil(year, 1, 1)) * 86400.0;
+    const double covered = ls.series.last_time() - ls.series.first_time() + step;
+    if (covered < len - 2 * step) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "expected a trace covering the whole year %d, got %.4g days of it", year,
+                    covered / 86400.0);
+      fail(buf);
+    }
+    return aligned(ls).series;
   }
   // Carbon-free share of the grid mix, from the same file as the carbon intensity.
   std::optional<traces::TimeSeries> cfe_share(const std::string& file) {
@@ -247,15 +392,36 @@ SiteInputs load_site_inputs(const Scenario& sc, const Calendar& cal) {
   const Seconds span = sc.time.duration_s > 0 ? sc.time.duration_s : cal.span_of_years(static_cast<int>(sc.time.years));
   Loader ld(sc, cal, span, in.reports);
   const GridSpec& g = sc.site.supply.grid;
-  if (!g.carbon_file.empty())
-    in.carbon_gco2_per_kwh = make_series_input(ld.carbon(g.carbon_file, g.carbon_column));
-  else
-    in.carbon_gco2_per_kwh = std::make_unique<ConstantInput>(g.carbon_gco2_per_kwh.value_or(0.0));
+  if (!g.carbon_files.empty()) {
+    std::map<int, std::unique_ptr<StepInput>> by_year, cfe_by_year;
+    for (const auto& [y, file] : g.carbon_files) {
+      by_year[y] = make_series_input(ld.carbon_of_year(y, file, g.carbon_column));
+      if (std::optional<traces::TimeSeries> c = ld.cfe_share(file)) cfe_by_year[y] = make_series_input(std::move(*c));
+    }
+    in.carbon_gco2_per_kwh = std::make_unique<ByYearInput>(std::move(by_year), cal);
+    // The carbon-free share needs every file's fuel mix (or none: counted as not carbon-free).
+    if (!cfe_by_year.empty() && cfe_by_year.size() != g.carbon_files.size()) {
+      const int y = std::find_if(g.carbon_files.begin(), g.carbon_files.end(), [&](const auto& e) {
+                      return !cfe_by_year.count(e.first);
+                    })->first;
+      throw InputError(Diagnostic{sc.file, 0, 0, "site.supply.grid.carbon_files." + std::to_string(y),
+                                  "expected a fuel mix (EIA-930 fuels or low_carbon_pct) like the other files, for "
+                                  "the carbon-free share, got none in " + g.carbon_files.at(y)});
+    }
+    if (!cfe_by_year.empty()) in.grid_cfe_share = std::make_unique<ByYearInput>(std::move(cfe_by_year), cal);
+    else in.grid_cfe_share = std::make_unique<ConstantInput>(0.0);
+  } else {
+    if (!g.carbon_file.empty())
+      in.carbon_gco2_per_kwh = make_series_input(ld.carbon(g.carbon_file, g.carbon_column));
+    else
+      in.carbon_gco2_per_kwh = std::make_unique<ConstantInput>(g.carbon_gco2_per_kwh.value_or(0.0));
+    std::optional<traces::TimeSeries> cfe;
+    if (!g.carbon_file.empty()) cfe = ld.cfe_share(g.carbon_file);
+    if (cfe) in.grid_cfe_share = make_series_input(std::move(*cfe));
+    else in.grid_cfe_share = std::make_unique<ConstantInput>(0.0);
+  }
   in.carbon_gco2_per_kwh = with_trend(std::move(in.carbon_gco2_per_kwh), g.carbon_factor_per_year, g.trend_base_year, cal);
-  std::optional<traces::TimeSeries> cfe;
-  if (!g.carbon_file.empty()) cfe = ld.cfe_share(g.carbon_file);
-  if (cfe) in.grid_cfe_share = make_series_input(std::move(*cfe));
-  else in.grid_cfe_share = std::make_unique<ConstantInput>(0.0);
+  in.carbon_gco2_per_kwh = with_targets(std::move(in.carbon_gco2_per_kwh), g.carbon_targets, g.trend_base_year, cal, span, sc.file);
   if (!g.marginal_column.empty())
     in.marginal_gco2_per_kwh = make_series_input(
         ld.carbon(g.marginal_file.empty() ? g.carbon_file : g.marginal_file, g.marginal_column));

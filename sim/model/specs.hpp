@@ -126,6 +126,14 @@ struct GridSpec {
   double carbon_factor_per_year = 1;
   double price_factor_per_year = 1;
   int trend_base_year = 0;
+  // Decarbonisation targets (year → mean gCO2e/kWh over the part of that UTC calendar year the
+  // run covers): the base (constant, carbon_file or carbon_files) keeps its shape and is scaled
+  // year by year; years between anchors interpolated geometrically, held outside them. Not with
+  // carbon_factor_per_year. Empty = none.
+  std::map<int, double> carbon_targets;
+  // Yearly trace files stitched (year → file): UTC calendar year y reads the file of y, or of
+  // the nearest earlier year listed (the first file before it). Not with carbon_file.
+  std::map<int, std::string> carbon_files;
   bool has_marginal() const { return !marginal_column.empty() || marginal_estimate != MarginalEstimate::off; }
 };
 
