@@ -377,8 +377,9 @@ struct Reader {
     for (const auto& item : m.list("chiller_failures")) {
       YamlMap f = item.as_map();
       ChillerFailureSpec cf;
-      const bool ok = when(f, "start", cf.start_s) & when(f, "end", cf.end_s);
-      if (!ok) continue;
+      const bool start_ok = when(f, "start", cf.start_s);  // both read: both reported
+      const bool end_ok = when(f, "end", cf.end_s);
+      if (!start_ok || !end_ok) continue;
       if (cf.end_s <= cf.start_s) {
         f.error("expected end after start, got an interval of " + num(cf.end_s - cf.start_s) + " s", "end");
         continue;
