@@ -14,6 +14,7 @@
 #include "config/serving_loader.hpp"
 #include "core/text.hpp"
 #include "core/calendar.hpp"
+#include "physics/accelerator_power.hpp"
 
 namespace dcsim {
 
@@ -478,6 +479,7 @@ struct Reader {
     s.has_fleet = true;
     const double default_age = m.number("retire_after_years", 0, {.min = 0, .max = 50, .min_exclusive = true});
     const bool has_default_age = m.has("retire_after_years");
+    const bool default_superseded = m.boolean("retire_when_superseded", false);
     YamlMap lim = m.map("limits");
     s.fleet_limits.power_capacity_mw = lim.number("power_capacity_mw", 0, kPos);
     s.fleet_limits.racks = static_cast<int>(lim.integer("racks", 0, {.min = 1, .max = 1e7}));
@@ -489,6 +491,10 @@ struct Reader {
     std::vector<Dated> changes;
     std::vector<NodeGroup> out;
     std::vector<YamlMap> maps;
+    // The refresh rule "retire when superseded" (physics/accelerator_power.hpp,
+    // nameplate_joules_per_flop): per group its flag, nameplate J/FLOP and IT nameplate MW.
+    std::vector<bool> superseded;
+    std::vector<double> joules_per_flop, group_mw;
     for (const auto& item : groups) {
       if (!item.is_map()) {
         item.error("expected a fleet group {type, count, install, retire}, got " + item.describe());
@@ -502,8 +508,12 @@ struct Reader {
       auto ret = date(g, "retire", cal);
       const bool has_age = g.has("retire_after_years");
       const double age = g.number("retire_after_years", default_age, {.min = 0, .max = 50, .min_exclusive = true});
+      const bool own_superseded = g.has("retire_when_superseded");
+      const bool when_superseded = g.boolean("retire_when_superseded", default_superseded);
       if (inst) ng.install_s = *inst;
       if (ret && has_age) g.error("expected either retire or retire_after_years, got both", "retire_after_years");
+      if (ret && own_superseded && when_superseded)
+        g.error("expected either retire or retire_when_superseded, got both", "retire_when_superseded");
       if (!ret && (has_age || has_default_age)) {
         if (!inst) {
           g.error("expected an install date for the refresh rule retire_after_years (the age of a node "
@@ -539,12 +549,38 @@ struct Reader {
           }
           const double mw = w * ng.count / 1e6;
           const int gi = static_cast<int>(out.size());
+          group_mw.resize(out.size() + 1, 0.0);
+          joules_per_flop.resize(out.size() + 1, std::numeric_limits<double>::infinity());
+          group_mw[out.size()] = mw;
+          if (acc != ps.catalogue_accelerators.end())
+            joules_per_flop[out.size()] = nameplate_joules_per_flop(acc->second, ns);
           changes.push_back({std::isfinite(ng.install_s) ? ng.install_s : -std::numeric_limits<double>::infinity(), mw, ng.count, gi, "install"});
           if (std::isfinite(ng.retire_s)) changes.push_back({ng.retire_s, -mw, -ng.count, gi, "retire"});
         }
       }
+      superseded.push_back(when_superseded && !g.has("retire"));
       out.push_back(ng);
       maps.push_back(g);
+    }
+    group_mw.resize(out.size(), 0.0);
+    joules_per_flop.resize(out.size(), std::numeric_limits<double>::infinity());
+    // Retire when superseded: at the install date of the first group installed later whose node
+    // type does the same work for less energy (lower nameplate J/FLOP); with an age rule too,
+    // whichever comes first. The replacement's size is the plan's choice, not the rule's.
+    for (std::size_t gi = 0; gi < out.size(); ++gi) {
+      if (!superseded[gi] || !std::isfinite(joules_per_flop[gi])) continue;
+      Seconds when = std::numeric_limits<double>::infinity();
+      for (std::size_t h = 0; h < out.size(); ++h)
+        if (out[h].install_s > out[gi].install_s && joules_per_flop[h] < joules_per_flop[gi] * (1 - 1e-9))
+          when = std::min(when, out[h].install_s);
+      if (!(when < out[gi].retire_s)) continue;
+      const bool had_retire = std::isfinite(out[gi].retire_s);
+      out[gi].retire_s = when;
+      if (check_types) {
+        for (auto& c : changes)
+          if (c.group == static_cast<int>(gi) && c.nodes < 0) c.at = when;
+        if (!had_retire) changes.push_back({when, -group_mw[gi], -out[gi].count, static_cast<int>(gi), "retire"});
+      }
     }
     if (groups.size() == 0) m.error("expected at least one fleet group {type, count, install}, got none", "groups");
     // Site limits: at every install (retirements at the same instant first), the installed

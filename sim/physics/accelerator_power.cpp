@@ -133,4 +133,10 @@ Watts device_cap_from_group_cap_w(Watts group_cap_w, Watts other_w, int devices)
   return std::max(0.0, (group_cap_w - other_w) / devices);
 }
 
+double nameplate_joules_per_flop(const AcceleratorSpec& a, const NodeSpec& n) {
+  const double peak = std::max(a.peak_flops("bf16"), a.peak_flops("fp16")) * n.accelerators_per_node;
+  if (!(peak > 0)) return std::numeric_limits<double>::infinity();
+  return (n.accelerators_per_node * a.tdp_w + n.host_busy_w + n.nic_w + n.fan_max_w) / peak;
+}
+
 }  // namespace dcsim

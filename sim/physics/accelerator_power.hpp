@@ -144,4 +144,13 @@ PowerSplit transfer_power(const AcceleratorSpec& reference, const AcceleratorSpe
 // other loads: per-device cap = (group_cap_w − other_w) / devices (0 if nothing is left).
 Watts device_cap_from_group_cap_w(Watts group_cap_w, Watts other_w, int devices);
 
+// Nameplate energy per unit of work of a node type, for the fleet's refresh rule "retire when a
+// newer generation does the same work for less energy" (issue 19; site.fleet
+// retire_when_superseded, scenarios/README.md "Fleet plan"):
+//   J/FLOP = (n · TDP + host busy + NIC + max fan) / (n · peak dense 16-bit FLOP/s)
+// with the larger of the bf16 and fp16 peaks (V100 has no bf16). A datasheet figure: the energy
+// of compute-bound work at full power; it ignores memory bandwidth (an H200 ties an H100, same
+// peak and TDP) and utilisation. Returns +inf when the node has no 16-bit peak.
+double nameplate_joules_per_flop(const AcceleratorSpec& a, const NodeSpec& n);
+
 }  // namespace dcsim

@@ -270,3 +270,34 @@ def test_the_fleet_ensemble_table_is_what_the_sweep_gives_with_intervals_compute
     matplotlib.use("Agg")
     ax = da.plot_growth_vs_efficiency(e)
     assert len(ax.get_lines()) == 5
+
+
+def test_retire_when_superseded_retires_a_group_when_a_more_efficient_generation_is_installed(tmp_path):
+    """The refresh rule "retire when a newer generation does the same work for less energy"
+    (site.fleet retire_when_superseded; physics nameplate_joules_per_flop): the A100s retire on
+    the day the H100s (lower nameplate J/FLOP) are installed; a second H100 group is not
+    superseded by the H200s installed after it (same peak and TDP: a tie, not less energy), and a
+    retire date together with the rule is refused."""
+    groups = ("      - {type: dgx-a100, count: 2, install: 2023-06-01, retire_when_superseded: true}\n"
+              "      - {type: dgx-h100, count: 2, install: 2024-01-06}\n"
+              "      - {type: dgx-h100, count: 1, install: 2024-01-08, retire_when_superseded: true}\n"
+              "      - {type: dgx-h200, count: 1, install: 2024-01-09}\n")
+    out = run(tmp_path, fleet_scenario(tmp_path, "superseded", groups=groups))
+    with h5py.File(out) as f:
+        gpus = f["installed_gpus"][:]
+        day = f["time"][:] / DAY
+        node_w = f["node_power_w"][:]
+        s = {k[len("summary_"):]: f.attrs[k] for k in f.attrs if k.startswith("summary_")}
+    assert np.all(gpus[day < 5] == 16)                  # the A100s
+    assert np.all(gpus[(day >= 5) & (day < 7)] == 16)   # A100s out, H100s in, the same day
+    assert np.all(gpus[(day >= 7) & (day < 8)] == 24)
+    assert np.all(gpus[day >= 8] == 32)                 # nothing retired by the H200s
+    assert np.all(node_w[day >= 5][:, :2] == 0) and np.all(node_w[day < 5][:, :2] > 0)
+    assert s["fleet_nodes_retired"] == 2 and s["gpus_installed_end"] == 32
+    bad = fleet_scenario(tmp_path, "superseded-bad", groups=(
+        "      - {type: dgx-a100, count: 2, install: 2023-06-01, retire: 2024-01-11, retire_when_superseded: true}\n"
+        "      - {type: dgx-h100, count: 2, install: 2024-01-06}\n"))
+    proc = subprocess.run([str(dcsim_binary()), "validate", str(bad)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "retire_when_superseded" in proc.stderr and "expected either retire or retire_when_superseded" in proc.stderr
+    assert f"{bad.name}:" in proc.stderr
