@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "fixtures/platforms/specs.hpp"
 #include "physics/accelerator_power.hpp"
 
@@ -149,4 +151,24 @@ TEST_CASE("on another chip the compute intensity follows the achieved FLOP/s and
   SECTION("a GEMM keeps intensity 1 on a chip of another peak") {
     CHECK(transfer_power(r, t, {1.0, 0.0}, 3.0, 3.0, 0.0, 0.0).intensity == Approx(1.0));
   }
+}
+
+TEST_CASE("nameplate energy per FLOP: node power at TDP over the 16-bit peak, the larger of bf16 and fp16", "[power]") {
+  AcceleratorSpec a;
+  a.tdp_w = 700;
+  a.peak_tflops = {{"bf16", 989.4}, {"fp16", 989.4}};
+  NodeSpec n;
+  n.accelerators_per_node = 8;
+  n.host_busy_w = 1000;
+  n.nic_w = 100;
+  n.fan_max_w = 200;
+  CHECK(nameplate_joules_per_flop(a, n) == Approx((8 * 700.0 + 1300) / (8 * 989.4e12)).epsilon(1e-12));
+  AcceleratorSpec v;  // no bf16 (a V100): the fp16 peak counts
+  v.tdp_w = 300;
+  v.peak_tflops = {{"fp16", 125}};
+  CHECK(nameplate_joules_per_flop(v, n) == Approx((8 * 300.0 + 1300) / (8 * 125e12)).epsilon(1e-12));
+  AcceleratorSpec none;  // no 16-bit peak at all: never the more efficient one
+  none.tdp_w = 100;
+  none.peak_tflops = {{"fp64", 10}};
+  CHECK(std::isinf(nameplate_joules_per_flop(none, n)));
 }
