@@ -15,6 +15,8 @@ export DCSIM_SOURCE_DIR=$PWD DCSIM_BINARY=$PWD/build/asan/dcsim
 # each; the serving code still runs under ASan in "engine serving only", "with a drain", the
 # serving unit tests and cli serving_engine) and the golden examples (10 min under ASan since the
 # week of autoscaled serving joined them; whole runs still run under ASan in calibration_seed,
-# the sweep, determinism and fault tests).
+# the sweep, determinism and fault tests). Also left to the main stage: the header check (it only
+# compiles), the hot week and the power-cap sharing of serving with training (a week of 1,000 GPUs
+# four times, a cap over 32 GPUs; their code runs under ASan in the thermal and cap cases).
 ctest --test-dir build/asan --output-on-failure -j "$(nproc)" --timeout 900 \
-  -E 'engine serving (autoscaling|under a lower device power limit|with training)|cli: golden_examples'
+  -E 'engine serving (autoscaling|under a lower device power limit|with training|and training under a site cap)|cli: golden_examples|cli: hot_week|build: every header'
