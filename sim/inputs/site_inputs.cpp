@@ -50,75 +50,51 @@ namespace {
 // A trend by calendar year (GridSpec::carbon_factor_per_year): the base input times
 // factor^(y − base_year) over UTC calendar year y, so the value stays piecewise constant and
 // changes at each year boundary as well as at the base's own steps.
-class YearlyTrendInput final : public StepInput {
+Seconds year_start_of(const Calendar& cal, int y) { return cal.at(CivilTime{y, 1, 1, 0, 0, 0}); }
+
+// The time-weighted mean over [t0, t1) of a quantity whose mean over a stretch inside one UTC
+// calendar year y is part(y, a, b): the stretches split at year boundaries.
+template <class Part>
+double mean_by_year(const Calendar& cal, Seconds t0, Seconds t1, Part part) {
+  double sum = 0;
+  for (Seconds a = t0; a < t1;) {
+    const int y = cal.year_at(a);
+    const Seconds b = std::min(t1, year_start_of(cal, y + 1));
+    sum += part(y, a, b) * (b - a);
+    a = b;
+  }
+  return sum / (t1 - t0);
+}
+
+// The base input times a multiplier per UTC calendar year: factor^(y − base_year) for a trend
+// (GridSpec::carbon_factor_per_year), the targets' table for carbon_targets. Piecewise constant
+// by year, so the value changes at each year boundary as well as at the base's own steps.
+class YearMultiplierInput final : public StepInput {
  public:
-  YearlyTrendInput(std::unique_ptr<StepInput> base, double factor, int base_year, const Calendar& cal)
-      : base_(std::move(base)), factor_(factor), base_year_(base_year), cal_(cal) {}
-  double value_at(Seconds t) override { return base_->value_at(t) * multiplier(cal_.year_at(t)); }
+  YearMultiplierInput(std::unique_ptr<StepInput> base, std::function<double(int)> multiplier, const Calendar& cal)
+      : base_(std::move(base)), multiplier_(std::move(multiplier)), cal_(cal) {}
+  double value_at(Seconds t) override { return base_->value_at(t) * multiplier_(cal_.year_at(t)); }
   Seconds next_change_after(Seconds t) override {
-    return std::min(base_->next_change_after(t), year_start(cal_.year_at(t) + 1));
+    return std::min(base_->next_change_after(t), year_start_of(cal_, cal_.year_at(t) + 1));
   }
   double mean_over(Seconds t0, Seconds t1) override {
     if (!(t1 > t0)) return value_at(t0);
-    double sum = 0;
-    for (Seconds a = t0; a < t1;) {
-      const int y = cal_.year_at(a);
-      const Seconds b = std::min(t1, year_start(y + 1));
-      sum += base_->mean_over(a, b) * multiplier(y) * (b - a);
-      a = b;
-    }
-    return sum / (t1 - t0);
+    return mean_by_year(cal_, t0, t1, [&](int y, Seconds a, Seconds b) { return base_->mean_over(a, b) * multiplier_(y); });
   }
 
  private:
-  double multiplier(int y) const { return std::pow(factor_, y - base_year_); }
-  Seconds year_start(int y) const { return cal_.at(CivilTime{y, 1, 1, 0, 0, 0}); }
   std::unique_ptr<StepInput> base_;
-  double factor_;
-  int base_year_;
+  std::function<double(int)> multiplier_;
   Calendar cal_;
 };
 
 std::unique_ptr<StepInput> with_trend(std::unique_ptr<StepInput> in, double factor, int base_year,
                                       const Calendar& cal) {
   if (factor == 1.0) return in;
-  return std::make_unique<YearlyTrendInput>(std::move(in), factor, base_year ? base_year : cal.start().year, cal);
+  const int y0 = base_year ? base_year : cal.start().year;
+  return std::make_unique<YearMultiplierInput>(
+      std::move(in), [factor, y0](int y) { return std::pow(factor, y - y0); }, cal);
 }
-
-Seconds year_start_of(const Calendar& cal, int y) { return cal.at(CivilTime{y, 1, 1, 0, 0, 0}); }
-
-// The base input times a multiplier per UTC calendar year (GridSpec::carbon_targets), the
-// multipliers given for the run's years [first, first + size); outside, the nearest one.
-class YearMultiplierInput final : public StepInput {
- public:
-  YearMultiplierInput(std::unique_ptr<StepInput> base, int first, std::vector<double> m, const Calendar& cal)
-      : base_(std::move(base)), first_(first), m_(std::move(m)), cal_(cal) {}
-  double value_at(Seconds t) override { return base_->value_at(t) * multiplier(cal_.year_at(t)); }
-  Seconds next_change_after(Seconds t) override {
-    return std::min(base_->next_change_after(t), year_start_of(cal_, cal_.year_at(t) + 1));
-  }
-  double mean_over(Seconds t0, Seconds t1) override {
-    if (!(t1 > t0)) return value_at(t0);
-    double sum = 0;
-    for (Seconds a = t0; a < t1;) {
-      const int y = cal_.year_at(a);
-      const Seconds b = std::min(t1, year_start_of(cal_, y + 1));
-      sum += base_->mean_over(a, b) * multiplier(y) * (b - a);
-      a = b;
-    }
-    return sum / (t1 - t0);
-  }
-
- private:
-  double multiplier(int y) const {
-    const long i = std::clamp<long>(y - first_, 0, static_cast<long>(m_.size()) - 1);
-    return m_[static_cast<std::size_t>(i)];
-  }
-  std::unique_ptr<StepInput> base_;
-  int first_;
-  std::vector<double> m_;
-  Calendar cal_;
-};
 
 // Decarbonisation targets (scenarios/README.md "Trends"): each calendar year y of the run gets a
 // target mean T(y) (the targets; between two anchors geometric, T_a·(T_b/T_a)^((y−a)/(b−a)), a
@@ -165,7 +141,13 @@ std::unique_ptr<StepInput> with_targets(std::unique_ptr<StepInput> in, const std
     }
     m.push_back(t / base);
   }
-  return std::make_unique<YearMultiplierInput>(std::move(in), y0, std::move(m), cal);
+  // the run's years [y0, y0 + size); outside, the nearest one
+  return std::make_unique<YearMultiplierInput>(
+      std::move(in),
+      [y0, m = std::move(m)](int y) {
+        return m[static_cast<std::size_t>(std::clamp<long>(y - y0, 0, static_cast<long>(m.size()) - 1))];
+      },
+      cal);
 }
 
 // Yearly trace files stitched (GridSpec::carbon_files): calendar year y reads the input of the
@@ -180,14 +162,7 @@ class ByYearInput final : public StepInput {
   }
   double mean_over(Seconds t0, Seconds t1) override {
     if (!(t1 > t0)) return value_at(t0);
-    double sum = 0;
-    for (Seconds a = t0; a < t1;) {
-      const int y = cal_.year_at(a);
-      const Seconds b = std::min(t1, year_start_of(cal_, y + 1));
-      sum += at(y).mean_over(a, b) * (b - a);
-      a = b;
-    }
-    return sum / (t1 - t0);
+    return mean_by_year(cal_, t0, t1, [&](int y, Seconds a, Seconds b) { return at(y).mean_over(a, b); });
   }
 
  private:
